@@ -1,0 +1,108 @@
+//! One-time setup links: the first admin on an empty deployment, and password resets an
+//! admin issues for a user. The link carries a random token; only its hash is stored.
+
+use chrono::{TimeDelta, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::{password, random_token, sessions, token_hash};
+use crate::audit::{self, Entry};
+use crate::entity::{setup_link, user};
+use crate::error::{CoreError, CoreResult};
+use crate::policy::{Actor, Permission, Role, Scope};
+use crate::store::Store;
+
+pub const FIRST_ADMIN: &str = "first_admin";
+pub const RESET: &str = "reset";
+const VALID_FOR: TimeDelta = TimeDelta::hours(24);
+
+/// On a deployment with no users, issues a fresh first-admin link (earlier unused ones
+/// stop working) and returns its token; `None` once any user exists.
+pub async fn first_run_link(store: &Store) -> CoreResult<Option<String>> {
+    if super::users::count(store).await? > 0 {
+        return Ok(None);
+    }
+    setup_link::Entity::delete_many()
+        .filter(setup_link::Column::Purpose.eq(FIRST_ADMIN))
+        .exec(store.conn())
+        .await?;
+    Ok(Some(issue(store, FIRST_ADMIN, None).await?))
+}
+
+async fn issue(store: &Store, purpose: &str, user_id: Option<i64>) -> CoreResult<String> {
+    let token = random_token();
+    let now = Utc::now();
+    setup_link::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        purpose: Set(purpose.to_owned()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(now + VALID_FOR),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(store.conn())
+    .await?;
+    Ok(token)
+}
+
+/// An admin's "reset password": a link the user opens to choose a new password. The old
+/// password and all sessions stop working at once.
+pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResult<String> {
+    actor.require(Permission::ManageUsers)?;
+    let u = super::users::get(store, user_id).await?;
+    let tx = store.write().await?;
+    let mut active: user::ActiveModel = u.into();
+    active.password_hash = Set(None);
+    active.update(&tx).await?;
+    sessions::end_all_for_user(&tx, user_id).await?;
+    audit::append(&tx, actor, Entry::new("reset_password", "user", Some(user_id))).await?;
+    tx.commit().await?;
+    issue(store, RESET, Some(user_id)).await
+}
+
+/// A valid (unused, unexpired) link for `token`.
+pub async fn find(store: &Store, token: &str) -> CoreResult<setup_link::Model> {
+    let link = setup_link::Entity::find()
+        .filter(setup_link::Column::TokenHash.eq(token_hash(token)))
+        .one(store.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if link.used_at.is_some() || link.expires_at < Utc::now() {
+        return Err(CoreError::NotFound);
+    }
+    if link.purpose == FIRST_ADMIN && super::users::count(store).await? > 0 {
+        return Err(CoreError::NotFound);
+    }
+    Ok(link)
+}
+
+/// Completes a link: creates the first admin (`username` given) or sets the user's new
+/// password. Returns the user, who is then logged in by the caller.
+pub async fn complete(store: &Store, token: &str, username: &str, new_password: &str) -> CoreResult<user::Model> {
+    let link = find(store, token).await?;
+    let user = match link.purpose.as_str() {
+        FIRST_ADMIN => {
+            let new = super::users::NewUser {
+                username: username.to_owned(),
+                display_name: username.to_owned(),
+                role: Role::Admin.as_str().to_owned(),
+                communities: Vec::new(),
+                password: Some(new_password.to_owned()),
+            };
+            let setup_actor = Actor { user_id: None, username: "setup".into(), role: Role::Admin, scope: Scope::All };
+            super::users::create(store, &setup_actor, new).await?
+        }
+        _ => {
+            let uid = link.user_id.ok_or(CoreError::NotFound)?;
+            let u = super::users::get(store, uid).await?;
+            let actor = super::users::actor_for(store, &u).await?;
+            password::check_policy("new_password", new_password, &u.username)?;
+            super::users::set_password(store, &actor, uid, new_password).await?;
+            super::users::get(store, uid).await?
+        }
+    };
+    let mut active: setup_link::ActiveModel = link.into();
+    active.used_at = Set(Some(Utc::now()));
+    active.update(store.conn()).await?;
+    Ok(user)
+}

@@ -1,0 +1,96 @@
+//! API tokens for scripts and integrations. Shown once at creation; stored as a hash;
+//! each use is audited; revocable by their owner and by admins.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::{random_token, token_hash};
+use crate::audit::{self, Entry};
+use crate::entity::{api_token, user};
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{Actor, Permission};
+use crate::store::Store;
+use crate::validate;
+
+/// Every token starts with this, so a leaked one is easy to recognise in a scan.
+pub const PREFIX: &str = "hth_";
+
+fn may_manage(actor: &Actor, owner_id: i64) -> CoreResult<()> {
+    if actor.user_id == Some(owner_id) { Ok(()) } else { actor.require(Permission::ManageUsers) }
+}
+
+pub async fn create(store: &Store, actor: &Actor, owner_id: i64, name: &str) -> CoreResult<(api_token::Model, String)> {
+    may_manage(actor, owner_id)?;
+    let mut errors = FieldErrors::new();
+    let name = validate::required_text(&mut errors, "name", Some(name), 100);
+    errors.into_result()?;
+    let owner = user::Entity::find_by_id(owner_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    let secret = format!("{PREFIX}{}", random_token());
+    let tx = store.write().await?;
+    let model = api_token::ActiveModel {
+        user_id: Set(owner.id),
+        name: Set(name.unwrap_or_default()),
+        prefix: Set(secret[..PREFIX.len() + 8].to_owned()),
+        token_hash: Set(token_hash(&secret)),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    audit::append(&tx, actor, Entry::new("create", "api_token", Some(model.id)).summary(format!("for user {}", owner.id)))
+        .await?;
+    tx.commit().await?;
+    Ok((model, secret))
+}
+
+pub async fn list(store: &Store, actor: &Actor, owner_id: i64) -> CoreResult<Vec<api_token::Model>> {
+    may_manage(actor, owner_id)?;
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(owner_id))
+        .order_by_desc(api_token::Column::Id)
+        .all(store.conn())
+        .await?)
+}
+
+pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<()> {
+    let t = api_token::Entity::find_by_id(token_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    if may_manage(actor, t.user_id).is_err() {
+        return Err(CoreError::NotFound);
+    }
+    let tx = store.write().await?;
+    let mut active: api_token::ActiveModel = t.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    active.update(&tx).await?;
+    audit::append(&tx, actor, Entry::new("revoke", "api_token", Some(token_id))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The enabled user behind a bearer token; the use is audited.
+pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<user::Model> {
+    if !secret.starts_with(PREFIX) {
+        return Err(CoreError::Unauthenticated);
+    }
+    let t = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(store.conn())
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
+    let u = user::Entity::find_by_id(t.user_id)
+        .one(store.conn())
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(CoreError::Unauthenticated)?;
+    let actor = super::users::actor_for(store, &u).await?;
+    let tx = store.write().await?;
+    let token_id = t.id;
+    let mut active: api_token::ActiveModel = t.into();
+    active.last_used_at = Set(Some(Utc::now()));
+    active.update(&tx).await?;
+    audit::append(&tx, &actor, Entry::new("use", "api_token", Some(token_id))).await?;
+    tx.commit().await?;
+    Ok(u)
+}

@@ -1,0 +1,19 @@
+//! SeaORM entities: one per table, shared by both backends.
+//!
+//! Integer keys are `i64` everywhere (the migration makes them 64-bit on both backends), dates
+//! are calendar dates (`NaiveDate`), and timestamps are UTC.
+
+pub mod api_token;
+pub mod audit_log;
+pub mod community;
+pub mod consent;
+pub mod household;
+pub mod login_throttle;
+pub mod pair;
+pub mod resident;
+pub mod session;
+pub mod setup_link;
+pub mod user;
+pub mod user_community;
+
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,20 @@
+//! hearth's domain: records, rules, and the store they live in. No HTTP here.
+//!
+//! Modules are named by the practice a community worker knows (registry, visits, programs,
+//! …). Every service function takes the `Actor`, checks `policy` first, validates into
+//! `FieldErrors`, writes in one transaction, and appends to the `audit` chain in that same
+//! transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod policy;
+pub mod registry;
+pub mod store;
+pub mod validate;
+
+pub use error::{CoreError, CoreResult, FieldError, FieldErrors};
+pub use policy::{Actor, Permission, Role, Scope};
+pub use store::Store;

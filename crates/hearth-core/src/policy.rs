@@ -1,0 +1,175 @@
+//! Who may do what, in one place. Handlers ask this module; they never compare roles.
+//!
+//! Two layers: `allows(role, permission)` is the role matrix (DESIGN.md §6), and the
+//! record checks (`household_in_scope`, …) confine every record to the actor's
+//! communities — and, for volunteers, to the households they are paired with. A record
+//! outside scope is `NotFound`, never `Forbidden`, so scope cannot be probed.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+
+use crate::entity::pair;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Coordinator,
+    Caseworker,
+    Volunteer,
+    Viewer,
+}
+
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Coordinator, Role::Caseworker, Role::Volunteer, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::Caseworker => "caseworker",
+            Role::Volunteer => "volunteer",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Everything a route can require. Adding a practice adds its permissions here and a row
+/// to `allows`; the role × route test then covers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Open household and resident records (volunteers: only paired households).
+    ViewPeople,
+    /// Create and edit households, residents and consent.
+    EditPeople,
+    /// Create communities and change deployment-wide settings.
+    ManageCommunities,
+    ManageUsers,
+    ViewAudit,
+    /// Aggregate reports (suppressed for viewers when the reports issue lands).
+    ViewReports,
+}
+
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match permission {
+        ViewPeople => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        EditPeople => matches!(role, Admin | Coordinator | Caseworker),
+        ManageCommunities | ManageUsers | ViewAudit => role == Admin,
+        ViewReports => true,
+    }
+}
+
+/// Which communities an actor may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Communities(Vec<i64>),
+}
+
+/// The authenticated party behind a request or a CLI command.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// `None` for the command line acting as the operator.
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Actor {
+    /// The operator at the command line: full access, audited as `cli`.
+    pub fn system() -> Actor {
+        Actor { user_id: None, username: "cli".into(), role: Role::Admin, scope: Scope::All }
+    }
+
+    pub fn require(&self, permission: Permission) -> CoreResult<()> {
+        if allows(self.role, permission) { Ok(()) } else { Err(CoreError::Forbidden) }
+    }
+
+    pub fn sees_community(&self, community_id: i64) -> bool {
+        match &self.scope {
+            Scope::All => true,
+            Scope::Communities(ids) => ids.contains(&community_id),
+        }
+    }
+
+    /// Community ids to filter by, or `None` for all.
+    pub fn community_filter(&self) -> Option<&[i64]> {
+        match &self.scope {
+            Scope::All => None,
+            Scope::Communities(ids) => Some(ids),
+        }
+    }
+
+    pub fn is_volunteer(&self) -> bool {
+        self.role == Role::Volunteer
+    }
+}
+
+/// Households a volunteer is currently paired with.
+pub async fn paired_household_ids(store: &Store, actor: &Actor) -> CoreResult<Vec<i64>> {
+    let Some(uid) = actor.user_id else { return Ok(Vec::new()) };
+    let ids: Vec<i64> = pair::Entity::find()
+        .select_only()
+        .column(pair::Column::HouseholdId)
+        .filter(pair::Column::HelperUserId.eq(uid))
+        .filter(pair::Column::EndedOn.is_null())
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    Ok(ids)
+}
+
+/// The record check for households: in the actor's communities, and for volunteers
+/// paired with them. Everything that shows or changes a household goes through here.
+pub async fn household_in_scope(store: &Store, actor: &Actor, household_id: i64, community_id: i64) -> CoreResult<()> {
+    if !actor.sees_community(community_id) {
+        return Err(CoreError::NotFound);
+    }
+    if actor.is_volunteer() && !paired_household_ids(store, actor).await?.contains(&household_id) {
+        return Err(CoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// How much of a resident an actor may see: volunteers get name and contact only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonView {
+    Full,
+    ContactOnly,
+}
+
+pub fn person_view(actor: &Actor) -> PersonView {
+    if actor.is_volunteer() { PersonView::ContactOnly } else { PersonView::Full }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewer_sees_no_people_and_volunteer_cannot_edit() {
+        assert!(!allows(Role::Viewer, Permission::ViewPeople));
+        assert!(allows(Role::Volunteer, Permission::ViewPeople));
+        assert!(!allows(Role::Volunteer, Permission::EditPeople));
+        assert!(!allows(Role::Coordinator, Permission::ManageUsers));
+        assert!(allows(Role::Admin, Permission::ViewAudit));
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

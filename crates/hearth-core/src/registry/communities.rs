@@ -1,0 +1,67 @@
+//! Communities: the unit a team serves and the key every record carries.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::audit::{self, Entry};
+use crate::entity::community;
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{Actor, Permission};
+use crate::store::{Store, map_unique};
+use crate::validate;
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct CommunityInput {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub address: Option<String>,
+    pub established_on: Option<String>,
+}
+
+pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<community::Model>> {
+    let mut q = community::Entity::find().order_by_asc(community::Column::Name);
+    if let Some(ids) = actor.community_filter() {
+        q = q.filter(community::Column::Id.is_in(ids.to_vec()));
+    }
+    Ok(q.all(store.conn()).await?)
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<community::Model> {
+    let c = community::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
+}
+
+/// A community by slug, only if the actor may see it.
+pub async fn by_slug(store: &Store, actor: &Actor, slug: &str) -> CoreResult<community::Model> {
+    let c = community::Entity::find()
+        .filter(community::Column::Slug.eq(slug.trim()))
+        .one(store.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
+}
+
+pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> CoreResult<community::Model> {
+    actor.require(Permission::ManageCommunities)?;
+    let mut e = FieldErrors::new();
+    let name = validate::required_text(&mut e, "name", input.name.as_deref(), 200);
+    let slug = validate::slug(&mut e, "slug", input.slug.as_deref());
+    let address = validate::text(&mut e, "address", input.address.as_deref(), 300);
+    let established_on = validate::date(&mut e, "established_on", input.established_on.as_deref());
+    e.into_result()?;
+    let tx = store.write().await?;
+    let c = community::ActiveModel {
+        name: Set(name.unwrap_or_default()),
+        slug: Set(slug.unwrap_or_default()),
+        address: Set(address),
+        established_on: Set(established_on),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await
+    .map_err(|err| map_unique(err, "slug", "slug_taken"))?;
+    audit::append(&tx, actor, Entry::new("create", "community", Some(c.id)).community(c.id)).await?;
+    tx.commit().await?;
+    Ok(c)
+}

@@ -1,0 +1,110 @@
+//! Consent, recorded per household: who gave it, when, for which scopes, and when it was
+//! withdrawn. Withdrawal is a dated fact added to the record, never a deletion.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::audit::{self, Entry};
+use crate::entity::consent;
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{Actor, Permission};
+use crate::store::Store;
+use crate::validate;
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ConsentInput {
+    pub given_by: Option<String>,
+    pub given_on: Option<String>,
+    #[serde(default)]
+    pub scope_services: bool,
+    #[serde(default)]
+    pub scope_contact: bool,
+    #[serde(default)]
+    pub scope_partners: bool,
+    pub notes: Option<String>,
+}
+
+pub async fn create(store: &Store, actor: &Actor, household_id: i64, input: ConsentInput) -> CoreResult<consent::Model> {
+    actor.require(Permission::EditPeople)?;
+    let h = super::households::load(store, actor, household_id).await?;
+    let mut e = FieldErrors::new();
+    let given_by = validate::required_text(&mut e, "given_by", input.given_by.as_deref(), 200);
+    let given_on = validate::required_date(&mut e, "given_on", input.given_on.as_deref());
+    if given_on.is_some_and(|d| d > Utc::now().date_naive()) {
+        e.add("given_on", "date_in_future");
+    }
+    if !(input.scope_services || input.scope_contact || input.scope_partners) {
+        e.add("scope", "scope_required");
+    }
+    let notes = validate::text(&mut e, "notes", input.notes.as_deref(), 2000);
+    e.into_result()?;
+    let tx = store.write().await?;
+    let c = consent::ActiveModel {
+        household_id: Set(h.id),
+        community_id: Set(h.community_id),
+        given_by: Set(given_by.unwrap_or_default()),
+        given_on: Set(given_on.unwrap_or_default()),
+        scope_services: Set(input.scope_services),
+        scope_contact: Set(input.scope_contact),
+        scope_partners: Set(input.scope_partners),
+        withdrawn_on: Set(None),
+        notes: Set(notes),
+        recorded_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    let scopes = [("services", c.scope_services), ("contact", c.scope_contact), ("partners", c.scope_partners)]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ");
+    audit::append(&tx, actor, Entry::new("create", "consent", Some(c.id)).community(c.community_id).summary(format!("scopes: {scopes}")))
+        .await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<consent::Model>> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::HouseholdId.eq(household_id))
+        .order_by_desc(consent::Column::GivenOn)
+        .order_by_desc(consent::Column::Id)
+        .all(store.conn())
+        .await?)
+}
+
+/// A consent record the actor may see.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
+    let c = consent::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    super::households::load(store, actor, c.household_id).await?;
+    Ok(c)
+}
+
+pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
+    actor.require(Permission::EditPeople)?;
+    let c = get(store, actor, id).await?;
+    let mut e = FieldErrors::new();
+    let on = validate::required_date(&mut e, "withdrawn_on", withdrawn_on);
+    if let Some(d) = on {
+        if d < c.given_on {
+            e.add("withdrawn_on", "date_before_given");
+        }
+        if d > Utc::now().date_naive() {
+            e.add("withdrawn_on", "date_in_future");
+        }
+    }
+    if c.withdrawn_on.is_some() {
+        e.add("withdrawn_on", "already_withdrawn");
+    }
+    e.into_result()?;
+    let tx = store.write().await?;
+    let mut a: consent::ActiveModel = c.into();
+    a.withdrawn_on = Set(on);
+    let c = a.update(&tx).await?;
+    audit::append(&tx, actor, Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id)).await?;
+    tx.commit().await?;
+    Ok(c)
+}

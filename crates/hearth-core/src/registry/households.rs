@@ -1,0 +1,261 @@
+//! Households: the unit a team visits and serves.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::{Page, clamp_limit, page_of, search};
+use crate::audit::{self, Entry};
+use crate::entity::{community, household, resident};
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{self, Actor, Permission};
+use crate::store::{Store, map_unique};
+use crate::validate;
+
+/// Submitted household fields. `None` = not submitted (keep); `Some("")` = clear.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct HouseholdInput {
+    /// Community slug; only on create.
+    pub community: Option<String>,
+    pub code: Option<String>,
+    pub address: Option<String>,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub phone: Option<String>,
+    pub moved_in_on: Option<String>,
+    pub moved_out_on: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Validated values; `Option<Option<T>>`: outer = submitted, inner = value or cleared.
+struct Valid {
+    code: Option<String>,
+    address: Option<String>,
+    building: Option<Option<String>>,
+    unit: Option<Option<String>>,
+    phone: Option<Option<String>>,
+    moved_in_on: Option<Option<chrono::NaiveDate>>,
+    moved_out_on: Option<Option<chrono::NaiveDate>>,
+    notes: Option<Option<String>>,
+}
+
+fn validate_input(input: &HouseholdInput, creating: bool, existing: Option<&household::Model>) -> CoreResult<Valid> {
+    let mut e = FieldErrors::new();
+    let req = |e: &mut FieldErrors, f: &str, v: &Option<String>, max| {
+        if creating || v.is_some() { validate::required_text(e, f, v.as_deref(), max) } else { None }
+    };
+    let code = req(&mut e, "code", &input.code, 50);
+    let address = req(&mut e, "address", &input.address, 300);
+    let building = input.building.as_ref().map(|v| validate::text(&mut e, "building", Some(v), 50));
+    let unit = input.unit.as_ref().map(|v| validate::text(&mut e, "unit", Some(v), 50));
+    let phone = input.phone.as_ref().map(|v| validate::phone(&mut e, "phone", Some(v)));
+    let moved_in_on = input.moved_in_on.as_ref().map(|v| validate::date(&mut e, "moved_in_on", Some(v)));
+    let moved_out_on = input.moved_out_on.as_ref().map(|v| validate::date(&mut e, "moved_out_on", Some(v)));
+    let notes = input.notes.as_ref().map(|v| validate::text(&mut e, "notes", Some(v), 4000));
+    let eff_in = moved_in_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_in_on));
+    let eff_out = moved_out_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_out_on));
+    if let (Some(i), Some(o)) = (eff_in, eff_out) {
+        if o < i && e.get("moved_out_on").is_none() {
+            e.add("moved_out_on", "date_before_moved_in");
+        }
+    }
+    e.into_result()?;
+    Ok(Valid { code, address, building, unit, phone, moved_in_on, moved_out_on, notes })
+}
+
+fn changed_fields(v: &Valid) -> String {
+    let mut f = Vec::new();
+    macro_rules! note {
+        ($($name:ident),*) => { $( if v.$name.is_some() { f.push(stringify!($name)); } )* };
+    }
+    note!(code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
+    format!("fields: {}", f.join(", "))
+}
+
+pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> CoreResult<household::Model> {
+    actor.require(Permission::EditPeople)?;
+    let slug = input.community.clone().unwrap_or_default();
+    let community = if slug.trim().is_empty() {
+        // One community in scope needs no choosing.
+        let visible = super::communities::list(store, actor).await?;
+        match visible.as_slice() {
+            [only] => only.clone(),
+            _ => return Err(CoreError::invalid("community", "required")),
+        }
+    } else {
+        super::communities::by_slug(store, actor, &slug)
+            .await
+            .map_err(|_| CoreError::invalid("community", "unknown_community"))?
+    };
+    let v = validate_input(&input, true, None)?;
+    let now = Utc::now();
+    let tx = store.write().await?;
+    let h = household::ActiveModel {
+        community_id: Set(community.id),
+        code: Set(v.code.clone().unwrap_or_default()),
+        address: Set(v.address.clone().unwrap_or_default()),
+        building: Set(v.building.clone().flatten()),
+        unit: Set(v.unit.clone().flatten()),
+        phone: Set(v.phone.clone().flatten()),
+        moved_in_on: Set(v.moved_in_on.flatten()),
+        moved_out_on: Set(v.moved_out_on.flatten()),
+        notes: Set(v.notes.clone().flatten()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await
+    .map_err(|err| map_unique(err, "code", "code_taken"))?;
+    audit::append(&tx, actor, Entry::new("create", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)))
+        .await?;
+    tx.commit().await?;
+    Ok(h)
+}
+
+/// The household if the actor may see it (no audit row: callers that show it record the read).
+pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
+    actor.require(Permission::ViewPeople)?;
+    let h = household::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    policy::household_in_scope(store, actor, h.id, h.community_id).await?;
+    Ok(h)
+}
+
+/// Reads a household for display, and records the read in the audit log.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
+    let h = load(store, actor, id).await?;
+    audit::record(store, actor, Entry::new("read", "household", Some(h.id)).community(h.community_id)).await?;
+    Ok(h)
+}
+
+pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput) -> CoreResult<household::Model> {
+    actor.require(Permission::EditPeople)?;
+    let h = load(store, actor, id).await?;
+    let v = validate_input(&input, false, Some(&h))?;
+    let tx = store.write().await?;
+    let mut a: household::ActiveModel = h.into();
+    if let Some(x) = v.code.clone() {
+        a.code = Set(x);
+    }
+    if let Some(x) = v.address.clone() {
+        a.address = Set(x);
+    }
+    if let Some(x) = v.building.clone() {
+        a.building = Set(x);
+    }
+    if let Some(x) = v.unit.clone() {
+        a.unit = Set(x);
+    }
+    if let Some(x) = v.phone.clone() {
+        a.phone = Set(x);
+    }
+    if let Some(x) = v.moved_in_on {
+        a.moved_in_on = Set(x);
+    }
+    if let Some(x) = v.moved_out_on {
+        a.moved_out_on = Set(x);
+    }
+    if let Some(x) = v.notes.clone() {
+        a.notes = Set(x);
+    }
+    a.updated_at = Set(Utc::now());
+    let h = a.update(&tx).await.map_err(|err| map_unique(err, "code", "code_taken"))?;
+    audit::append(&tx, actor, Entry::new("update", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)))
+        .await?;
+    tx.commit().await?;
+    Ok(h)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub community: Option<String>,
+    pub q: Option<String>,
+    pub after: Option<i64>,
+    pub limit: Option<u64>,
+}
+
+/// A household in a list, with its members' names (no N+1: one query for the page).
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub household: household::Model,
+    pub community_slug: String,
+    pub members: Vec<String>,
+}
+
+/// The condition that confines households to the actor's scope and the query's filters.
+async fn scope_condition(store: &Store, actor: &Actor, community: Option<&str>) -> CoreResult<Condition> {
+    let mut cond = Condition::all();
+    if let Some(ids) = actor.community_filter() {
+        cond = cond.add(household::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    if let Some(slug) = community.map(str::trim).filter(|s| !s.is_empty()) {
+        let c = super::communities::by_slug(store, actor, slug).await?;
+        cond = cond.add(household::Column::CommunityId.eq(c.id));
+    }
+    if actor.is_volunteer() {
+        cond = cond.add(household::Column::Id.is_in(policy::paired_household_ids(store, actor).await?));
+    }
+    Ok(cond)
+}
+
+pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<Row>> {
+    actor.require(Permission::ViewPeople)?;
+    let limit = clamp_limit(query.limit);
+    let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
+    let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
+    if !q.is_empty() {
+        let upper = search::prefix_upper(&q);
+        let code_q = query.q.as_deref().unwrap_or_default().trim().to_uppercase();
+        let by_name = Query::select()
+            .column((resident::Entity, resident::Column::HouseholdId))
+            .from(resident::Entity)
+            .inner_join(
+                "resident_search_terms",
+                Expr::col(("resident_search_terms", "resident_id")).equals((resident::Entity, resident::Column::Id)),
+            )
+            .and_where(Expr::col(("resident_search_terms", "term")).gte(q.clone()))
+            .and_where(Expr::col(("resident_search_terms", "term")).lt(upper))
+            .to_owned();
+        cond = cond.add(
+            Condition::any()
+                .add(household::Column::Id.in_subquery(by_name))
+                .add(
+                    Condition::all()
+                        .add(household::Column::Code.gte(code_q.clone()))
+                        .add(household::Column::Code.lt(search::prefix_upper(&code_q))),
+                ),
+        );
+    }
+    if let Some(after) = query.after {
+        cond = cond.add(household::Column::Id.gt(after));
+    }
+    let rows = household::Entity::find()
+        .filter(cond)
+        .order_by_asc(household::Column::Id)
+        .limit(limit + 1)
+        .all(store.conn())
+        .await?;
+    let page = page_of(rows, limit, |h| h.id);
+    let ids: Vec<i64> = page.items.iter().map(|h| h.id).collect();
+    let members: Vec<(i64, String)> = resident::Entity::find()
+        .select_only()
+        .column(resident::Column::HouseholdId)
+        .column(resident::Column::FullName)
+        .filter(resident::Column::HouseholdId.is_in(ids))
+        .order_by_asc(resident::Column::Id)
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    let communities = community::Entity::find().all(store.conn()).await?;
+    let items: Vec<Row> = page
+        .items
+        .into_iter()
+        .map(|h| Row {
+            community_slug: communities.iter().find(|c| c.id == h.community_id).map(|c| c.slug.clone()).unwrap_or_default(),
+            members: members.iter().filter(|(hid, _)| *hid == h.id).map(|(_, n)| n.clone()).collect(),
+            household: h,
+        })
+        .collect();
+    audit::record(store, actor, Entry::new("list", "household", None).summary(format!("{} rows", items.len()))).await?;
+    Ok(Page { items, next_after: page.next_after })
+}

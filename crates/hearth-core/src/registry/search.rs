@@ -1,0 +1,106 @@
+//! Name search keys. A resident's name is stored once and indexed under every form a
+//! community worker might type it: as written (张伟, Maria Garcia), in full pinyin
+//! (zhangwei), by pinyin initials (zw), and by given name (wei, 伟). A search is then a
+//! prefix range scan on an index — never a `LIKE '%…'` over the whole table.
+
+use pinyin::ToPinyin;
+
+/// Separators people put inside names: spaces, the middle dot of transliterated Uyghur and
+/// Kazakh names (阿巴拜克日·买买提), hyphens.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '·' | '•' | '・' | '-' | '.' | '\'')
+}
+
+/// What a typed query is compared as: lower case, separators removed.
+pub fn normalize(q: &str) -> String {
+    q.chars().filter(|c| !is_separator(*c)).flat_map(char::to_lowercase).collect()
+}
+
+fn pinyin_forms(s: &str) -> (String, String) {
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (ch, py) in s.chars().zip(s.to_pinyin()) {
+        match py {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(p.first_letter());
+            }
+            None => {
+                for l in ch.to_lowercase() {
+                    full.push(l);
+                    initials.push(l);
+                }
+            }
+        }
+    }
+    (full, initials)
+}
+
+fn has_han(s: &str) -> bool {
+    s.to_pinyin().any(|p| p.is_some())
+}
+
+/// Every search term for a name (deduplicated, each at most 100 characters).
+pub fn terms(full_name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |t: String| {
+        let t: String = t.chars().take(100).collect();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    let whole = normalize(full_name);
+    push(whole.clone());
+    if has_han(&whole) {
+        let (full, initials) = pinyin_forms(&whole);
+        push(full);
+        push(initials);
+    }
+    let parts: Vec<&str> = full_name.split(is_separator).filter(|p| !p.is_empty()).collect();
+    if parts.len() > 1 {
+        for p in &parts {
+            let p = normalize(p);
+            if has_han(&p) {
+                push(pinyin_forms(&p).0);
+            }
+            push(p);
+        }
+    } else if has_han(&whole) && whole.chars().count() >= 2 {
+        // A Han name without separators: family name is the first character (the common
+        // case); index the given name so "wei" and "伟" find 张伟.
+        let given: String = whole.chars().skip(1).collect();
+        push(pinyin_forms(&given).0);
+        push(given);
+    }
+    out
+}
+
+/// The exclusive upper bound of the prefix range for `q`.
+pub fn prefix_upper(q: &str) -> String {
+    format!("{q}\u{10FFFF}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn han_names() {
+        let t = terms("张伟");
+        assert!(t.contains(&"张伟".to_string()));
+        assert!(t.contains(&"zhangwei".to_string()));
+        assert!(t.contains(&"zw".to_string()));
+        assert!(t.contains(&"wei".to_string()));
+    }
+
+    #[test]
+    fn transliterated_and_latin_names() {
+        let t = terms("阿巴拜克日·买买提");
+        assert!(t.iter().any(|x| x.starts_with("ababaikeri")));
+        assert!(t.contains(&"maimaiti".to_string()));
+        let t = terms("Maria  Garcia");
+        assert!(t.contains(&"mariagarcia".to_string()));
+        assert!(t.contains(&"garcia".to_string()));
+        assert_eq!(normalize(" Zhang Wei "), "zhangwei");
+    }
+}

@@ -1,0 +1,19 @@
+//! The one migration tree for both SQLite and PostgreSQL.
+//!
+//! Every migration is written with sea-query's schema builder so that each backend gets
+//! its own correct DDL from the same source; a backend branch appears only where the two
+//! engines genuinely differ (collation of search keys), and is commented there.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_create_foundation;
+pub use m20260101_000001_create_foundation::GENESIS_HASH;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_create_foundation::Migration)]
+    }
+}
