@@ -15,7 +15,11 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(to_table, "id")
@@ -168,9 +172,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("uq_households_community_code", "households", &["community_id", "code"])
-                    .unique()
-                    .take(),
+                index(
+                    "uq_households_community_code",
+                    "households",
+                    &["community_id", "code"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 
@@ -200,10 +208,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_residents_household", "residents", &["household_id"]))
+            .create_index(index(
+                "idx_residents_household",
+                "residents",
+                &["household_id"],
+            ))
             .await?;
         manager
-            .create_index(index("idx_residents_community", "residents", &["community_id", "id"]))
+            .create_index(index(
+                "idx_residents_community",
+                "residents",
+                &["community_id", "id"],
+            ))
             .await?;
 
         // Name search keys: one row per way a name can be typed (Han, full pinyin, initials,
@@ -255,7 +271,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_consents_household", "consents", &["household_id"]))
+            .create_index(index(
+                "idx_consents_household",
+                "consents",
+                &["household_id"],
+            ))
             .await?;
 
         // The pairing issue extends this table; the volunteer access rule needs it now.
@@ -275,7 +295,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_pairs_helper", "pairs", &["helper_user_id", "household_id"]))
+            .create_index(index(
+                "idx_pairs_helper",
+                "pairs",
+                &["helper_user_id", "household_id"],
+            ))
             .await?;
 
         manager
@@ -297,10 +321,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_audit_entity", "audit_log", &["entity", "entity_id"]))
+            .create_index(index(
+                "idx_audit_entity",
+                "audit_log",
+                &["entity", "entity_id"],
+            ))
             .await?;
         manager
-            .create_index(index("idx_audit_actor", "audit_log", &["actor_user_id", "id"]))
+            .create_index(index(
+                "idx_audit_actor",
+                "audit_log",
+                &["actor_user_id", "id"],
+            ))
             .await?;
 
         // One row: the head of the hash chain. Appends lock it first, which serializes
@@ -344,7 +376,9 @@ impl MigrationTrait for Migration {
             "users",
             "communities",
         ] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }

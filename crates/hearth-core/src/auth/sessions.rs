@@ -47,10 +47,17 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Mod
     else {
         return Ok(None);
     };
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(store.conn()).await? else { return Ok(None) };
+    let Some(u) = user::Entity::find_by_id(s.user_id)
+        .one(store.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
     let now = Utc::now();
     if u.disabled || now - s.last_seen_at > IDLE || now - s.created_at > ABSOLUTE {
-        session::Entity::delete_by_id(s.id).exec(store.conn()).await?;
+        session::Entity::delete_by_id(s.id)
+            .exec(store.conn())
+            .await?;
         return Ok(None);
     }
     if now - s.last_seen_at > TOUCH_EVERY {
@@ -70,7 +77,10 @@ pub async fn end(store: &Store, token: &str) -> CoreResult<()> {
 }
 
 /// Ends every session of a user (password change, disabling, logout everywhere).
-pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(conn: &C, user_id: i64) -> CoreResult<()> {
+pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> CoreResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .exec(conn)

@@ -25,9 +25,21 @@ struct Rule {
 fn rules(username: &str, client: &str) -> [Rule; 3] {
     let user = username.trim().to_lowercase();
     [
-        Rule { key: format!("ip:{client}"), free_failures: 20, max_delay_secs: 15 * 60 },
-        Rule { key: format!("acct-ip:{user}|{client}"), free_failures: 5, max_delay_secs: 15 * 60 },
-        Rule { key: format!("acct:{user}"), free_failures: 10, max_delay_secs: 60 },
+        Rule {
+            key: format!("ip:{client}"),
+            free_failures: 20,
+            max_delay_secs: 15 * 60,
+        },
+        Rule {
+            key: format!("acct-ip:{user}|{client}"),
+            free_failures: 5,
+            max_delay_secs: 15 * 60,
+        },
+        Rule {
+            key: format!("acct:{user}"),
+            free_failures: 10,
+            max_delay_secs: 60,
+        },
     ]
 }
 
@@ -48,7 +60,9 @@ pub async fn check(store: &Store, username: &str, client: &str) -> CoreResult<()
         .map(|until| (until - now).num_seconds().max(1))
         .max();
     match wait {
-        Some(secs) => Err(CoreError::RateLimited { retry_after_secs: secs }),
+        Some(secs) => Err(CoreError::RateLimited {
+            retry_after_secs: secs,
+        }),
         None => Ok(()),
     }
 }
@@ -57,14 +71,19 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
     let now = Utc::now();
     let tx = store.write().await?;
     for rule in rules(username, client) {
-        let existing = login_throttle::Entity::find_by_id(rule.key.clone()).one(&tx).await?;
+        let existing = login_throttle::Entity::find_by_id(rule.key.clone())
+            .one(&tx)
+            .await?;
         let failures = match &existing {
             Some(r) if now - r.updated_at < FORGET_AFTER => r.failures + 1,
             _ => 1,
         };
         let over = failures - rule.free_failures;
         let blocked_until = (over > 0).then(|| {
-            let secs = 1i64.checked_shl(over.min(30) as u32 - 1).unwrap_or(i64::MAX).min(rule.max_delay_secs);
+            let secs = 1i64
+                .checked_shl(over.min(30) as u32 - 1)
+                .unwrap_or(i64::MAX)
+                .min(rule.max_delay_secs);
             now + TimeDelta::seconds(secs)
         });
         let row = login_throttle::ActiveModel {
@@ -85,7 +104,11 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
 
 /// After a successful login: the account's counters start over (the address's do not).
 pub async fn record_success(store: &Store, username: &str, client: &str) -> CoreResult<()> {
-    let keys: Vec<String> = rules(username, client).into_iter().skip(1).map(|r| r.key).collect();
+    let keys: Vec<String> = rules(username, client)
+        .into_iter()
+        .skip(1)
+        .map(|r| r.key)
+        .collect();
     login_throttle::Entity::delete_many()
         .filter(login_throttle::Column::Key.is_in(keys))
         .exec(store.conn())

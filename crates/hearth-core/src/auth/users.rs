@@ -27,7 +27,9 @@ pub struct NewUser {
 }
 
 fn check_username(errors: &mut FieldErrors, username: &str) {
-    let ok_chars = username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if username.is_empty() {
         errors.add("username", "required");
     } else if !(3..=64).contains(&username.len()) || !ok_chars {
@@ -35,10 +37,17 @@ fn check_username(errors: &mut FieldErrors, username: &str) {
     }
 }
 
-async fn community_ids<C: sea_orm::ConnectionTrait>(conn: &C, slugs: &[String]) -> CoreResult<Vec<i64>> {
+async fn community_ids<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    slugs: &[String],
+) -> CoreResult<Vec<i64>> {
     let mut ids = Vec::new();
     for slug in slugs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        match community::Entity::find().filter(community::Column::Slug.eq(slug)).one(conn).await? {
+        match community::Entity::find()
+            .filter(community::Column::Slug.eq(slug))
+            .one(conn)
+            .await?
+        {
             Some(c) => ids.push(c.id),
             None => return Err(CoreError::invalid("communities", "unknown_community")),
         }
@@ -89,12 +98,21 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     .await
     .map_err(|e| map_unique(e, "username", "username_taken"))?;
     for cid in &ids {
-        user_community::ActiveModel { user_id: Set(model.id), community_id: Set(*cid) }.insert(&tx).await?;
+        user_community::ActiveModel {
+            user_id: Set(model.id),
+            community_id: Set(*cid),
+        }
+        .insert(&tx)
+        .await?;
     }
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "user", Some(model.id)).summary(format!("role {}, {} communities", role.as_str(), ids.len())),
+        Entry::new("create", "user", Some(model.id)).summary(format!(
+            "role {}, {} communities",
+            role.as_str(),
+            ids.len()
+        )),
     )
     .await?;
     tx.commit().await?;
@@ -103,7 +121,10 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
 
 pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, Vec<String>)>> {
     actor.require(Permission::ManageUsers)?;
-    let users = user::Entity::find().order_by_asc(user::Column::Username).all(store.conn()).await?;
+    let users = user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(store.conn())
+        .await?;
     let links = user_community::Entity::find().all(store.conn()).await?;
     let comms = community::Entity::find().all(store.conn()).await?;
     Ok(users
@@ -112,7 +133,12 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
             let slugs = links
                 .iter()
                 .filter(|l| l.user_id == u.id)
-                .filter_map(|l| comms.iter().find(|c| c.id == l.community_id).map(|c| c.slug.clone()))
+                .filter_map(|l| {
+                    comms
+                        .iter()
+                        .find(|c| c.id == l.community_id)
+                        .map(|c| c.slug.clone())
+                })
                 .collect();
             (u, slugs)
         })
@@ -120,7 +146,10 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
 }
 
 pub async fn get(store: &Store, user_id: i64) -> CoreResult<user::Model> {
-    user::Entity::find_by_id(user_id).one(store.conn()).await?.ok_or(CoreError::NotFound)
+    user::Entity::find_by_id(user_id)
+        .one(store.conn())
+        .await?
+        .ok_or(CoreError::NotFound)
 }
 
 pub async fn by_username(store: &Store, username: &str) -> CoreResult<Option<user::Model>> {
@@ -136,7 +165,8 @@ pub async fn count(store: &Store) -> CoreResult<u64> {
 
 /// The actor for a user: role and communities, as the policy module needs them.
 pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
-    let role = Role::parse(&u.role).ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
+    let role = Role::parse(&u.role)
+        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
     let scope = if role == Role::Admin {
         Scope::All
     } else {
@@ -149,7 +179,12 @@ pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
             .collect();
         Scope::Communities(ids)
     };
-    Ok(Actor { user_id: Some(u.id), username: u.username.clone(), role, scope })
+    Ok(Actor {
+        user_id: Some(u.id),
+        username: u.username.clone(),
+        role,
+        scope,
+    })
 }
 
 /// Why a login failed, as far as the client may know. Unknown user, wrong password and
@@ -164,13 +199,20 @@ pub enum LoginError {
 impl From<CoreError> for LoginError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::RateLimited { retry_after_secs } => LoginError::RateLimited { retry_after_secs },
+            CoreError::RateLimited { retry_after_secs } => {
+                LoginError::RateLimited { retry_after_secs }
+            }
             other => LoginError::Other(other),
         }
     }
 }
 
-pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Result<user::Model, LoginError> {
+pub async fn login(
+    store: &Store,
+    username: &str,
+    pw: &str,
+    client: &str,
+) -> Result<user::Model, LoginError> {
     throttle::check(store, username, client).await?;
     let found = by_username(store, username).await?.filter(|u| !u.disabled);
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
@@ -191,7 +233,12 @@ pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Res
 }
 
 /// Sets a password (own change, setup link, or CLI) and ends all of that user's sessions.
-pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_password: &str) -> CoreResult<()> {
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    user_id: i64,
+    new_password: &str,
+) -> CoreResult<()> {
     let u = get(store, user_id).await?;
     if actor.user_id != Some(user_id) {
         actor.require(Permission::ManageUsers)?;
@@ -204,13 +251,23 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
     active.password_changed_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
     sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(&tx, actor, Entry::new("set_password", "user", Some(user_id))).await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("set_password", "user", Some(user_id)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A user's own password change: the current password must be right.
-pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, new_password: &str) -> CoreResult<()> {
+pub async fn change_own_password(
+    store: &Store,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+) -> CoreResult<()> {
     let uid = actor.user_id.ok_or(CoreError::Forbidden)?;
     let u = get(store, uid).await?;
     if !password::verify(current.to_owned(), u.password_hash.clone()).await {
@@ -227,7 +284,12 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
 }
 
-pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate) -> CoreResult<user::Model> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    user_id: i64,
+    upd: UserUpdate,
+) -> CoreResult<user::Model> {
     actor.require(Permission::ManageUsers)?;
     let u = get(store, user_id).await?;
     let mut errors = FieldErrors::new();
@@ -245,7 +307,9 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
         }
         None => None,
     };
-    if actor.user_id == Some(user_id) && (upd.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
+    if actor.user_id == Some(user_id)
+        && (upd.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
+    {
         // An admin must not lock the deployment out by demoting or disabling themself.
         errors.add("role", "cannot_change_self");
     }
@@ -276,14 +340,24 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
             .exec(&tx)
             .await?;
         for cid in ids {
-            user_community::ActiveModel { user_id: Set(user_id), community_id: Set(cid) }.insert(&tx).await?;
+            user_community::ActiveModel {
+                user_id: Set(user_id),
+                community_id: Set(cid),
+            }
+            .insert(&tx)
+            .await?;
         }
         changed.push("communities");
         // Scope changed: make the user log in again so no stale scope survives.
         sessions::end_all_for_user(&tx, user_id).await?;
     }
-    audit::append(&tx, actor, Entry::new("update", "user", Some(user_id)).summary(format!("changed: {}", changed.join(", "))))
-        .await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("update", "user", Some(user_id))
+            .summary(format!("changed: {}", changed.join(", "))),
+    )
+    .await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -298,4 +372,3 @@ pub async fn set_language(store: &Store, user_id: i64, lang: &str) -> CoreResult
     active.update(store.conn()).await?;
     Ok(())
 }
-

@@ -24,7 +24,12 @@ pub struct ConsentInput {
     pub notes: Option<String>,
 }
 
-pub async fn create(store: &Store, actor: &Actor, household_id: i64, input: ConsentInput) -> CoreResult<consent::Model> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    household_id: i64,
+    input: ConsentInput,
+) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
     let h = super::households::load(store, actor, household_id).await?;
     let mut e = FieldErrors::new();
@@ -55,14 +60,24 @@ pub async fn create(store: &Store, actor: &Actor, household_id: i64, input: Cons
     }
     .insert(&tx)
     .await?;
-    let scopes = [("services", c.scope_services), ("contact", c.scope_contact), ("partners", c.scope_partners)]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ");
-    audit::append(&tx, actor, Entry::new("create", "consent", Some(c.id)).community(c.community_id).summary(format!("scopes: {scopes}")))
-        .await?;
+    let scopes = [
+        ("services", c.scope_services),
+        ("contact", c.scope_contact),
+        ("partners", c.scope_partners),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(n, _)| *n)
+    .collect::<Vec<_>>()
+    .join(", ");
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("create", "consent", Some(c.id))
+            .community(c.community_id)
+            .summary(format!("scopes: {scopes}")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -78,12 +93,20 @@ pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<co
 
 /// A consent record the actor may see.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
-    let c = consent::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    let c = consent::Entity::find_by_id(id)
+        .one(store.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
     super::households::load(store, actor, c.household_id).await?;
     Ok(c)
 }
 
-pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
+pub async fn withdraw(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    withdrawn_on: Option<&str>,
+) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
     let c = get(store, actor, id).await?;
     let mut e = FieldErrors::new();
@@ -104,7 +127,12 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Optio
     let mut a: consent::ActiveModel = c.into();
     a.withdrawn_on = Set(on);
     let c = a.update(&tx).await?;
-    audit::append(&tx, actor, Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id)).await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(c)
 }

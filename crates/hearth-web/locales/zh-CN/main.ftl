@@ -1,0 +1,76 @@
+app-name = hearth
+skip-to-content = 跳到正文
+nav-main = 主导航
+nav-households = 住户
+nav-users = 用户
+nav-communities = 社区
+nav-audit = 审计日志
+nav-logout = 退出
+form-has-errors = 请更正标出的字段。
+households-count = { $count } 户
+
+## Errors (pages and API)
+error-title-400 = 请求有误
+error-title-401 = 请登录
+error-title-403 = 无权操作
+error-title-404 = 未找到
+error-title-409 = 已存在
+error-title-413 = 内容过大
+error-title-422 = 请检查输入
+error-title-429 = 尝试次数过多
+error-title-500 = 出错了
+error-not-found = 该页面或记录不存在，或您无权查看。
+error-forbidden = 您的角色不允许此操作。
+error-unauthenticated = 请登录。
+error-bad-token = API 令牌缺失、已撤销或不正确。
+error-csrf-rejected = 此表单已过期或来自其他网站。请返回、刷新页面后重试。
+error-too-large = 提交的内容过大。
+error-invalid-input = 部分字段需要更正。
+error-conflict = 已存在相同值的记录。
+error-rate-limited = 尝试次数过多，请稍后再试。
+error-bad-request = 无法读取该请求。
+error-internal = 系统出错，未保存任何内容。如再次发生，请将请求编号告知管理员。
+error-request-id = 请求编号：
+error-go-home = 返回首页
+
+## Field errors
+err-required = 此项为必填项。
+err-too-long = 最多 { $max } 个字符。
+err-invalid-characters = 含有不允许的字符。
+err-invalid-date = 请按 YYYY-MM-DD 格式填写日期。
+err-invalid-phone = 请填写电话号码（可含数字、空格及 + - ( )）。
+err-invalid-choice = 请从列出的选项中选择。
+err-invalid-slug = 请使用 2–40 个小写字母、数字或连字符。
+err-wrong-type = 此值的类型不正确。
+err-unknown-community = 没有该社区（或您无权访问）。
+err-unknown-household = 没有该住户（或您无权访问）。
+err-code-taken = 本社区已有住户使用此编号。
+err-slug-taken = 已有社区使用此简称。
+err-username-taken = 该用户名已被占用。
+err-username-format = 请使用 3–64 个字母、数字、点、连字符或下划线。
+err-date-before-moved-in = 迁出日期不能早于迁入日期。
+err-date-in-future = 该日期在未来。
+err-date-before-given = 撤回日期不能早于同意日期。
+err-already-withdrawn = 该同意已被撤回。
+err-scope-required = 请至少选择一项范围。
+err-password-too-short = 请至少使用 { $max } 个字符。
+err-password-too-long = 最多使用 { $max } 个字符。
+err-password-common = 该密码过于常见或容易猜到，请另选一个。
+err-password-wrong = 当前密码不正确。
+err-password-mismatch = 两次输入的密码不一致。
+err-cannot-change-self = 不能降低或停用自己的账户。
+
+## Login and setup
+login-title = 登录
+login-submit = 登录
+login-failed = 用户名或密码不正确。
+login-rate-limited = 尝试次数过多，请在 { $seconds } 秒后重试。
+field-username = 用户名
+field-password = 密码
+field-new-password = 新密码
+field-confirm-password = 再次输入新密码
+setup-title = 设置
+setup-first-admin = 创建第一位管理员
+setup-reset = 设置新密码
+setup-password-rules = 请使用 8 到 128 个字符。由几个词组成的短语容易记住，也难以猜到。
+setup-submit = 保存并登录

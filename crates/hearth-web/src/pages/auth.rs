@@ -1,0 +1,237 @@
+//! Login, logout, first-run and reset setup links, language switching, and the home page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use hearth_core::auth::{sessions, setup, users};
+use hearth_core::{CoreError, Permission};
+
+use super::form::FormState;
+use super::{render, render_status, safe_next};
+use crate::AppState;
+use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::error::WebError;
+use crate::i18n::Lang;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/setup/{token}", get(setup_page).post(setup_submit))
+        .route("/lang", post(switch_language))
+}
+
+async fn home(ctx: Ctx) -> Result<Response, WebError> {
+    ctx.actor()?;
+    let to = if ctx.can(Permission::ViewPeople) {
+        "/households"
+    } else {
+        "/account"
+    };
+    Ok(Redirect::to(to).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    form: FormState,
+    message: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    if ctx.authed.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let mut form = FormState::new(ctx.lang);
+    form.set("next", safe_next(q.next.as_deref()));
+    render(&LoginPage {
+        ctx,
+        form,
+        message: None,
+    })
+}
+
+/// Starts a fresh session for `user_id` and answers with a redirect carrying its cookie.
+async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    to: &str,
+) -> Result<Response, WebError> {
+    if let Some(old) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
+        sessions::end(&state.store, old).await?;
+    }
+    let s = sessions::create(&state.store, user_id).await?;
+    let mut res = Redirect::to(to).into_response();
+    let cookie = ctx.cookie(SESSION_COOKIE, &s.token, None);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    Ok(res)
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let username = form.value("username").to_owned();
+    let password = form.value("password").to_owned();
+    form.set("password", "");
+    match users::login(&state.store, &username, &password, &ctx.client).await {
+        Ok(u) => {
+            let to = safe_next(Some(form.value("next")));
+            start_session(&state, &ctx, u.id, &to).await
+        }
+        Err(users::LoginError::InvalidCredentials) => {
+            let message = Some(ctx.t("login-failed"));
+            render_status(StatusCode::UNAUTHORIZED, &LoginPage { ctx, form, message })
+        }
+        Err(users::LoginError::RateLimited { retry_after_secs }) => {
+            let message = Some(ctx.t1("login-rate-limited", "seconds", retry_after_secs));
+            let mut res = render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &LoginPage { ctx, form, message },
+            )?;
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+        Err(users::LoginError::Other(e)) => Err(e.into()),
+    }
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    if let Some(token) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
+        sessions::end(&state.store, token).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    let cookie = ctx.cookie(SESSION_COOKIE, "", Some(0));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    ctx: Ctx,
+    form: FormState,
+    first_admin: bool,
+    token: String,
+}
+
+async fn setup_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let link = setup::find(&state.store, &token).await?;
+    let form = FormState::new(ctx.lang);
+    render(&SetupPage {
+        ctx,
+        form,
+        first_admin: link.purpose == setup::FIRST_ADMIN,
+        token,
+    })
+}
+
+async fn setup_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let link = setup::find(&state.store, &token).await?;
+    let first_admin = link.purpose == setup::FIRST_ADMIN;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let password = form.value("new_password").to_owned();
+    let confirm = form.value("confirm_password").to_owned();
+    form.set("new_password", "");
+    form.set("confirm_password", "");
+    if password != confirm {
+        form.errors.add("confirm_password", "password_mismatch");
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage {
+                ctx,
+                form,
+                first_admin,
+                token,
+            },
+        );
+    }
+    let username = form.value("username").to_owned();
+    match setup::complete(&state.store, &token, &username, &password).await {
+        Ok(u) => start_session(&state, &ctx, u.id, "/").await,
+        Err(CoreError::Invalid(errors)) => {
+            form.errors = errors;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage {
+                    ctx,
+                    form,
+                    first_admin,
+                    token,
+                },
+            )
+        }
+        Err(CoreError::Conflict { field, code }) => {
+            form.errors.add(&field, code);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage {
+                    ctx,
+                    form,
+                    first_admin,
+                    token,
+                },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LangForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Remembers the choice in a cookie, and for a logged-in user in their settings.
+async fn switch_language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<LangForm>,
+) -> Result<Response, WebError> {
+    let lang = Lang::parse(&f.lang).ok_or_else(|| {
+        WebError::Invalid({
+            let mut e = hearth_core::FieldErrors::new();
+            e.add("lang", "invalid_choice");
+            e
+        })
+    })?;
+    if let Some(u) = ctx.user() {
+        users::set_language(&state.store, u.id, lang.code()).await?;
+    }
+    let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    let cookie = ctx.cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}

@@ -1,0 +1,51 @@
+//! Server-rendered pages, one module per practice.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod form;
+pub mod households;
+pub mod residents;
+
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::WebError;
+
+/// Renders a template, turning a template failure into a 500 page.
+pub fn render<T: Template>(t: &T) -> Result<Response, WebError> {
+    t.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+/// Renders with a status (e.g. 422 for a form with errors).
+pub fn render_status<T: Template>(
+    status: axum::http::StatusCode,
+    t: &T,
+) -> Result<Response, WebError> {
+    t.render()
+        .map(|html| {
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response()
+        })
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+/// Is this request from htmx (render the partial, not the whole page)?
+pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("hx-request").is_some()
+}
+
+/// Only local paths are allowed as a redirect target after login or a language switch.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
