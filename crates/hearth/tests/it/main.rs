@@ -1,0 +1,9 @@
+//! HTTP-level tests: the real router over a real database. One test binary (linking is the
+//! slow part). Each test gets its own fresh database: a new SQLite file, or — when
+//! `HEARTH_TEST_POSTGRES_URL` is set — a new PostgreSQL database on that server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod auth;

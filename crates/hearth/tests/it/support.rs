@@ -1,0 +1,348 @@
+//! The test harness: `spawn_app()` gives a fresh database and router; `TestClient` is a
+//! browser-like client (cookie jar, CSRF token, Origin) or an API client (bearer token).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use hearth_core::auth::users::{self, NewUser};
+use hearth_core::entity::{community, household};
+use hearth_core::registry::{communities, households};
+use hearth_core::{Actor, Store};
+use hearth_web::{AppConfig, AppState};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub store: Store,
+    pub router: Router,
+    pub backend: &'static str,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(p) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    format!("{:x}{:x}", std::process::id(), rand::random::<u64>())
+}
+
+/// A fresh database (SQLite file, or a new PostgreSQL database), migrated, and the router.
+pub async fn spawn_app() -> TestApp {
+    let (url, sqlite_path, backend) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
+        Ok(server) if !server.is_empty() => {
+            let admin = Database::connect(&server)
+                .await
+                .expect("connect to HEARTH_TEST_POSTGRES_URL");
+            let name = format!("hearth_t_{}", unique_name());
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            let _ = admin.close().await;
+            let base = server
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(server.clone());
+            (format!("{base}/{name}"), None, "postgres")
+        }
+        _ => {
+            let path = std::env::temp_dir().join(format!("hearth-test-{}.db", unique_name()));
+            (format!("sqlite://{}", path.display()), Some(path), "sqlite")
+        }
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let state = AppState::new(store.clone(), AppConfig::default());
+    let router =
+        hearth_web::router(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
+    TestApp {
+        store,
+        router,
+        backend,
+        sqlite_path,
+    }
+}
+
+impl TestApp {
+    pub async fn community(&self, slug: &str) -> community::Model {
+        communities::create(
+            &self.store,
+            &Actor::system(),
+            communities::CommunityInput {
+                name: Some(format!("{slug} community")),
+                slug: Some(slug.into()),
+                address: None,
+                established_on: Some("2016-01-01".into()),
+            },
+        )
+        .await
+        .expect("create community")
+    }
+
+    pub async fn household(&self, community_slug: &str, code: &str) -> household::Model {
+        households::create(
+            &self.store,
+            &Actor::system(),
+            households::HouseholdInput {
+                community: Some(community_slug.into()),
+                code: Some(code.into()),
+                address: Some(format!("Building 1, {code}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create household")
+    }
+
+    /// A user with `PASSWORD`.
+    pub async fn user(
+        &self,
+        username: &str,
+        role: &str,
+        communities: &[&str],
+    ) -> hearth_core::entity::user::Model {
+        users::create(
+            &self.store,
+            &Actor::system(),
+            NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                communities: communities.iter().map(|s| s.to_string()).collect(),
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("create user")
+    }
+
+    pub fn client(&self) -> TestClient {
+        TestClient {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            bearer: None,
+            csrf: None,
+        }
+    }
+
+    /// A logged-in browser client for a new user with this role.
+    pub async fn login_as(&self, username: &str, role: &str, communities: &[&str]) -> TestClient {
+        self.user(username, role, communities).await;
+        let mut c = self.client();
+        let res = c.login(username, PASSWORD).await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "login failed: {}",
+            res.text
+        );
+        c
+    }
+
+    /// An API client authenticated by a fresh bearer token for a new user.
+    pub async fn api_as(&self, username: &str, role: &str, communities: &[&str]) -> TestClient {
+        let u = self.user(username, role, communities).await;
+        let (_, secret) =
+            hearth_core::auth::tokens::create(&self.store, &Actor::system(), u.id, "test")
+                .await
+                .unwrap();
+        let mut c = self.client();
+        c.bearer = Some(secret);
+        c
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+    pub fn location(&self) -> String {
+        self.header("location").unwrap_or_default()
+    }
+}
+
+pub struct TestClient {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub bearer: Option<String>,
+    csrf: Option<String>,
+}
+
+pub const HOST: &str = "hearth.test";
+
+impl TestClient {
+    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+        let h = req.headers_mut();
+        h.insert(header::HOST, HOST.parse().unwrap());
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            h.insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        if let Some(b) = &self.bearer {
+            h.insert(
+                header::AUTHORIZATION,
+                format!("Bearer {b}").parse().unwrap(),
+            );
+        }
+        let res = self.router.clone().oneshot(req).await.expect("router");
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or_default();
+            if let Some((kv, attrs)) = s.split_once(';').or(Some((s, ""))) {
+                if let Some((k, val)) = kv.split_once('=') {
+                    if val.is_empty() || attrs.contains("Max-Age=0") {
+                        self.cookies.remove(k);
+                    } else {
+                        self.cookies.insert(k.to_owned(), val.to_owned());
+                    }
+                }
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        if let Some(t) = extract_csrf(&bytes) {
+            self.csrf = Some(t);
+        }
+        TestResponse {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// The CSRF token the current session's pages carry (fetched from a page if needed).
+    pub async fn csrf(&mut self) -> String {
+        if self.csrf.is_none() {
+            self.get("/login").await;
+        }
+        self.csrf.clone().unwrap_or_default()
+    }
+
+    /// Forgets the cached CSRF token (after login or logout it changes).
+    pub fn reset_csrf(&mut self) {
+        self.csrf = None;
+    }
+
+    /// A same-origin form post with the CSRF token added.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all, Some(&format!("http://{HOST}")))
+            .await
+    }
+
+    /// A form post exactly as given (no CSRF token added), with an optional Origin.
+    pub async fn post_form_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> TestResponse {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A JSON request. With a session cookie the CSRF header is added; with a bearer token none is needed.
+    pub async fn json(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> TestResponse {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if self.bearer.is_none() {
+            let token = self.csrf().await;
+            req = req
+                .header("x-csrf-token", token)
+                .header(header::ORIGIN, format!("http://{HOST}"));
+        }
+        self.send(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
+        let res = self
+            .post_form(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        self.reset_csrf();
+        res
+    }
+}
+
+fn extract_csrf(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let marker = "data-csrf=\"";
+    let start = text.find(marker)? + marker.len();
+    let end = text[start..].find('"')? + start;
+    let token = &text[start..end];
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
