@@ -7,3 +7,8 @@
 mod support;
 
 mod auth;
+mod registry_pages;
+mod api;
+mod account;
+mod admin;
+mod demo;

@@ -1,0 +1,4 @@
+//! (account tests)
+
+#[allow(unused_imports)]
+use crate::support::*;

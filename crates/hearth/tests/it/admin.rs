@@ -1,0 +1,4 @@
+//! (admin tests)
+
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,4 @@
+//! (api tests)
+
+#[allow(unused_imports)]
+use crate::support::*;

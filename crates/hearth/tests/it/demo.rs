@@ -1,0 +1,4 @@
+//! (demo tests)
+
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,4 @@
+//! (registry_pages tests)
+
+#[allow(unused_imports)]
+use crate::support::*;
