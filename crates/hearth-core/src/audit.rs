@@ -11,8 +11,8 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use sha2::{Digest, Sha256};
 
@@ -33,13 +33,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(action: &'static str, entity: &'static str, entity_id: Option<i64>) -> Entry {
-        Entry {
-            action,
-            entity,
-            entity_id,
-            community_id: None,
-            summary: String::new(),
-        }
+        Entry { action, entity, entity_id, community_id: None, summary: String::new() }
     }
     pub fn community(mut self, id: i64) -> Entry {
         self.community_id = Some(id);
@@ -100,9 +94,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
     let prev_hash: String = head.try_get_by_index(1)?;
     let id = last_id + 1;
     // Microseconds: the precision both backends store, so the hash survives a round trip.
-    let at = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let at = Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap_or_else(|_| Utc::now());
     let hash = row_hash(
         &prev_hash,
         id,
@@ -128,15 +120,11 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
         prev_hash: sea_orm::Set(prev_hash),
         hash: sea_orm::Set(hash.clone()),
     };
-    audit_log::Entity::insert(row)
-        .exec_without_returning(conn)
-        .await?;
+    audit_log::Entity::insert(row).exec_without_returning(conn).await?;
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
         match backend {
-            DbBackend::Postgres => {
-                "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1"
-            }
+            DbBackend::Postgres => "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1",
             _ => "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1",
         },
         [id.into(), hash.into()],
@@ -183,16 +171,10 @@ pub async fn verify(store: &Store) -> CoreResult<Verdict> {
         }
         for r in page {
             if r.id != expected_id {
-                return Ok(Verdict::Broken {
-                    id: expected_id,
-                    reason: "missing_row",
-                });
+                return Ok(Verdict::Broken { id: expected_id, reason: "missing_row" });
             }
             if r.prev_hash != prev {
-                return Ok(Verdict::Broken {
-                    id: r.id,
-                    reason: "link_mismatch",
-                });
+                return Ok(Verdict::Broken { id: r.id, reason: "link_mismatch" });
             }
             let h = row_hash(
                 &r.prev_hash,
@@ -207,10 +189,7 @@ pub async fn verify(store: &Store) -> CoreResult<Verdict> {
                 &r.summary,
             );
             if h != r.hash {
-                return Ok(Verdict::Broken {
-                    id: r.id,
-                    reason: "hash_mismatch",
-                });
+                return Ok(Verdict::Broken { id: r.id, reason: "hash_mismatch" });
             }
             prev = h;
             expected_id += 1;
@@ -228,10 +207,7 @@ pub async fn verify(store: &Store) -> CoreResult<Verdict> {
     let last_hash: String = head.try_get_by_index(1)?;
     if last_id != expected_id - 1 || last_hash != prev {
         // Rows were removed from the end of the log.
-        return Ok(Verdict::Broken {
-            id: expected_id,
-            reason: "truncated",
-        });
+        return Ok(Verdict::Broken { id: expected_id, reason: "truncated" });
     }
     Ok(Verdict::Intact { rows })
 }
@@ -270,10 +246,7 @@ pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>
         q = q.filter(audit_log::Column::Id.lt(b));
     }
     let limit = f.limit.clamp(1, 500);
-    Ok(q.order_by_desc(audit_log::Column::Id)
-        .limit(limit)
-        .all(store.conn())
-        .await?)
+    Ok(q.order_by_desc(audit_log::Column::Id).limit(limit).all(store.conn()).await?)
 }
 
 pub async fn count(store: &Store) -> CoreResult<u64> {

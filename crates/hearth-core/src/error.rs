@@ -22,18 +22,10 @@ impl FieldErrors {
         Self(Vec::new())
     }
     pub fn add(&mut self, field: &str, code: &'static str) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            code,
-            arg: None,
-        });
+        self.0.push(FieldError { field: field.to_owned(), code, arg: None });
     }
     pub fn add_arg(&mut self, field: &str, code: &'static str, arg: i64) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            code,
-            arg: Some(arg),
-        });
+        self.0.push(FieldError { field: field.to_owned(), code, arg: Some(arg) });
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -43,11 +35,7 @@ impl FieldErrors {
     }
     /// `Ok(())` when nothing was wrong, so validators can end with `errors.into_result()?`.
     pub fn into_result(self) -> Result<(), CoreError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(CoreError::Invalid(self))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(CoreError::Invalid(self)) }
     }
 }
 

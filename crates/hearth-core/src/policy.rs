@@ -23,13 +23,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Coordinator,
-        Role::Caseworker,
-        Role::Volunteer,
-        Role::Viewer,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Coordinator, Role::Caseworker, Role::Volunteer, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,20 +87,11 @@ pub struct Actor {
 impl Actor {
     /// The operator at the command line: full access, audited as `cli`.
     pub fn system() -> Actor {
-        Actor {
-            user_id: None,
-            username: "cli".into(),
-            role: Role::Admin,
-            scope: Scope::All,
-        }
+        Actor { user_id: None, username: "cli".into(), role: Role::Admin, scope: Scope::All }
     }
 
     pub fn require(&self, permission: Permission) -> CoreResult<()> {
-        if allows(self.role, permission) {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden)
-        }
+        if allows(self.role, permission) { Ok(()) } else { Err(CoreError::Forbidden) }
     }
 
     pub fn sees_community(&self, community_id: i64) -> bool {
@@ -147,20 +132,11 @@ pub async fn paired_household_ids(store: &Store, actor: &Actor) -> CoreResult<Ve
 
 /// The record check for households: in the actor's communities, and for volunteers
 /// paired with them. Everything that shows or changes a household goes through here.
-pub async fn household_in_scope(
-    store: &Store,
-    actor: &Actor,
-    household_id: i64,
-    community_id: i64,
-) -> CoreResult<()> {
+pub async fn household_in_scope(store: &Store, actor: &Actor, household_id: i64, community_id: i64) -> CoreResult<()> {
     if !actor.sees_community(community_id) {
         return Err(CoreError::NotFound);
     }
-    if actor.is_volunteer()
-        && !paired_household_ids(store, actor)
-            .await?
-            .contains(&household_id)
-    {
+    if actor.is_volunteer() && !paired_household_ids(store, actor).await?.contains(&household_id) {
         return Err(CoreError::NotFound);
     }
     Ok(())
@@ -174,11 +150,7 @@ pub enum PersonView {
 }
 
 pub fn person_view(actor: &Actor) -> PersonView {
-    if actor.is_volunteer() {
-        PersonView::ContactOnly
-    } else {
-        PersonView::Full
-    }
+    if actor.is_volunteer() { PersonView::ContactOnly } else { PersonView::Full }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use hearth_migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::error::{CoreError, CoreResult};
@@ -32,9 +32,7 @@ impl Store {
             url.to_owned()
         };
         let mut opts = ConnectOptions::new(url);
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+        opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if is_sqlite {
             opts.max_connections(8).min_connections(1);
             opts.map_sqlx_sqlite_opts(|o| {
@@ -53,12 +51,8 @@ impl Store {
 
     /// `sqlite://DIR/hearth.db`, creating DIR.
     pub fn sqlite_url_in(dir: &Path) -> CoreResult<String> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CoreError::Internal(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CoreError::Internal(format!("cannot create data directory {}: {e}", dir.display())))?;
         Ok(format!("sqlite://{}", dir.join("hearth.db").display()))
     }
 
@@ -96,10 +90,7 @@ impl Store {
 pub fn map_unique(err: DbErr, field: &str, code: &'static str) -> CoreError {
     let text = err.to_string().to_lowercase();
     if text.contains("unique") || text.contains("duplicate key") {
-        CoreError::Conflict {
-            field: field.to_owned(),
-            code,
-        }
+        CoreError::Conflict { field: field.to_owned(), code }
     } else {
         CoreError::Db(err)
     }

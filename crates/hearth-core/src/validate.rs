@@ -8,20 +8,13 @@ use chrono::NaiveDate;
 use crate::error::FieldErrors;
 
 /// Trimmed text, `None` when empty; too long → `too_long` with the limit.
-pub fn text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Option<String> {
+pub fn text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max_chars: usize) -> Option<String> {
     let v = value.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().count() > max_chars {
         errors.add_arg(field, "too_long", max_chars as i64);
         return None;
     }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         errors.add(field, "invalid_characters");
         return None;
     }
@@ -29,12 +22,7 @@ pub fn text(
 }
 
 /// Like `text`, but empty is an error.
-pub fn required_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Option<String> {
+pub fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max_chars: usize) -> Option<String> {
     let present = value.map(str::trim).is_some_and(|v| !v.is_empty());
     if !present {
         errors.add(field, "required");
@@ -55,11 +43,7 @@ pub fn date(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Optio
     }
 }
 
-pub fn required_date(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<&str>,
-) -> Option<NaiveDate> {
+pub fn required_date(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveDate> {
     if value.map(str::trim).is_none_or(|v| v.is_empty()) {
         errors.add(field, "required");
         return None;
@@ -71,11 +55,7 @@ pub fn required_date(
 pub fn phone(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {
     let v = text(errors, field, value, 40)?;
     let digits = v.chars().filter(char::is_ascii_digit).count();
-    if digits < 3
-        || !v
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-    {
+    if digits < 3 || !v.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) {
         errors.add(field, "invalid_phone");
         return None;
     }
@@ -83,12 +63,7 @@ pub fn phone(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Opti
 }
 
 /// One of a fixed set of stored values (the UI translates them).
-pub fn choice(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<&str>,
-    allowed: &[&str],
-) -> Option<String> {
+pub fn choice(errors: &mut FieldErrors, field: &str, value: Option<&str>, allowed: &[&str]) -> Option<String> {
     let v = value.map(str::trim).filter(|v| !v.is_empty())?;
     if allowed.contains(&v) {
         Some(v.to_owned())
@@ -101,11 +76,7 @@ pub fn choice(
 /// A slug: lower-case letters, digits and dashes, 2–40 characters.
 pub fn slug(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {
     let v = required_text(errors, field, value, 40)?;
-    if v.len() < 2
-        || !v
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if v.len() < 2 || !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         errors.add(field, "invalid_slug");
         return None;
     }
@@ -119,28 +90,17 @@ mod tests {
     #[test]
     fn dates_and_text() {
         let mut e = FieldErrors::new();
-        assert_eq!(
-            date(&mut e, "d", Some("2016-03-01")),
-            NaiveDate::from_ymd_opt(2016, 3, 1)
-        );
+        assert_eq!(date(&mut e, "d", Some("2016-03-01")), NaiveDate::from_ymd_opt(2016, 3, 1));
         assert_eq!(date(&mut e, "d", Some("2016-02-30")), None);
         assert_eq!(date(&mut e, "d2", Some("1/3/2016")), None);
         assert_eq!(text(&mut e, "t", Some("  "), 5), None);
         assert_eq!(text(&mut e, "t2", Some("abcdef"), 5), None);
-        assert_eq!(
-            phone(&mut e, "p", Some("138 0000 1111")),
-            Some("138 0000 1111".into())
-        );
+        assert_eq!(phone(&mut e, "p", Some("138 0000 1111")), Some("138 0000 1111".into()));
         assert_eq!(phone(&mut e, "p2", Some("call me")), None);
         let fields: Vec<_> = e.0.iter().map(|x| (x.field.as_str(), x.code)).collect();
         assert_eq!(
             fields,
-            [
-                ("d", "invalid_date"),
-                ("d2", "invalid_date"),
-                ("t2", "too_long"),
-                ("p2", "invalid_phone")
-            ]
+            [("d", "invalid_date"), ("d2", "invalid_date"), ("t2", "too_long"), ("p2", "invalid_phone")]
         );
     }
 }

@@ -15,16 +15,8 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
+fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(from_table, from_col).to(to_table, "id").on_delete(ForeignKeyAction::Restrict).take()
 }
 
 fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
@@ -99,9 +91,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("idx_sessions_user", "sessions", &["user_id"]))
-            .await?;
+        manager.create_index(index("idx_sessions_user", "sessions", &["user_id"])).await?;
 
         manager
             .create_table(
@@ -146,9 +136,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("idx_api_tokens_user", "api_tokens", &["user_id"]))
-            .await?;
+        manager.create_index(index("idx_api_tokens_user", "api_tokens", &["user_id"])).await?;
 
         manager
             .create_table(
@@ -172,13 +160,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "uq_households_community_code",
-                    "households",
-                    &["community_id", "code"],
-                )
-                .unique()
-                .take(),
+                index("uq_households_community_code", "households", &["community_id", "code"]).unique().take(),
             )
             .await?;
 
@@ -207,20 +189,8 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "idx_residents_household",
-                "residents",
-                &["household_id"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "idx_residents_community",
-                "residents",
-                &["community_id", "id"],
-            ))
-            .await?;
+        manager.create_index(index("idx_residents_household", "residents", &["household_id"])).await?;
+        manager.create_index(index("idx_residents_community", "residents", &["community_id", "id"])).await?;
 
         // Name search keys: one row per way a name can be typed (Han, full pinyin, initials,
         // Latin words). Prefix search becomes an index range scan `term >= q AND term < q+1`.
@@ -270,13 +240,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "idx_consents_household",
-                "consents",
-                &["household_id"],
-            ))
-            .await?;
+        manager.create_index(index("idx_consents_household", "consents", &["household_id"])).await?;
 
         // The pairing issue extends this table; the volunteer access rule needs it now.
         manager
@@ -294,13 +258,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "idx_pairs_helper",
-                "pairs",
-                &["helper_user_id", "household_id"],
-            ))
-            .await?;
+        manager.create_index(index("idx_pairs_helper", "pairs", &["helper_user_id", "household_id"])).await?;
 
         manager
             .create_table(
@@ -320,20 +278,8 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "idx_audit_entity",
-                "audit_log",
-                &["entity", "entity_id"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "idx_audit_actor",
-                "audit_log",
-                &["actor_user_id", "id"],
-            ))
-            .await?;
+        manager.create_index(index("idx_audit_entity", "audit_log", &["entity", "entity_id"])).await?;
+        manager.create_index(index("idx_audit_actor", "audit_log", &["actor_user_id", "id"])).await?;
 
         // One row: the head of the hash chain. Appends lock it first, which serializes
         // concurrent writers on PostgreSQL (row lock) and SQLite (write lock) alike.
@@ -376,9 +322,7 @@ impl MigrationTrait for Migration {
             "users",
             "communities",
         ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
+            manager.drop_table(Table::drop().table(table).take()).await?;
         }
         Ok(())
     }

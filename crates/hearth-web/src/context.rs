@@ -44,10 +44,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn actor(&self) -> Result<&Actor, WebError> {
-        self.authed
-            .as_ref()
-            .map(|a| &a.actor)
-            .ok_or(WebError::Unauthenticated)
+        self.authed.as_ref().map(|a| &a.actor).ok_or(WebError::Unauthenticated)
     }
     pub fn user(&self) -> Option<&user::Model> {
         self.authed.as_ref().map(|a| &a.user)
@@ -56,26 +53,17 @@ impl Ctx {
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
     }
-    pub fn t1(
-        &self,
-        key: &str,
-        name: &'static str,
-        value: impl Into<crate::i18n::FluentArg>,
-    ) -> String {
+    pub fn t1(&self, key: &str, name: &'static str, value: impl Into<crate::i18n::FluentArg>) -> String {
         self.lang.t_args(key, &[(name, value.into())])
     }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
     pub fn is_admin(&self) -> bool {
-        self.authed
-            .as_ref()
-            .is_some_and(|a| a.actor.role == hearth_core::Role::Admin)
+        self.authed.as_ref().is_some_and(|a| a.actor.role == hearth_core::Role::Admin)
     }
     pub fn can(&self, p: hearth_core::Permission) -> bool {
-        self.authed
-            .as_ref()
-            .is_some_and(|a| hearth_core::policy::allows(a.actor.role, p))
+        self.authed.as_ref().is_some_and(|a| hearth_core::policy::allows(a.actor.role, p))
     }
     /// `Set-Cookie` value for a cookie of ours, honouring `--secure-cookies`.
     pub fn cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
@@ -93,36 +81,30 @@ impl Ctx {
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or(WebError::Internal("request context missing".into()))
+        parts.extensions.get::<Ctx>().cloned().ok_or(WebError::Internal("request context missing".into()))
     }
 }
 
 fn bearer(req: &Request) -> Option<String> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
 fn client_addr(req: &Request, trust_proxy: bool) -> String {
     if trust_proxy {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        if let Some(first) =
+            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
         {
             return first.trim().to_owned();
         }
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+    let ext = req.extensions();
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0)
+        // Router tests stand in for the socket with MockConnectInfo.
+        .or_else(|| ext.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|m| m.0))
+        .map(|addr| addr.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -131,16 +113,11 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         Ok((req, set_csrf_cookie)) => {
             let ctx = req.extensions().get::<Ctx>().cloned();
             let mut res = next.run(req).await;
-            if let (Some(ctx), Some(marker)) = (
-                &ctx,
-                res.extensions_mut().remove::<crate::error::ErrorMarker>(),
-            ) {
+            if let (Some(ctx), Some(marker)) = (&ctx, res.extensions_mut().remove::<crate::error::ErrorMarker>()) {
                 res = crate::error::render(ctx, marker.0);
             }
             if let (Some(ctx), Some(token)) = (ctx, set_csrf_cookie) {
-                if let Ok(v) =
-                    HeaderValue::from_str(&ctx.cookie(csrf::PRE_SESSION_COOKIE, &token, None))
-                {
+                if let Ok(v) = HeaderValue::from_str(&ctx.cookie(csrf::PRE_SESSION_COOKIE, &token, None)) {
                     res.headers_mut().append(header::SET_COOKIE, v);
                 }
             }
@@ -162,10 +139,8 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
     let path = req.uri().path().to_owned();
     let client = client_addr(&req, state.config.trust_proxy);
     let headers = req.headers().clone();
-    let accept_lang = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Lang::from_accept_language);
+    let accept_lang =
+        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
     let cookie_lang = csrf::cookie(&headers, LANG_COOKIE).and_then(|v| Lang::parse(&v));
     let mut ctx = Ctx {
         lang: cookie_lang.or(accept_lang).unwrap_or(Lang::En),
@@ -182,39 +157,23 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
     if let Some(secret) = &bearer_token {
         match tokens::authenticate(&state.store, secret).await {
             Ok(u) => {
-                let actor = users::actor_for(&state.store, &u)
-                    .await
-                    .map_err(|e| fail(&ctx, e.into()))?;
-                ctx.authed = Some(Authed {
-                    actor,
-                    user: u,
-                    session_token: None,
-                });
+                let actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
+                ctx.authed = Some(Authed { actor, user: u, session_token: None });
             }
             Err(_) => return Err(fail(&ctx, WebError::BadToken)),
         }
     } else if let Some(token) = csrf::cookie(&headers, SESSION_COOKIE) {
         match sessions::find(&state.store, &token).await {
             Ok(Some((s, u))) => {
-                let actor = users::actor_for(&state.store, &u)
-                    .await
-                    .map_err(|e| fail(&ctx, e.into()))?;
+                let actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
                 ctx.csrf = s.csrf_token.clone();
-                ctx.authed = Some(Authed {
-                    actor,
-                    user: u,
-                    session_token: Some(token),
-                });
+                ctx.authed = Some(Authed { actor, user: u, session_token: Some(token) });
             }
             Ok(None) => {}
             Err(e) => return Err(fail(&ctx, e.into())),
         }
     }
-    if let Some(lang) = ctx
-        .user()
-        .and_then(|u| u.language.as_deref())
-        .and_then(Lang::parse)
-    {
+    if let Some(lang) = ctx.user().and_then(|u| u.language.as_deref()).and_then(Lang::parse) {
         ctx.lang = lang;
     }
 
@@ -235,28 +194,19 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         if !csrf::origin_ok(&headers) {
             return Err(fail(&ctx, WebError::CsrfRejected));
         }
-        let mut submitted = headers
-            .get(csrf::HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let mut submitted = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let is_form = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if submitted.is_none() && is_form {
             let (parts, body) = req.into_parts();
-            let bytes = to_bytes(body, MAX_FORM_BYTES)
-                .await
-                .map_err(|_| fail(&ctx, WebError::TooLarge))?;
+            let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| fail(&ctx, WebError::TooLarge))?;
             submitted = csrf::token_from_form(&bytes);
             req = Request::from_parts(parts, Body::from(bytes));
         }
         // A pre-session token only counts if it came from the cookie, not one we just made.
-        let expected = if new_pre_session.is_some() {
-            None
-        } else {
-            Some(ctx.csrf.as_str())
-        };
+        let expected = if new_pre_session.is_some() { None } else { Some(ctx.csrf.as_str()) };
         if !csrf::token_ok(expected, submitted.as_deref()) {
             return Err(fail(&ctx, WebError::CsrfRejected));
         }

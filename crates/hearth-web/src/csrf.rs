@@ -25,10 +25,7 @@ pub fn origin_ok(headers: &HeaderMap) -> bool {
         if origin == "null" {
             return false;
         }
-        let origin_host = origin
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(origin);
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
         return host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host));
     }
     match headers.get("sec-fetch-site").and_then(|h| h.to_str().ok()) {
@@ -40,9 +37,7 @@ pub fn origin_ok(headers: &HeaderMap) -> bool {
 
 /// The `csrf_token` field of an urlencoded body, if present.
 pub fn token_from_form(body: &[u8]) -> Option<String> {
-    url_pairs(body)
-        .find(|(k, _)| k == FORM_FIELD)
-        .map(|(_, v)| v)
+    url_pairs(body).find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v)
 }
 
 fn url_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
@@ -82,15 +77,10 @@ pub fn token_ok(expected: Option<&str>, submitted: Option<&str>) -> bool {
 
 /// The value of one cookie.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
 }
 
 #[cfg(test)]
@@ -108,46 +98,22 @@ mod tests {
 
     #[test]
     fn origin_checks() {
-        assert!(origin_ok(&headers(&[
-            ("host", "hearth.local:8080"),
-            ("origin", "http://hearth.local:8080")
-        ])));
-        assert!(!origin_ok(&headers(&[
-            ("host", "hearth.local:8080"),
-            ("origin", "http://evil.example")
-        ])));
-        assert!(!origin_ok(&headers(&[
-            ("host", "hearth.local"),
-            ("origin", "null")
-        ])));
-        assert!(!origin_ok(&headers(&[
-            ("host", "hearth.local"),
-            ("sec-fetch-site", "cross-site")
-        ])));
-        assert!(origin_ok(&headers(&[
-            ("host", "hearth.local"),
-            ("sec-fetch-site", "same-origin")
-        ])));
+        assert!(origin_ok(&headers(&[("host", "hearth.local:8080"), ("origin", "http://hearth.local:8080")])));
+        assert!(!origin_ok(&headers(&[("host", "hearth.local:8080"), ("origin", "http://evil.example")])));
+        assert!(!origin_ok(&headers(&[("host", "hearth.local"), ("origin", "null")])));
+        assert!(!origin_ok(&headers(&[("host", "hearth.local"), ("sec-fetch-site", "cross-site")])));
+        assert!(origin_ok(&headers(&[("host", "hearth.local"), ("sec-fetch-site", "same-origin")])));
         assert!(origin_ok(&headers(&[("host", "hearth.local")])));
     }
 
     #[test]
     fn tokens() {
-        assert_eq!(
-            token_from_form(b"a=1&csrf_token=ab%2Bc&b=2"),
-            Some("ab+c".into())
-        );
+        assert_eq!(token_from_form(b"a=1&csrf_token=ab%2Bc&b=2"), Some("ab+c".into()));
         assert_eq!(token_from_form(b"name=%E5%BC%A0+%E4%BC%9F"), None);
         assert!(token_ok(Some("abc"), Some("abc")));
         assert!(!token_ok(Some("abc"), Some("abd")));
         assert!(!token_ok(Some(""), Some("")));
         assert!(!token_ok(None, Some("abc")));
-        assert_eq!(
-            cookie(
-                &headers(&[("cookie", "a=1; hearth_csrf=xyz")]),
-                "hearth_csrf"
-            ),
-            Some("xyz".into())
-        );
+        assert_eq!(cookie(&headers(&[("cookie", "a=1; hearth_csrf=xyz")]), "hearth_csrf"), Some("xyz".into()));
     }
 }

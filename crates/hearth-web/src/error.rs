@@ -48,9 +48,7 @@ impl From<CoreError> for WebError {
             CoreError::Unauthenticated => WebError::Unauthenticated,
             CoreError::Invalid(f) => WebError::Invalid(f),
             CoreError::Conflict { field, code } => WebError::Conflict { field, code },
-            CoreError::RateLimited { retry_after_secs } => {
-                WebError::RateLimited { retry_after_secs }
-            }
+            CoreError::RateLimited { retry_after_secs } => WebError::RateLimited { retry_after_secs },
             CoreError::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 WebError::Internal("database".into())
@@ -147,37 +145,17 @@ struct ErrorPage<'a> {
 pub fn render(ctx: &Ctx, e: WebError) -> Response {
     let api = ctx.path.starts_with("/api/");
     if matches!(e, WebError::Unauthenticated) && !api {
-        let next = if ctx.path.starts_with('/') && !ctx.path.starts_with("//") {
-            ctx.path.as_str()
-        } else {
-            "/"
-        };
+        let next = if ctx.path.starts_with('/') && !ctx.path.starts_with("//") { ctx.path.as_str() } else { "/" };
         return Redirect::to(&format!("/login?next={}", urlencode(next))).into_response();
     }
     let lang = ctx.lang;
     let message = lang.t(&format!("error-{}", e.code().replace('_', "-")));
     let fields = e.fields();
     let mut res = if api {
-        let field_map: serde_json::Map<String, serde_json::Value> = fields
-            .0
-            .iter()
-            .map(|f| {
-                (
-                    f.field.clone(),
-                    serde_json::Value::String(field_message(lang, f)),
-                )
-            })
-            .collect();
-        let field_codes: serde_json::Map<String, serde_json::Value> = fields
-            .0
-            .iter()
-            .map(|f| {
-                (
-                    f.field.clone(),
-                    serde_json::Value::String(f.code.to_owned()),
-                )
-            })
-            .collect();
+        let field_map: serde_json::Map<String, serde_json::Value> =
+            fields.0.iter().map(|f| (f.field.clone(), serde_json::Value::String(field_message(lang, f)))).collect();
+        let field_codes: serde_json::Map<String, serde_json::Value> =
+            fields.0.iter().map(|f| (f.field.clone(), serde_json::Value::String(f.code.to_owned()))).collect();
         let body = serde_json::json!({
             "error": {
                 "code": e.code(),
@@ -196,12 +174,7 @@ pub fn render(ctx: &Ctx, e: WebError) -> Response {
             details: fields.0.iter().map(|f| field_message(lang, f)).collect(),
         };
         match page.render() {
-            Ok(html) => (
-                e.status(),
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response(),
+            Ok(html) => (e.status(), [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
             Err(_) => (e.status(), e.code()).into_response(),
         }
     };

@@ -55,13 +55,7 @@ impl Lang {
             .filter_map(|part| {
                 let mut it = part.split(';');
                 let lang = Lang::parse(it.next()?)?;
-                let q = it
-                    .find_map(|p| {
-                        p.trim()
-                            .strip_prefix("q=")
-                            .and_then(|q| q.parse::<f32>().ok())
-                    })
-                    .unwrap_or(1.0);
+                let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
                 Some((q, lang))
             })
             .collect();
@@ -81,10 +75,8 @@ impl Lang {
     }
 
     pub fn t_args(self, key: &str, args: &[(&'static str, FluentArg)]) -> String {
-        let map: HashMap<Cow<'static, str>, FluentValue> = args
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), v.to_fluent()))
-            .collect();
+        let map: HashMap<Cow<'static, str>, FluentValue> =
+            args.iter().map(|(k, v)| (Cow::Borrowed(*k), v.to_fluent())).collect();
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
 }
@@ -137,14 +129,8 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(
-            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
-            Some(Lang::ZhCn)
-        );
-        assert_eq!(
-            Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.4"),
-            Some(Lang::En)
-        );
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.4"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("fr"), None);
     }
 
@@ -171,26 +157,14 @@ mod tests {
         assert!(en.len() > 20, "en catalogue looks empty");
         let only_en: Vec<_> = en.difference(&zh).collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
-        assert!(
-            only_en.is_empty() && only_zh.is_empty(),
-            "only en: {only_en:?}; only zh-CN: {only_zh:?}"
-        );
+        assert!(only_en.is_empty() && only_zh.is_empty(), "only en: {only_en:?}; only zh-CN: {only_zh:?}");
     }
 
     #[test]
     fn lookup_and_plurals() {
         assert_eq!(Lang::En.t("app-name"), "hearth");
-        assert_eq!(
-            Lang::En.t_args("households-count", &[("count", 1i64.into())]),
-            "1 household"
-        );
-        assert_eq!(
-            Lang::En.t_args("households-count", &[("count", 3i64.into())]),
-            "3 households"
-        );
-        assert_eq!(
-            Lang::ZhCn.t_args("households-count", &[("count", 3i64.into())]),
-            "3 户"
-        );
+        assert_eq!(Lang::En.t_args("households-count", &[("count", 1i64.into())]), "1 household");
+        assert_eq!(Lang::En.t_args("households-count", &[("count", 3i64.into())]), "3 households");
+        assert_eq!(Lang::ZhCn.t_args("households-count", &[("count", 3i64.into())]), "3 户");
     }
 }

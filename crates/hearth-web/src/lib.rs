@@ -43,10 +43,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: AppConfig) -> AppState {
-        AppState {
-            store,
-            config: Arc::new(config),
-        }
+        AppState { store, config: Arc::new(config) }
     }
 }
 
@@ -62,16 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/{file}", get(asset))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            context::middleware,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -93,28 +84,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// Assets are compiled into the binary: one file to deploy, nothing fetched from elsewhere.
 async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime): (&'static [u8], &str) = match file.as_str() {
-        "app.css" => (
-            include_bytes!("../assets/app.css"),
-            "text/css; charset=utf-8",
-        ),
-        "htmx.min.js" => (
-            include_bytes!("../assets/htmx.min.js"),
-            "text/javascript; charset=utf-8",
-        ),
-        "app.js" => (
-            include_bytes!("../assets/app.js"),
-            "text/javascript; charset=utf-8",
-        ),
+        "app.css" => (include_bytes!("../assets/app.css"), "text/css; charset=utf-8"),
+        "htmx.min.js" => (include_bytes!("../assets/htmx.min.js"), "text/javascript; charset=utf-8"),
+        "app.js" => (include_bytes!("../assets/app.js"), "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    (
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
 /// Security headers on every response; `no-store` on everything but static assets, since
@@ -126,14 +101,8 @@ async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
     if !path.starts_with("/assets/") {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !path.starts_with("/api/docs") {
         h.insert(

@@ -11,22 +11,13 @@ use hearth_core::{Actor, Store, audit};
 use hearth_web::{AppConfig, AppState};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "hearth",
-    version,
-    about = "Case management for community service teams"
-)]
+#[command(name = "hearth", version, about = "Case management for community service teams")]
 pub struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: DATA_DIR/hearth.db.
     #[arg(long, global = true, env = "HEARTH_DATABASE_URL")]
     pub database_url: Option<String>,
     /// Where the default SQLite database lives.
-    #[arg(
-        long,
-        global = true,
-        env = "HEARTH_DATA_DIR",
-        default_value = "hearth-data"
-    )]
+    #[arg(long, global = true, env = "HEARTH_DATA_DIR", default_value = "hearth-data")]
     pub data_dir: PathBuf,
     #[command(subcommand)]
     pub command: Command,
@@ -112,16 +103,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -142,13 +129,8 @@ async fn open(cli: &Cli) -> Result<Store, String> {
         Some(u) => u.clone(),
         None => Store::sqlite_url_in(&cli.data_dir).map_err(|e| e.to_string())?,
     };
-    let store = Store::connect(&url)
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
+    let store = Store::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
     Ok(store)
 }
 
@@ -159,20 +141,14 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
+    stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 fn describe(e: hearth_core::CoreError) -> String {
     match e {
         hearth_core::CoreError::Invalid(f) => {
-            f.0.iter()
-                .map(|x| format!("{}: {}", x.field, x.code))
-                .collect::<Vec<_>>()
-                .join("; ")
+            f.0.iter().map(|x| format!("{}: {}", x.field, x.code)).collect::<Vec<_>>().join("; ")
         }
         hearth_core::CoreError::Conflict { field, code } => format!("{field}: {code}"),
         other => other.to_string(),
@@ -189,51 +165,28 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo => {
             print_demo(&store).await?;
         }
-        Command::Serve {
-            addr,
-            demo,
-            secure_cookies,
-            trust_proxy,
-        } => {
+        Command::Serve { addr, demo, secure_cookies, trust_proxy } => {
             if demo {
                 print_demo(&store).await?;
             }
             if let Some(token) = setup::first_run_link(&store).await.map_err(describe)? {
-                println!(
-                    "No users yet. Open this one-time link to create the first administrator:"
-                );
+                println!("No users yet. Open this one-time link to create the first administrator:");
                 println!("  http://{addr}/setup/{token}");
             }
-            let state = AppState::new(
-                store,
-                AppConfig {
-                    secure_cookies,
-                    trust_proxy,
-                },
-            );
+            let state = AppState::new(store, AppConfig { secure_cookies, trust_proxy });
             let app = hearth_web::router(state);
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             println!("hearth is serving on http://{local}");
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| e.to_string())?;
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("hearth stopped");
         }
         Command::User { command } => match command {
-            UserCommand::Add {
-                username,
-                role,
-                communities,
-                display_name,
-                password_stdin,
-            } => {
+            UserCommand::Add { username, role, communities, display_name, password_stdin } => {
                 let password = read_password(password_stdin)?;
                 let u = users::create(
                     &store,
@@ -250,37 +203,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(describe)?;
                 println!("user {} added (id {}, role {})", u.username, u.id, u.role);
             }
-            UserCommand::Passwd {
-                username,
-                password_stdin,
-            } => {
-                let u = users::by_username(&store, &username)
-                    .await
-                    .map_err(describe)?
-                    .ok_or("no such user")?;
+            UserCommand::Passwd { username, password_stdin } => {
+                let u = users::by_username(&store, &username).await.map_err(describe)?.ok_or("no such user")?;
                 let password = read_password(password_stdin)?;
-                users::set_password(&store, &actor, u.id, &password)
-                    .await
-                    .map_err(describe)?;
-                println!(
-                    "password changed for {}; their sessions were ended",
-                    u.username
-                );
+                users::set_password(&store, &actor, u.id, &password).await.map_err(describe)?;
+                println!("password changed for {}; their sessions were ended", u.username);
             }
         },
         Command::Token { command } => match command {
             TokenCommand::Create { username, name } => {
-                let u = users::by_username(&store, &username)
-                    .await
-                    .map_err(describe)?
-                    .ok_or("no such user")?;
-                let (_, secret) = tokens::create(&store, &actor, u.id, &name)
-                    .await
-                    .map_err(describe)?;
+                let u = users::by_username(&store, &username).await.map_err(describe)?.ok_or("no such user")?;
+                let (_, secret) = tokens::create(&store, &actor, u.id, &name).await.map_err(describe)?;
                 println!("{secret}");
-                eprintln!(
-                    "This token is shown once. Store it safely; revoke it from the account page."
-                );
+                eprintln!("This token is shown once. Store it safely; revoke it from the account page.");
             }
         },
         Command::Audit { command } => match command {

@@ -50,17 +50,15 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && real
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && real
     })
     .await
     .unwrap_or(false)
 }
 
 /// argon2id hash of a random string nobody knows, with the default parameters.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4FL1R7xQ/1GmAn2nHgB3jKr8oG7oPqgUVmWqWr3y3sI";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4FL1R7xQ/1GmAn2nHgB3jKr8oG7oPqgUVmWqWr3y3sI";
 
 #[cfg(test)]
 mod tests {
@@ -78,13 +76,8 @@ mod tests {
 
     #[tokio::test]
     async fn hash_and_verify() {
-        assert!(
-            PasswordHash::new(DUMMY_HASH).is_ok(),
-            "dummy hash must parse or timing leaks"
-        );
-        let h = hash("correct horse battery".into())
-            .await
-            .unwrap_or_default();
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok(), "dummy hash must parse or timing leaks");
+        let h = hash("correct horse battery".into()).await.unwrap_or_default();
         assert!(h.starts_with("$argon2id$v=19$m=19456"));
         assert!(verify("correct horse battery".into(), Some(h.clone())).await);
         assert!(!verify("wrong horse battery".into(), Some(h)).await);

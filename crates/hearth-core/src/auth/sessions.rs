@@ -40,24 +40,17 @@ pub async fn create(store: &Store, user_id: i64) -> CoreResult<NewSession> {
 
 /// The live session for `token` and its (enabled) user; expired sessions are deleted.
 pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Model, user::Model)>> {
-    let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
-        .one(store.conn())
-        .await?
+    let Some(s) =
+        session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(store.conn()).await?
     else {
         return Ok(None);
     };
-    let Some(u) = user::Entity::find_by_id(s.user_id)
-        .one(store.conn())
-        .await?
-    else {
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(store.conn()).await? else {
         return Ok(None);
     };
     let now = Utc::now();
     if u.disabled || now - s.last_seen_at > IDLE || now - s.created_at > ABSOLUTE {
-        session::Entity::delete_by_id(s.id)
-            .exec(store.conn())
-            .await?;
+        session::Entity::delete_by_id(s.id).exec(store.conn()).await?;
         return Ok(None);
     }
     if now - s.last_seen_at > TOUCH_EVERY {
@@ -69,21 +62,12 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Mod
 }
 
 pub async fn end(store: &Store, token: &str) -> CoreResult<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
-        .exec(store.conn())
-        .await?;
+    session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(store.conn()).await?;
     Ok(())
 }
 
 /// Ends every session of a user (password change, disabling, logout everywhere).
-pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    user_id: i64,
-) -> CoreResult<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
+pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(conn: &C, user_id: i64) -> CoreResult<()> {
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
     Ok(())
 }

@@ -21,10 +21,7 @@ pub async fn first_run_link(store: &Store) -> CoreResult<Option<String>> {
     if super::users::count(store).await? > 0 {
         return Ok(None);
     }
-    setup_link::Entity::delete_many()
-        .filter(setup_link::Column::Purpose.eq(FIRST_ADMIN))
-        .exec(store.conn())
-        .await?;
+    setup_link::Entity::delete_many().filter(setup_link::Column::Purpose.eq(FIRST_ADMIN)).exec(store.conn()).await?;
     Ok(Some(issue(store, FIRST_ADMIN, None).await?))
 }
 
@@ -55,12 +52,7 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
     active.password_hash = Set(None);
     active.update(&tx).await?;
     sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(
-        &tx,
-        actor,
-        Entry::new("reset_password", "user", Some(user_id)),
-    )
-    .await?;
+    audit::append(&tx, actor, Entry::new("reset_password", "user", Some(user_id))).await?;
     tx.commit().await?;
     issue(store, RESET, Some(user_id)).await
 }
@@ -83,15 +75,11 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<setup_link::Model> {
 
 /// Completes a link: creates the first admin (`username` given) or sets the user's new
 /// password. Returns the user, who is then logged in by the caller.
-pub async fn complete(
-    store: &Store,
-    token: &str,
-    username: &str,
-    new_password: &str,
-) -> CoreResult<user::Model> {
+pub async fn complete(store: &Store, token: &str, username: &str, new_password: &str) -> CoreResult<user::Model> {
     let link = find(store, token).await?;
     let user = match link.purpose.as_str() {
         FIRST_ADMIN => {
+            password::check_policy("new_password", new_password, username)?;
             let new = super::users::NewUser {
                 username: username.to_owned(),
                 display_name: username.to_owned(),
@@ -99,12 +87,7 @@ pub async fn complete(
                 communities: Vec::new(),
                 password: Some(new_password.to_owned()),
             };
-            let setup_actor = Actor {
-                user_id: None,
-                username: "setup".into(),
-                role: Role::Admin,
-                scope: Scope::All,
-            };
+            let setup_actor = Actor { user_id: None, username: "setup".into(), role: Role::Admin, scope: Scope::All };
             super::users::create(store, &setup_actor, new).await?
         }
         _ => {

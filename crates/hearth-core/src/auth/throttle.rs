@@ -6,7 +6,7 @@
 //! - the account from anywhere: slows a distributed guess, but never by more than a
 //!   minute, so an attacker can never lock the real user out for long.
 //!
-//! Delays double with each failure past the threshold; counters reset an hour after the
+//! Delays start at 5 seconds and double with each further failure; counters reset an hour after the
 //! last failure, and the account counters reset on a successful login.
 
 use chrono::{TimeDelta, Utc};
@@ -25,21 +25,9 @@ struct Rule {
 fn rules(username: &str, client: &str) -> [Rule; 3] {
     let user = username.trim().to_lowercase();
     [
-        Rule {
-            key: format!("ip:{client}"),
-            free_failures: 20,
-            max_delay_secs: 15 * 60,
-        },
-        Rule {
-            key: format!("acct-ip:{user}|{client}"),
-            free_failures: 5,
-            max_delay_secs: 15 * 60,
-        },
-        Rule {
-            key: format!("acct:{user}"),
-            free_failures: 10,
-            max_delay_secs: 60,
-        },
+        Rule { key: format!("ip:{client}"), free_failures: 20, max_delay_secs: 15 * 60 },
+        Rule { key: format!("acct-ip:{user}|{client}"), free_failures: 5, max_delay_secs: 15 * 60 },
+        Rule { key: format!("acct:{user}"), free_failures: 10, max_delay_secs: 60 },
     ]
 }
 
@@ -48,10 +36,7 @@ const FORGET_AFTER: TimeDelta = TimeDelta::hours(1);
 /// `RateLimited` if any counter is still blocking this attempt.
 pub async fn check(store: &Store, username: &str, client: &str) -> CoreResult<()> {
     let keys: Vec<String> = rules(username, client).into_iter().map(|r| r.key).collect();
-    let rows = login_throttle::Entity::find()
-        .filter(login_throttle::Column::Key.is_in(keys))
-        .all(store.conn())
-        .await?;
+    let rows = login_throttle::Entity::find().filter(login_throttle::Column::Key.is_in(keys)).all(store.conn()).await?;
     let now = Utc::now();
     let wait = rows
         .iter()
@@ -60,9 +45,7 @@ pub async fn check(store: &Store, username: &str, client: &str) -> CoreResult<()
         .map(|until| (until - now).num_seconds().max(1))
         .max();
     match wait {
-        Some(secs) => Err(CoreError::RateLimited {
-            retry_after_secs: secs,
-        }),
+        Some(secs) => Err(CoreError::RateLimited { retry_after_secs: secs }),
         None => Ok(()),
     }
 }
@@ -71,19 +54,15 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
     let now = Utc::now();
     let tx = store.write().await?;
     for rule in rules(username, client) {
-        let existing = login_throttle::Entity::find_by_id(rule.key.clone())
-            .one(&tx)
-            .await?;
+        let existing = login_throttle::Entity::find_by_id(rule.key.clone()).one(&tx).await?;
         let failures = match &existing {
             Some(r) if now - r.updated_at < FORGET_AFTER => r.failures + 1,
             _ => 1,
         };
+        // From the `free_failures`-th failure on: 5 s, 10 s, 20 s, … up to the rule's ceiling.
         let over = failures - rule.free_failures;
-        let blocked_until = (over > 0).then(|| {
-            let secs = 1i64
-                .checked_shl(over.min(30) as u32 - 1)
-                .unwrap_or(i64::MAX)
-                .min(rule.max_delay_secs);
+        let blocked_until = (over >= 0).then(|| {
+            let secs = 5i64.saturating_mul(1i64 << over.min(20)).min(rule.max_delay_secs);
             now + TimeDelta::seconds(secs)
         });
         let row = login_throttle::ActiveModel {
@@ -104,14 +83,7 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
 
 /// After a successful login: the account's counters start over (the address's do not).
 pub async fn record_success(store: &Store, username: &str, client: &str) -> CoreResult<()> {
-    let keys: Vec<String> = rules(username, client)
-        .into_iter()
-        .skip(1)
-        .map(|r| r.key)
-        .collect();
-    login_throttle::Entity::delete_many()
-        .filter(login_throttle::Column::Key.is_in(keys))
-        .exec(store.conn())
-        .await?;
+    let keys: Vec<String> = rules(username, client).into_iter().skip(1).map(|r| r.key).collect();
+    login_throttle::Entity::delete_many().filter(login_throttle::Column::Key.is_in(keys)).exec(store.conn()).await?;
     Ok(())
 }

@@ -16,27 +16,15 @@ use crate::validate;
 pub const PREFIX: &str = "hth_";
 
 fn may_manage(actor: &Actor, owner_id: i64) -> CoreResult<()> {
-    if actor.user_id == Some(owner_id) {
-        Ok(())
-    } else {
-        actor.require(Permission::ManageUsers)
-    }
+    if actor.user_id == Some(owner_id) { Ok(()) } else { actor.require(Permission::ManageUsers) }
 }
 
-pub async fn create(
-    store: &Store,
-    actor: &Actor,
-    owner_id: i64,
-    name: &str,
-) -> CoreResult<(api_token::Model, String)> {
+pub async fn create(store: &Store, actor: &Actor, owner_id: i64, name: &str) -> CoreResult<(api_token::Model, String)> {
     may_manage(actor, owner_id)?;
     let mut errors = FieldErrors::new();
     let name = validate::required_text(&mut errors, "name", Some(name), 100);
     errors.into_result()?;
-    let owner = user::Entity::find_by_id(owner_id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let owner = user::Entity::find_by_id(owner_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     let secret = format!("{PREFIX}{}", random_token());
     let tx = store.write().await?;
     let model = api_token::ActiveModel {
@@ -61,11 +49,7 @@ pub async fn create(
     Ok((model, secret))
 }
 
-pub async fn list(
-    store: &Store,
-    actor: &Actor,
-    owner_id: i64,
-) -> CoreResult<Vec<api_token::Model>> {
+pub async fn list(store: &Store, actor: &Actor, owner_id: i64) -> CoreResult<Vec<api_token::Model>> {
     may_manage(actor, owner_id)?;
     Ok(api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(owner_id))
@@ -75,10 +59,7 @@ pub async fn list(
 }
 
 pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<()> {
-    let t = api_token::Entity::find_by_id(token_id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let t = api_token::Entity::find_by_id(token_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     if may_manage(actor, t.user_id).is_err() {
         return Err(CoreError::NotFound);
     }
@@ -86,12 +67,7 @@ pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<(
     let mut active: api_token::ActiveModel = t.into();
     active.revoked_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
-    audit::append(
-        &tx,
-        actor,
-        Entry::new("revoke", "api_token", Some(token_id)),
-    )
-    .await?;
+    audit::append(&tx, actor, Entry::new("revoke", "api_token", Some(token_id))).await?;
     tx.commit().await?;
     Ok(())
 }

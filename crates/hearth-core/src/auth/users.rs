@@ -1,9 +1,7 @@
 //! User accounts: creation, roles, community assignment, disabling, and login.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 use super::{password, sessions, throttle};
 use crate::audit::{self, Entry};
@@ -27,9 +25,7 @@ pub struct NewUser {
 }
 
 fn check_username(errors: &mut FieldErrors, username: &str) {
-    let ok_chars = username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let ok_chars = username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if username.is_empty() {
         errors.add("username", "required");
     } else if !(3..=64).contains(&username.len()) || !ok_chars {
@@ -37,17 +33,10 @@ fn check_username(errors: &mut FieldErrors, username: &str) {
     }
 }
 
-async fn community_ids<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    slugs: &[String],
-) -> CoreResult<Vec<i64>> {
+async fn community_ids<C: sea_orm::ConnectionTrait>(conn: &C, slugs: &[String]) -> CoreResult<Vec<i64>> {
     let mut ids = Vec::new();
     for slug in slugs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        match community::Entity::find()
-            .filter(community::Column::Slug.eq(slug))
-            .one(conn)
-            .await?
-        {
+        match community::Entity::find().filter(community::Column::Slug.eq(slug)).one(conn).await? {
             Some(c) => ids.push(c.id),
             None => return Err(CoreError::invalid("communities", "unknown_community")),
         }
@@ -60,8 +49,8 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     let username = new.username.trim().to_lowercase();
     let mut errors = FieldErrors::new();
     check_username(&mut errors, &username);
-    let display_name = validate::text(&mut errors, "display_name", Some(&new.display_name), 100)
-        .unwrap_or_else(|| username.clone());
+    let display_name =
+        validate::text(&mut errors, "display_name", Some(&new.display_name), 100).unwrap_or_else(|| username.clone());
     let role = Role::parse(new.role.trim());
     if role.is_none() {
         errors.add("role", "invalid_choice");
@@ -98,12 +87,7 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     .await
     .map_err(|e| map_unique(e, "username", "username_taken"))?;
     for cid in &ids {
-        user_community::ActiveModel {
-            user_id: Set(model.id),
-            community_id: Set(*cid),
-        }
-        .insert(&tx)
-        .await?;
+        user_community::ActiveModel { user_id: Set(model.id), community_id: Set(*cid) }.insert(&tx).await?;
     }
     audit::append(
         &tx,
@@ -121,10 +105,7 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
 
 pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, Vec<String>)>> {
     actor.require(Permission::ManageUsers)?;
-    let users = user::Entity::find()
-        .order_by_asc(user::Column::Username)
-        .all(store.conn())
-        .await?;
+    let users = user::Entity::find().order_by_asc(user::Column::Username).all(store.conn()).await?;
     let links = user_community::Entity::find().all(store.conn()).await?;
     let comms = community::Entity::find().all(store.conn()).await?;
     Ok(users
@@ -133,12 +114,7 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
             let slugs = links
                 .iter()
                 .filter(|l| l.user_id == u.id)
-                .filter_map(|l| {
-                    comms
-                        .iter()
-                        .find(|c| c.id == l.community_id)
-                        .map(|c| c.slug.clone())
-                })
+                .filter_map(|l| comms.iter().find(|c| c.id == l.community_id).map(|c| c.slug.clone()))
                 .collect();
             (u, slugs)
         })
@@ -146,17 +122,11 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
 }
 
 pub async fn get(store: &Store, user_id: i64) -> CoreResult<user::Model> {
-    user::Entity::find_by_id(user_id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)
+    user::Entity::find_by_id(user_id).one(store.conn()).await?.ok_or(CoreError::NotFound)
 }
 
 pub async fn by_username(store: &Store, username: &str) -> CoreResult<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(store.conn())
-        .await?)
+    Ok(user::Entity::find().filter(user::Column::Username.eq(username.trim().to_lowercase())).one(store.conn()).await?)
 }
 
 pub async fn count(store: &Store) -> CoreResult<u64> {
@@ -165,8 +135,7 @@ pub async fn count(store: &Store) -> CoreResult<u64> {
 
 /// The actor for a user: role and communities, as the policy module needs them.
 pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
-    let role = Role::parse(&u.role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
+    let role = Role::parse(&u.role).ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
     let scope = if role == Role::Admin {
         Scope::All
     } else {
@@ -179,12 +148,7 @@ pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
             .collect();
         Scope::Communities(ids)
     };
-    Ok(Actor {
-        user_id: Some(u.id),
-        username: u.username.clone(),
-        role,
-        scope,
-    })
+    Ok(Actor { user_id: Some(u.id), username: u.username.clone(), role, scope })
 }
 
 /// Why a login failed, as far as the client may know. Unknown user, wrong password and
@@ -199,20 +163,13 @@ pub enum LoginError {
 impl From<CoreError> for LoginError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::RateLimited { retry_after_secs } => {
-                LoginError::RateLimited { retry_after_secs }
-            }
+            CoreError::RateLimited { retry_after_secs } => LoginError::RateLimited { retry_after_secs },
             other => LoginError::Other(other),
         }
     }
 }
 
-pub async fn login(
-    store: &Store,
-    username: &str,
-    pw: &str,
-    client: &str,
-) -> Result<user::Model, LoginError> {
+pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Result<user::Model, LoginError> {
     throttle::check(store, username, client).await?;
     let found = by_username(store, username).await?.filter(|u| !u.disabled);
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
@@ -233,12 +190,7 @@ pub async fn login(
 }
 
 /// Sets a password (own change, setup link, or CLI) and ends all of that user's sessions.
-pub async fn set_password(
-    store: &Store,
-    actor: &Actor,
-    user_id: i64,
-    new_password: &str,
-) -> CoreResult<()> {
+pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_password: &str) -> CoreResult<()> {
     let u = get(store, user_id).await?;
     if actor.user_id != Some(user_id) {
         actor.require(Permission::ManageUsers)?;
@@ -251,23 +203,13 @@ pub async fn set_password(
     active.password_changed_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
     sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(
-        &tx,
-        actor,
-        Entry::new("set_password", "user", Some(user_id)),
-    )
-    .await?;
+    audit::append(&tx, actor, Entry::new("set_password", "user", Some(user_id))).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A user's own password change: the current password must be right.
-pub async fn change_own_password(
-    store: &Store,
-    actor: &Actor,
-    current: &str,
-    new_password: &str,
-) -> CoreResult<()> {
+pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, new_password: &str) -> CoreResult<()> {
     let uid = actor.user_id.ok_or(CoreError::Forbidden)?;
     let u = get(store, uid).await?;
     if !password::verify(current.to_owned(), u.password_hash.clone()).await {
@@ -284,12 +226,7 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
 }
 
-pub async fn update(
-    store: &Store,
-    actor: &Actor,
-    user_id: i64,
-    upd: UserUpdate,
-) -> CoreResult<user::Model> {
+pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate) -> CoreResult<user::Model> {
     actor.require(Permission::ManageUsers)?;
     let u = get(store, user_id).await?;
     let mut errors = FieldErrors::new();
@@ -307,9 +244,7 @@ pub async fn update(
         }
         None => None,
     };
-    if actor.user_id == Some(user_id)
-        && (upd.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
-    {
+    if actor.user_id == Some(user_id) && (upd.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
         // An admin must not lock the deployment out by demoting or disabling themself.
         errors.add("role", "cannot_change_self");
     }
@@ -335,17 +270,9 @@ pub async fn update(
     let model = active.update(&tx).await?;
     if let Some(slugs) = &upd.communities {
         let ids = community_ids(&tx, slugs).await?;
-        user_community::Entity::delete_many()
-            .filter(user_community::Column::UserId.eq(user_id))
-            .exec(&tx)
-            .await?;
+        user_community::Entity::delete_many().filter(user_community::Column::UserId.eq(user_id)).exec(&tx).await?;
         for cid in ids {
-            user_community::ActiveModel {
-                user_id: Set(user_id),
-                community_id: Set(cid),
-            }
-            .insert(&tx)
-            .await?;
+            user_community::ActiveModel { user_id: Set(user_id), community_id: Set(cid) }.insert(&tx).await?;
         }
         changed.push("communities");
         // Scope changed: make the user log in again so no stale scope survives.
@@ -354,8 +281,7 @@ pub async fn update(
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "user", Some(user_id))
-            .summary(format!("changed: {}", changed.join(", "))),
+        Entry::new("update", "user", Some(user_id)).summary(format!("changed: {}", changed.join(", "))),
     )
     .await?;
     tx.commit().await?;

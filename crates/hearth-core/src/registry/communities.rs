@@ -27,15 +27,8 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<community::Mod
 }
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<community::Model> {
-    let c = community::Entity::find_by_id(id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    if actor.sees_community(c.id) {
-        Ok(c)
-    } else {
-        Err(CoreError::NotFound)
-    }
+    let c = community::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
 }
 
 /// A community by slug, only if the actor may see it.
@@ -45,18 +38,10 @@ pub async fn by_slug(store: &Store, actor: &Actor, slug: &str) -> CoreResult<com
         .one(store.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
-    if actor.sees_community(c.id) {
-        Ok(c)
-    } else {
-        Err(CoreError::NotFound)
-    }
+    if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
 }
 
-pub async fn create(
-    store: &Store,
-    actor: &Actor,
-    input: CommunityInput,
-) -> CoreResult<community::Model> {
+pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> CoreResult<community::Model> {
     actor.require(Permission::ManageCommunities)?;
     let mut e = FieldErrors::new();
     let name = validate::required_text(&mut e, "name", input.name.as_deref(), 200);
@@ -76,12 +61,7 @@ pub async fn create(
     .insert(&tx)
     .await
     .map_err(|err| map_unique(err, "slug", "slug_taken"))?;
-    audit::append(
-        &tx,
-        actor,
-        Entry::new("create", "community", Some(c.id)).community(c.id),
-    )
-    .await?;
+    audit::append(&tx, actor, Entry::new("create", "community", Some(c.id)).community(c.id)).await?;
     tx.commit().await?;
     Ok(c)
 }

@@ -60,22 +60,16 @@ pub async fn create(
     }
     .insert(&tx)
     .await?;
-    let scopes = [
-        ("services", c.scope_services),
-        ("contact", c.scope_contact),
-        ("partners", c.scope_partners),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(n, _)| *n)
-    .collect::<Vec<_>>()
-    .join(", ");
+    let scopes = [("services", c.scope_services), ("contact", c.scope_contact), ("partners", c.scope_partners)]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ");
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "consent", Some(c.id))
-            .community(c.community_id)
-            .summary(format!("scopes: {scopes}")),
+        Entry::new("create", "consent", Some(c.id)).community(c.community_id).summary(format!("scopes: {scopes}")),
     )
     .await?;
     tx.commit().await?;
@@ -93,20 +87,12 @@ pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<co
 
 /// A consent record the actor may see.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
-    let c = consent::Entity::find_by_id(id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let c = consent::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     super::households::load(store, actor, c.household_id).await?;
     Ok(c)
 }
 
-pub async fn withdraw(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    withdrawn_on: Option<&str>,
-) -> CoreResult<consent::Model> {
+pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
     let c = get(store, actor, id).await?;
     let mut e = FieldErrors::new();
@@ -127,12 +113,7 @@ pub async fn withdraw(
     let mut a: consent::ActiveModel = c.into();
     a.withdrawn_on = Set(on);
     let c = a.update(&tx).await?;
-    audit::append(
-        &tx,
-        actor,
-        Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id),
-    )
-    .await?;
+    audit::append(&tx, actor, Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id)).await?;
     tx.commit().await?;
     Ok(c)
 }

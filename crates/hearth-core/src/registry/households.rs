@@ -2,10 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{Page, clamp_limit, page_of, search};
 use crate::audit::{self, Entry};
@@ -42,67 +39,28 @@ struct Valid {
     notes: Option<Option<String>>,
 }
 
-fn validate_input(
-    input: &HouseholdInput,
-    creating: bool,
-    existing: Option<&household::Model>,
-) -> CoreResult<Valid> {
+fn validate_input(input: &HouseholdInput, creating: bool, existing: Option<&household::Model>) -> CoreResult<Valid> {
     let mut e = FieldErrors::new();
     let req = |e: &mut FieldErrors, f: &str, v: &Option<String>, max| {
-        if creating || v.is_some() {
-            validate::required_text(e, f, v.as_deref(), max)
-        } else {
-            None
-        }
+        if creating || v.is_some() { validate::required_text(e, f, v.as_deref(), max) } else { None }
     };
     let code = req(&mut e, "code", &input.code, 50);
     let address = req(&mut e, "address", &input.address, 300);
-    let building = input
-        .building
-        .as_ref()
-        .map(|v| validate::text(&mut e, "building", Some(v), 50));
-    let unit = input
-        .unit
-        .as_ref()
-        .map(|v| validate::text(&mut e, "unit", Some(v), 50));
-    let phone = input
-        .phone
-        .as_ref()
-        .map(|v| validate::phone(&mut e, "phone", Some(v)));
-    let moved_in_on = input
-        .moved_in_on
-        .as_ref()
-        .map(|v| validate::date(&mut e, "moved_in_on", Some(v)));
-    let moved_out_on = input
-        .moved_out_on
-        .as_ref()
-        .map(|v| validate::date(&mut e, "moved_out_on", Some(v)));
-    let notes = input
-        .notes
-        .as_ref()
-        .map(|v| validate::text(&mut e, "notes", Some(v), 4000));
-    let eff_in = moved_in_on
-        .clone()
-        .unwrap_or_else(|| existing.and_then(|h| h.moved_in_on));
-    let eff_out = moved_out_on
-        .clone()
-        .unwrap_or_else(|| existing.and_then(|h| h.moved_out_on));
+    let building = input.building.as_ref().map(|v| validate::text(&mut e, "building", Some(v), 50));
+    let unit = input.unit.as_ref().map(|v| validate::text(&mut e, "unit", Some(v), 50));
+    let phone = input.phone.as_ref().map(|v| validate::phone(&mut e, "phone", Some(v)));
+    let moved_in_on = input.moved_in_on.as_ref().map(|v| validate::date(&mut e, "moved_in_on", Some(v)));
+    let moved_out_on = input.moved_out_on.as_ref().map(|v| validate::date(&mut e, "moved_out_on", Some(v)));
+    let notes = input.notes.as_ref().map(|v| validate::text(&mut e, "notes", Some(v), 4000));
+    let eff_in = moved_in_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_in_on));
+    let eff_out = moved_out_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_out_on));
     if let (Some(i), Some(o)) = (eff_in, eff_out) {
         if o < i && e.get("moved_out_on").is_none() {
             e.add("moved_out_on", "date_before_moved_in");
         }
     }
     e.into_result()?;
-    Ok(Valid {
-        code,
-        address,
-        building,
-        unit,
-        phone,
-        moved_in_on,
-        moved_out_on,
-        notes,
-    })
+    Ok(Valid { code, address, building, unit, phone, moved_in_on, moved_out_on, notes })
 }
 
 fn changed_fields(v: &Valid) -> String {
@@ -110,24 +68,11 @@ fn changed_fields(v: &Valid) -> String {
     macro_rules! note {
         ($($name:ident),*) => { $( if v.$name.is_some() { f.push(stringify!($name)); } )* };
     }
-    note!(
-        code,
-        address,
-        building,
-        unit,
-        phone,
-        moved_in_on,
-        moved_out_on,
-        notes
-    );
+    note!(code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
     format!("fields: {}", f.join(", "))
 }
 
-pub async fn create(
-    store: &Store,
-    actor: &Actor,
-    input: HouseholdInput,
-) -> CoreResult<household::Model> {
+pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> CoreResult<household::Model> {
     actor.require(Permission::EditPeople)?;
     let slug = input.community.clone().unwrap_or_default();
     let community = if slug.trim().is_empty() {
@@ -165,9 +110,7 @@ pub async fn create(
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "household", Some(h.id))
-            .community(h.community_id)
-            .summary(changed_fields(&v)),
+        Entry::new("create", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -177,10 +120,7 @@ pub async fn create(
 /// The household if the actor may see it (no audit row: callers that show it record the read).
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
     actor.require(Permission::ViewPeople)?;
-    let h = household::Entity::find_by_id(id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let h = household::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     policy::household_in_scope(store, actor, h.id, h.community_id).await?;
     Ok(h)
 }
@@ -188,21 +128,11 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household
 /// Reads a household for display, and records the read in the audit log.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
     let h = load(store, actor, id).await?;
-    audit::record(
-        store,
-        actor,
-        Entry::new("read", "household", Some(h.id)).community(h.community_id),
-    )
-    .await?;
+    audit::record(store, actor, Entry::new("read", "household", Some(h.id)).community(h.community_id)).await?;
     Ok(h)
 }
 
-pub async fn update(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    input: HouseholdInput,
-) -> CoreResult<household::Model> {
+pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput) -> CoreResult<household::Model> {
     actor.require(Permission::EditPeople)?;
     let h = load(store, actor, id).await?;
     let v = validate_input(&input, false, Some(&h))?;
@@ -233,16 +163,11 @@ pub async fn update(
         a.notes = Set(x);
     }
     a.updated_at = Set(Utc::now());
-    let h = a
-        .update(&tx)
-        .await
-        .map_err(|err| map_unique(err, "code", "code_taken"))?;
+    let h = a.update(&tx).await.map_err(|err| map_unique(err, "code", "code_taken"))?;
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "household", Some(h.id))
-            .community(h.community_id)
-            .summary(changed_fields(&v)),
+        Entry::new("update", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -266,11 +191,7 @@ pub struct Row {
 }
 
 /// The condition that confines households to the actor's scope and the query's filters.
-async fn scope_condition(
-    store: &Store,
-    actor: &Actor,
-    community: Option<&str>,
-) -> CoreResult<Condition> {
+async fn scope_condition(store: &Store, actor: &Actor, community: Option<&str>) -> CoreResult<Condition> {
     let mut cond = Condition::all();
     if let Some(ids) = actor.community_filter() {
         cond = cond.add(household::Column::CommunityId.is_in(ids.to_vec()));
@@ -280,8 +201,7 @@ async fn scope_condition(
         cond = cond.add(household::Column::CommunityId.eq(c.id));
     }
     if actor.is_volunteer() {
-        cond = cond
-            .add(household::Column::Id.is_in(policy::paired_household_ids(store, actor).await?));
+        cond = cond.add(household::Column::Id.is_in(policy::paired_household_ids(store, actor).await?));
     }
     Ok(cond)
 }
@@ -290,11 +210,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);
     let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
-    let q = query
-        .q
-        .as_deref()
-        .map(search::normalize)
-        .unwrap_or_default();
+    let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
     if !q.is_empty() {
         let upper = search::prefix_upper(&q);
         let code_q = query.q.as_deref().unwrap_or_default().trim().to_uppercase();
@@ -303,20 +219,17 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
             .from(resident::Entity)
             .inner_join(
                 "resident_search_terms",
-                Expr::col(("resident_search_terms", "resident_id"))
-                    .equals((resident::Entity, resident::Column::Id)),
+                Expr::col(("resident_search_terms", "resident_id")).equals((resident::Entity, resident::Column::Id)),
             )
             .and_where(Expr::col(("resident_search_terms", "term")).gte(q.clone()))
             .and_where(Expr::col(("resident_search_terms", "term")).lt(upper))
             .to_owned();
         cond = cond.add(
-            Condition::any()
-                .add(household::Column::Id.in_subquery(by_name))
-                .add(
-                    Condition::all()
-                        .add(household::Column::Code.gte(code_q.clone()))
-                        .add(household::Column::Code.lt(search::prefix_upper(&code_q))),
-                ),
+            Condition::any().add(household::Column::Id.in_subquery(by_name)).add(
+                Condition::all()
+                    .add(household::Column::Code.gte(code_q.clone()))
+                    .add(household::Column::Code.lt(search::prefix_upper(&code_q))),
+            ),
         );
     }
     if let Some(after) = query.after {
@@ -349,22 +262,28 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
                 .find(|c| c.id == h.community_id)
                 .map(|c| c.slug.clone())
                 .unwrap_or_default(),
-            members: members
-                .iter()
-                .filter(|(hid, _)| *hid == h.id)
-                .map(|(_, n)| n.clone())
-                .collect(),
+            members: members.iter().filter(|(hid, _)| *hid == h.id).map(|(_, n)| n.clone()).collect(),
             household: h,
         })
         .collect();
-    audit::record(
-        store,
-        actor,
-        Entry::new("list", "household", None).summary(format!("{} rows", items.len())),
-    )
-    .await?;
-    Ok(Page {
-        items,
-        next_after: page.next_after,
-    })
+    audit::record(store, actor, Entry::new("list", "household", None).summary(format!("{} rows", items.len()))).await?;
+    Ok(Page { items, next_after: page.next_after })
+}
+
+/// Codes of the given households, for lists of residents that show where each one lives.
+/// Confined to the actor's communities, so ids from elsewhere simply yield nothing.
+pub async fn codes(store: &Store, actor: &Actor, ids: &[i64]) -> CoreResult<Vec<(i64, String)>> {
+    actor.require(Permission::ViewPeople)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut find = household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .column(household::Column::Code)
+        .filter(household::Column::Id.is_in(ids.to_vec()));
+    if let Some(c) = actor.community_filter() {
+        find = find.filter(household::Column::CommunityId.is_in(c.to_vec()));
+    }
+    Ok(find.into_tuple().all(store.conn()).await?)
 }

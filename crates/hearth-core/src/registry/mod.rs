@@ -25,8 +25,5 @@ pub fn page_of<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> i64) -> Page<
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_after = if more { rows.last().map(&id) } else { None };
-    Page {
-        items: rows,
-        next_after,
-    }
+    Page { items: rows, next_after }
 }

@@ -4,10 +4,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{Page, clamp_limit, page_of, search};
 use crate::audit::{self, Entry};
@@ -18,23 +15,10 @@ use crate::store::Store;
 use crate::validate;
 
 pub const SEXES: [&str; 3] = ["female", "male", "other"];
-pub const EDUCATION_LEVELS: [&str; 6] = [
-    "none",
-    "primary",
-    "lower_secondary",
-    "upper_secondary",
-    "vocational",
-    "tertiary",
-];
-pub const WORK_STATUSES: [&str; 7] = [
-    "employed",
-    "self_employed",
-    "seeking_work",
-    "not_seeking",
-    "student",
-    "retired",
-    "unable_to_work",
-];
+pub const EDUCATION_LEVELS: [&str; 6] =
+    ["none", "primary", "lower_secondary", "upper_secondary", "vocational", "tertiary"];
+pub const WORK_STATUSES: [&str; 7] =
+    ["employed", "self_employed", "seeking_work", "not_seeking", "student", "retired", "unable_to_work"];
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct ResidentInput {
@@ -76,34 +60,22 @@ fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
     } else {
         None
     };
-    let t = |e: &mut FieldErrors, f: &str, v: &Option<String>, max| {
-        v.as_ref().map(|v| validate::text(e, f, Some(v), max))
-    };
+    let t =
+        |e: &mut FieldErrors, f: &str, v: &Option<String>, max| v.as_ref().map(|v| validate::text(e, f, Some(v), max));
     let c = |e: &mut FieldErrors, f: &str, v: &Option<String>, allowed: &[&str]| {
         v.as_ref().map(|v| validate::choice(e, f, Some(v), allowed))
     };
     let sex = c(&mut e, "sex", &i.sex, &SEXES);
-    let birth_date = i
-        .birth_date
-        .as_ref()
-        .map(|v| validate::date(&mut e, "birth_date", Some(v)));
+    let birth_date = i.birth_date.as_ref().map(|v| validate::date(&mut e, "birth_date", Some(v)));
     if let Some(Some(d)) = birth_date {
         if d > Utc::now().date_naive() {
             e.add("birth_date", "date_in_future");
         }
     }
-    let phone = i
-        .phone
-        .as_ref()
-        .map(|v| validate::phone(&mut e, "phone", Some(v)));
+    let phone = i.phone.as_ref().map(|v| validate::phone(&mut e, "phone", Some(v)));
     let languages_spoken = t(&mut e, "languages_spoken", &i.languages_spoken, 200);
     let languages_to_learn = t(&mut e, "languages_to_learn", &i.languages_to_learn, 200);
-    let education_level = c(
-        &mut e,
-        "education_level",
-        &i.education_level,
-        &EDUCATION_LEVELS,
-    );
+    let education_level = c(&mut e, "education_level", &i.education_level, &EDUCATION_LEVELS);
     let work_status = c(&mut e, "work_status", &i.work_status, &WORK_STATUSES);
     let skills = t(&mut e, "skills", &i.skills, 2000);
     let needs = t(&mut e, "needs", &i.needs, 2000);
@@ -148,10 +120,7 @@ fn changed_fields(v: &Valid) -> String {
 /// Rewrites a resident's search terms (inside the caller's transaction).
 pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> CoreResult<()> {
     conn.execute(
-        &Query::delete()
-            .from_table("resident_search_terms")
-            .and_where(Expr::col("resident_id").eq(r.id))
-            .to_owned(),
+        &Query::delete().from_table("resident_search_terms").and_where(Expr::col("resident_id").eq(r.id)).to_owned(),
     )
     .await?;
     let terms = search::terms(&r.full_name);
@@ -159,9 +128,7 @@ pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> Co
         return Ok(());
     }
     let mut insert = Query::insert();
-    insert
-        .into_table("resident_search_terms")
-        .columns(["resident_id", "community_id", "term"]);
+    insert.into_table("resident_search_terms").columns(["resident_id", "community_id", "term"]);
     for t in terms {
         insert.values_panic([r.id.into(), r.community_id.into(), t.into()]);
     }
@@ -169,11 +136,7 @@ pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> Co
     Ok(())
 }
 
-pub async fn create(
-    store: &Store,
-    actor: &Actor,
-    input: ResidentInput,
-) -> CoreResult<resident::Model> {
+pub async fn create(store: &Store, actor: &Actor, input: ResidentInput) -> CoreResult<resident::Model> {
     actor.require(Permission::EditPeople)?;
     let Some(hid) = input.household_id else {
         return Err(CoreError::invalid("household_id", "required"));
@@ -208,9 +171,7 @@ pub async fn create(
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "resident", Some(r.id))
-            .community(r.community_id)
-            .summary(changed_fields(&v)),
+        Entry::new("create", "resident", Some(r.id)).community(r.community_id).summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -220,10 +181,7 @@ pub async fn create(
 /// A resident the actor may see, without an audit row.
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::Model> {
     actor.require(Permission::ViewPeople)?;
-    let r = resident::Entity::find_by_id(id)
-        .one(store.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let r = resident::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     policy::household_in_scope(store, actor, r.household_id, r.community_id).await?;
     Ok(redact(actor, r))
 }
@@ -249,21 +207,11 @@ pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::Model> {
     let r = load(store, actor, id).await?;
-    audit::record(
-        store,
-        actor,
-        Entry::new("read", "resident", Some(r.id)).community(r.community_id),
-    )
-    .await?;
+    audit::record(store, actor, Entry::new("read", "resident", Some(r.id)).community(r.community_id)).await?;
     Ok(r)
 }
 
-pub async fn update(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    input: ResidentInput,
-) -> CoreResult<resident::Model> {
+pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput) -> CoreResult<resident::Model> {
     actor.require(Permission::EditPeople)?;
     let r = load(store, actor, id).await?;
     let v = validate_input(&input, false)?;
@@ -295,9 +243,7 @@ pub async fn update(
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "resident", Some(r.id))
-            .community(r.community_id)
-            .summary(changed_fields(&v)),
+        Entry::new("update", "resident", Some(r.id)).community(r.community_id).summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -305,11 +251,7 @@ pub async fn update(
 }
 
 /// Members of a household the caller has already loaded (and so checked).
-pub async fn of_household(
-    store: &Store,
-    actor: &Actor,
-    h: &household::Model,
-) -> CoreResult<Vec<resident::Model>> {
+pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<resident::Model>> {
     let rows = resident::Entity::find()
         .filter(resident::Column::HouseholdId.eq(h.id))
         .order_by_asc(resident::Column::Id)
@@ -327,39 +269,24 @@ pub struct ListQuery {
     pub limit: Option<u64>,
 }
 
-pub async fn list(
-    store: &Store,
-    actor: &Actor,
-    query: &ListQuery,
-) -> CoreResult<Page<resident::Model>> {
+pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<resident::Model>> {
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);
     let mut find = resident::Entity::find();
     if let Some(ids) = actor.community_filter() {
         find = find.filter(resident::Column::CommunityId.is_in(ids.to_vec()));
     }
-    if let Some(slug) = query
-        .community
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(slug) = query.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let c = super::communities::by_slug(store, actor, slug).await?;
         find = find.filter(resident::Column::CommunityId.eq(c.id));
     }
     if actor.is_volunteer() {
-        find = find.filter(
-            resident::Column::HouseholdId.is_in(policy::paired_household_ids(store, actor).await?),
-        );
+        find = find.filter(resident::Column::HouseholdId.is_in(policy::paired_household_ids(store, actor).await?));
     }
     if let Some(hid) = query.household_id {
         find = find.filter(resident::Column::HouseholdId.eq(hid));
     }
-    let q = query
-        .q
-        .as_deref()
-        .map(search::normalize)
-        .unwrap_or_default();
+    let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
     if !q.is_empty() {
         let sub = Query::select()
             .column("resident_id")
@@ -372,20 +299,9 @@ pub async fn list(
     if let Some(after) = query.after {
         find = find.filter(resident::Column::Id.gt(after));
     }
-    let rows = find
-        .order_by_asc(resident::Column::Id)
-        .limit(limit + 1)
-        .all(store.conn())
-        .await?;
+    let rows = find.order_by_asc(resident::Column::Id).limit(limit + 1).all(store.conn()).await?;
     let page = page_of(rows, limit, |r| r.id);
-    audit::record(
-        store,
-        actor,
-        Entry::new("list", "resident", None).summary(format!("{} rows", page.items.len())),
-    )
-    .await?;
-    Ok(Page {
-        items: page.items.into_iter().map(|r| redact(actor, r)).collect(),
-        next_after: page.next_after,
-    })
+    audit::record(store, actor, Entry::new("list", "resident", None).summary(format!("{} rows", page.items.len())))
+        .await?;
+    Ok(Page { items: page.items.into_iter().map(|r| redact(actor, r)).collect(), next_after: page.next_after })
 }

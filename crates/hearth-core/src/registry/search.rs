@@ -13,10 +13,7 @@ fn is_separator(c: char) -> bool {
 
 /// What a typed query is compared as: lower case, separators removed.
 pub fn normalize(q: &str) -> String {
-    q.chars()
-        .filter(|c| !is_separator(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    q.chars().filter(|c| !is_separator(*c)).flat_map(char::to_lowercase).collect()
 }
 
 fn pinyin_forms(s: &str) -> (String, String) {
@@ -59,10 +56,7 @@ pub fn terms(full_name: &str) -> Vec<String> {
         push(full);
         push(initials);
     }
-    let parts: Vec<&str> = full_name
-        .split(is_separator)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = full_name.split(is_separator).filter(|p| !p.is_empty()).collect();
     if parts.len() > 1 {
         for p in &parts {
             let p = normalize(p);

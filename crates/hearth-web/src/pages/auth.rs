@@ -27,11 +27,7 @@ pub fn router() -> Router<AppState> {
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {
     ctx.actor()?;
-    let to = if ctx.can(Permission::ViewPeople) {
-        "/households"
-    } else {
-        "/account"
-    };
+    let to = if ctx.can(Permission::ViewPeople) { "/households" } else { "/account" };
     Ok(Redirect::to(to).into_response())
 }
 
@@ -54,30 +50,19 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, We
     }
     let mut form = FormState::new(ctx.lang);
     form.set("next", safe_next(q.next.as_deref()));
-    render(&LoginPage {
-        ctx,
-        form,
-        message: None,
-    })
+    render(&LoginPage { ctx, form, message: None })
 }
 
 /// Starts a fresh session for `user_id` and answers with a redirect carrying its cookie.
-async fn start_session(
-    state: &AppState,
-    ctx: &Ctx,
-    user_id: i64,
-    to: &str,
-) -> Result<Response, WebError> {
+async fn start_session(state: &AppState, ctx: &Ctx, user_id: i64, to: &str) -> Result<Response, WebError> {
     if let Some(old) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
         sessions::end(&state.store, old).await?;
     }
     let s = sessions::create(&state.store, user_id).await?;
     let mut res = Redirect::to(to).into_response();
     let cookie = ctx.cookie(SESSION_COOKIE, &s.token, None);
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?,
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?);
     Ok(res)
 }
 
@@ -101,10 +86,7 @@ async fn login_submit(
         }
         Err(users::LoginError::RateLimited { retry_after_secs }) => {
             let message = Some(ctx.t1("login-rate-limited", "seconds", retry_after_secs));
-            let mut res = render_status(
-                StatusCode::TOO_MANY_REQUESTS,
-                &LoginPage { ctx, form, message },
-            )?;
+            let mut res = render_status(StatusCode::TOO_MANY_REQUESTS, &LoginPage { ctx, form, message })?;
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -135,19 +117,10 @@ struct SetupPage {
     token: String,
 }
 
-async fn setup_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(token): Path<String>,
-) -> Result<Response, WebError> {
+async fn setup_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, WebError> {
     let link = setup::find(&state.store, &token).await?;
     let form = FormState::new(ctx.lang);
-    render(&SetupPage {
-        ctx,
-        form,
-        first_admin: link.purpose == setup::FIRST_ADMIN,
-        token,
-    })
+    render(&SetupPage { ctx, form, first_admin: link.purpose == setup::FIRST_ADMIN, token })
 }
 
 async fn setup_submit(
@@ -165,42 +138,18 @@ async fn setup_submit(
     form.set("confirm_password", "");
     if password != confirm {
         form.errors.add("confirm_password", "password_mismatch");
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SetupPage {
-                ctx,
-                form,
-                first_admin,
-                token,
-            },
-        );
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token });
     }
     let username = form.value("username").to_owned();
     match setup::complete(&state.store, &token, &username, &password).await {
         Ok(u) => start_session(&state, &ctx, u.id, "/").await,
         Err(CoreError::Invalid(errors)) => {
             form.errors = errors;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &SetupPage {
-                    ctx,
-                    form,
-                    first_admin,
-                    token,
-                },
-            )
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token })
         }
         Err(CoreError::Conflict { field, code }) => {
             form.errors.add(&field, code);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &SetupPage {
-                    ctx,
-                    form,
-                    first_admin,
-                    token,
-                },
-            )
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token })
         }
         Err(e) => Err(e.into()),
     }

@@ -17,28 +17,17 @@ pub struct FormState {
 
 impl FormState {
     pub fn new(lang: Lang) -> FormState {
-        FormState {
-            lang,
-            values: HashMap::new(),
-            errors: FieldErrors::new(),
-        }
+        FormState { lang, values: HashMap::new(), errors: FieldErrors::new() }
     }
     /// From submitted `(name, value)` pairs; a repeated name keeps the last value.
     pub fn from_pairs(lang: Lang, pairs: &[(String, String)]) -> FormState {
-        FormState {
-            lang,
-            values: pairs.iter().cloned().collect(),
-            errors: FieldErrors::new(),
-        }
+        FormState { lang, values: pairs.iter().cloned().collect(), errors: FieldErrors::new() }
     }
     pub fn set(&mut self, field: &str, value: impl ToString) {
         self.values.insert(field.to_owned(), value.to_string());
     }
     pub fn set_opt(&mut self, field: &str, value: Option<impl ToString>) {
-        self.values.insert(
-            field.to_owned(),
-            value.map(|v| v.to_string()).unwrap_or_default(),
-        );
+        self.values.insert(field.to_owned(), value.map(|v| v.to_string()).unwrap_or_default());
     }
     pub fn value(&self, field: &str) -> &str {
         self.values.get(field).map(String::as_str).unwrap_or("")
@@ -61,10 +50,6 @@ impl FormState {
     }
     /// All errors, for the summary at the top of a form.
     pub fn all_errors(&self) -> Vec<(String, String)> {
-        self.errors
-            .0
-            .iter()
-            .map(|e| (e.field.clone(), field_message(self.lang, e)))
-            .collect()
+        self.errors.0.iter().map(|e| (e.field.clone(), field_message(self.lang, e))).collect()
     }
 }

@@ -15,25 +15,13 @@ use crate::error::WebError;
 
 /// Renders a template, turning a template failure into a 500 page.
 pub fn render<T: Template>(t: &T) -> Result<Response, WebError> {
-    t.render()
-        .map(|html| Html(html).into_response())
-        .map_err(|e| WebError::Internal(format!("template: {e}")))
+    t.render().map(|html| Html(html).into_response()).map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
 /// Renders with a status (e.g. 422 for a form with errors).
-pub fn render_status<T: Template>(
-    status: axum::http::StatusCode,
-    t: &T,
-) -> Result<Response, WebError> {
+pub fn render_status<T: Template>(status: axum::http::StatusCode, t: &T) -> Result<Response, WebError> {
     t.render()
-        .map(|html| {
-            (
-                status,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response()
-        })
+        .map(|html| (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
         .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 

@@ -6,9 +6,10 @@
 
 mod support;
 
-mod auth;
-mod registry_pages;
-mod api;
 mod account;
 mod admin;
+mod api;
+mod audit;
+mod auth;
 mod demo;
+mod registry_pages;

@@ -22,6 +22,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub store: Store,
     pub router: Router,
+    pub state: AppState,
     pub backend: &'static str,
     sqlite_path: Option<std::path::PathBuf>,
 }
@@ -44,19 +45,11 @@ fn unique_name() -> String {
 pub async fn spawn_app() -> TestApp {
     let (url, sqlite_path, backend) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
-            let admin = Database::connect(&server)
-                .await
-                .expect("connect to HEARTH_TEST_POSTGRES_URL");
+            let admin = Database::connect(&server).await.expect("connect to HEARTH_TEST_POSTGRES_URL");
             let name = format!("hearth_t_{}", unique_name());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
             let _ = admin.close().await;
-            let base = server
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(server.clone());
+            let base = server.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(server.clone());
             (format!("{base}/{name}"), None, "postgres")
         }
         _ => {
@@ -67,14 +60,8 @@ pub async fn spawn_app() -> TestApp {
     let store = Store::connect(&url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let state = AppState::new(store.clone(), AppConfig::default());
-    let router =
-        hearth_web::router(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
-    TestApp {
-        store,
-        router,
-        backend,
-        sqlite_path,
-    }
+    let router = hearth_web::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
+    TestApp { store, router, state, backend, sqlite_path }
 }
 
 impl TestApp {
@@ -109,12 +96,7 @@ impl TestApp {
     }
 
     /// A user with `PASSWORD`.
-    pub async fn user(
-        &self,
-        username: &str,
-        role: &str,
-        communities: &[&str],
-    ) -> hearth_core::entity::user::Model {
+    pub async fn user(&self, username: &str, role: &str, communities: &[&str]) -> hearth_core::entity::user::Model {
         users::create(
             &self.store,
             &Actor::system(),
@@ -130,13 +112,19 @@ impl TestApp {
         .expect("create user")
     }
 
+    /// A client whose requests come from another network address (for throttling tests).
+    pub fn client_from(&self, ip: [u8; 4]) -> TestClient {
+        let router = hearth_web::router(self.state.clone()).layer(MockConnectInfo(SocketAddr::from((ip, 50000))));
+        TestClient { router, cookies: HashMap::new(), bearer: None, csrf: None }
+    }
+
+    /// The database URL of this test's database (for running the CLI against it).
+    pub fn database_url(&self) -> Option<String> {
+        self.sqlite_path.as_ref().map(|p| format!("sqlite://{}", p.display()))
+    }
+
     pub fn client(&self) -> TestClient {
-        TestClient {
-            router: self.router.clone(),
-            cookies: HashMap::new(),
-            bearer: None,
-            csrf: None,
-        }
+        TestClient { router: self.router.clone(), cookies: HashMap::new(), bearer: None, csrf: None }
     }
 
     /// A logged-in browser client for a new user with this role.
@@ -144,22 +132,14 @@ impl TestApp {
         self.user(username, role, communities).await;
         let mut c = self.client();
         let res = c.login(username, PASSWORD).await;
-        assert_eq!(
-            res.status,
-            StatusCode::SEE_OTHER,
-            "login failed: {}",
-            res.text
-        );
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login failed: {}", res.text);
         c
     }
 
     /// An API client authenticated by a fresh bearer token for a new user.
     pub async fn api_as(&self, username: &str, role: &str, communities: &[&str]) -> TestClient {
         let u = self.user(username, role, communities).await;
-        let (_, secret) =
-            hearth_core::auth::tokens::create(&self.store, &Actor::system(), u.id, "test")
-                .await
-                .unwrap();
+        let (_, secret) = hearth_core::auth::tokens::create(&self.store, &Actor::system(), u.id, "test").await.unwrap();
         let mut c = self.client();
         c.bearer = Some(secret);
         c
@@ -178,10 +158,7 @@ impl TestResponse {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
     pub fn location(&self) -> String {
         self.header("location").unwrap_or_default()
@@ -202,19 +179,11 @@ impl TestClient {
         let h = req.headers_mut();
         h.insert(header::HOST, HOST.parse().unwrap());
         if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             h.insert(header::COOKIE, cookie.parse().unwrap());
         }
         if let Some(b) = &self.bearer {
-            h.insert(
-                header::AUTHORIZATION,
-                format!("Bearer {b}").parse().unwrap(),
-            );
+            h.insert(header::AUTHORIZATION, format!("Bearer {b}").parse().unwrap());
         }
         let res = self.router.clone().oneshot(req).await.expect("router");
         for v in res.headers().get_all(header::SET_COOKIE) {
@@ -235,16 +204,11 @@ impl TestClient {
         if let Some(t) = extract_csrf(&bytes) {
             self.csrf = Some(t);
         }
-        TestResponse {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        TestResponse { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {
-        self.send(Request::get(path).body(Body::empty()).unwrap())
-            .await
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
     }
 
     /// The CSRF token the current session's pages carry (fetched from a page if needed).
@@ -267,24 +231,13 @@ impl TestClient {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
-        self.post_form_raw(path, &all, Some(&format!("http://{HOST}")))
-            .await
+        self.post_form_raw(path, &all, Some(&format!("http://{HOST}"))).await
     }
 
     /// A form post exactly as given (no CSRF token added), with an optional Origin.
-    pub async fn post_form_raw(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> TestResponse {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut req =
-            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> TestResponse {
+        let body = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(o) = origin {
             req = req.header(header::ORIGIN, o);
         }
@@ -292,37 +245,17 @@ impl TestClient {
     }
 
     /// A JSON request. With a session cookie the CSRF header is added; with a bearer token none is needed.
-    pub async fn json(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> TestResponse {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/json");
+    pub async fn json(&mut self, method: &str, path: &str, body: &serde_json::Value) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
         if self.bearer.is_none() {
             let token = self.csrf().await;
-            req = req
-                .header("x-csrf-token", token)
-                .header(header::ORIGIN, format!("http://{HOST}"));
+            req = req.header("x-csrf-token", token).header(header::ORIGIN, format!("http://{HOST}"));
         }
-        self.send(req.body(Body::from(body.to_string())).unwrap())
-            .await
+        self.send(req.body(Body::from(body.to_string())).unwrap()).await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
-        let res = self
-            .post_form(
-                "/login",
-                &[
-                    ("username", username),
-                    ("password", password),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let res = self.post_form("/login", &[("username", username), ("password", password), ("next", "/")]).await;
         self.reset_csrf();
         res
     }
