@@ -53,6 +53,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Benchmarks whose numbers go into docs/PERFORMANCE.md.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -90,6 +95,18 @@ pub enum TokenCommand {
         username: String,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Name search and household lists on a synthetic community. Use an empty database:
+    /// it loads a community `bench` of this many residents.
+    Search {
+        #[arg(long, default_value_t = 500_000)]
+        residents: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: u32,
     },
 }
 
@@ -216,6 +233,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 let (_, secret) = tokens::create(&store, &actor, u.id, &name).await.map_err(describe)?;
                 println!("{secret}");
                 eprintln!("This token is shown once. Store it safely; revoke it from the account page.");
+            }
+        },
+        Command::Bench { command } => match command {
+            BenchCommand::Search { residents, iterations } => {
+                println!("{}", crate::bench::run(&store, residents, iterations).await?);
             }
         },
         Command::Audit { command } => match command {

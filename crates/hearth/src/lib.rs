@@ -1,4 +1,5 @@
 //! The `hearth` binary's library half: command-line parsing and the commands, kept out of
 //! `main.rs` so tests can run them in-process.
 
+pub mod bench;
 pub mod cli;

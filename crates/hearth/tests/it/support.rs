@@ -25,10 +25,25 @@ pub struct TestApp {
     pub state: AppState,
     pub backend: &'static str,
     sqlite_path: Option<std::path::PathBuf>,
+    /// (server URL, database name) of a PostgreSQL test database, dropped with the app.
+    pg_database: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some((server, name)) = self.pg_database.take() {
+            // Drop the test's database on a side thread (Drop cannot await).
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&server).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
         if let Some(p) = &self.sqlite_path {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
@@ -43,6 +58,7 @@ fn unique_name() -> String {
 
 /// A fresh database (SQLite file, or a new PostgreSQL database), migrated, and the router.
 pub async fn spawn_app() -> TestApp {
+    let mut pg_database = None;
     let (url, sqlite_path, backend) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
             let admin = Database::connect(&server).await.expect("connect to HEARTH_TEST_POSTGRES_URL");
@@ -50,6 +66,7 @@ pub async fn spawn_app() -> TestApp {
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
             let _ = admin.close().await;
             let base = server.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(server.clone());
+            pg_database = Some((server.clone(), name.clone()));
             (format!("{base}/{name}"), None, "postgres")
         }
         _ => {
@@ -61,7 +78,7 @@ pub async fn spawn_app() -> TestApp {
     store.migrate().await.expect("migrate");
     let state = AppState::new(store.clone(), AppConfig::default());
     let router = hearth_web::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
-    TestApp { store, router, state, backend, sqlite_path }
+    TestApp { store, router, state, backend, sqlite_path, pg_database }
 }
 
 impl TestApp {
