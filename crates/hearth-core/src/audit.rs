@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::entity::{Timestamp, audit_log};
+use crate::entity::audit_log;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::Actor;
 use crate::store::Store;
@@ -45,32 +45,22 @@ impl Entry {
     }
 }
 
-fn row_hash(
-    prev_hash: &str,
-    id: i64,
-    at: &Timestamp,
-    actor_user_id: Option<i64>,
-    actor: &str,
-    community_id: Option<i64>,
-    action: &str,
-    entity: &str,
-    entity_id: Option<i64>,
-    summary: &str,
-) -> String {
+/// The hash of a row: every field but `hash` itself, length-prefixed so that no two
+/// different rows can serialize alike.
+fn row_hash(r: &audit_log::Model) -> String {
     let mut h = Sha256::new();
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
-    // Fields are length-prefixed so no two different rows can serialize alike.
     for part in [
-        prev_hash.to_owned(),
-        id.to_string(),
-        at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        opt(actor_user_id),
-        actor.to_owned(),
-        opt(community_id),
-        action.to_owned(),
-        entity.to_owned(),
-        opt(entity_id),
-        summary.to_owned(),
+        r.prev_hash.clone(),
+        r.id.to_string(),
+        r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        opt(r.actor_user_id),
+        r.actor.clone(),
+        opt(r.community_id),
+        r.action.clone(),
+        r.entity.clone(),
+        opt(r.entity_id),
+        r.summary.clone(),
     ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
@@ -95,31 +85,22 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
     let id = last_id + 1;
     // Microseconds: the precision both backends store, so the hash survives a round trip.
     let at = Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap_or_else(|_| Utc::now());
-    let hash = row_hash(
-        &prev_hash,
+    let mut row = audit_log::Model {
         id,
-        &at,
-        actor.user_id,
-        &actor.username,
-        entry.community_id,
-        entry.action,
-        entry.entity,
-        entry.entity_id,
-        &entry.summary,
-    );
-    let row = audit_log::ActiveModel {
-        id: sea_orm::Set(id),
-        at: sea_orm::Set(at),
-        actor_user_id: sea_orm::Set(actor.user_id),
-        actor: sea_orm::Set(actor.username.clone()),
-        community_id: sea_orm::Set(entry.community_id),
-        action: sea_orm::Set(entry.action.to_owned()),
-        entity: sea_orm::Set(entry.entity.to_owned()),
-        entity_id: sea_orm::Set(entry.entity_id),
-        summary: sea_orm::Set(entry.summary),
-        prev_hash: sea_orm::Set(prev_hash),
-        hash: sea_orm::Set(hash.clone()),
+        at,
+        actor_user_id: actor.user_id,
+        actor: actor.username.clone(),
+        community_id: entry.community_id,
+        action: entry.action.to_owned(),
+        entity: entry.entity.to_owned(),
+        entity_id: entry.entity_id,
+        summary: entry.summary,
+        prev_hash,
+        hash: String::new(),
     };
+    row.hash = row_hash(&row);
+    let hash = row.hash.clone();
+    let row: audit_log::ActiveModel = row.into();
     audit_log::Entity::insert(row).exec_without_returning(conn).await?;
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -176,18 +157,7 @@ pub async fn verify(store: &Store) -> CoreResult<Verdict> {
             if r.prev_hash != prev {
                 return Ok(Verdict::Broken { id: r.id, reason: "link_mismatch" });
             }
-            let h = row_hash(
-                &r.prev_hash,
-                r.id,
-                &r.at,
-                r.actor_user_id,
-                &r.actor,
-                r.community_id,
-                &r.action,
-                &r.entity,
-                r.entity_id,
-                &r.summary,
-            );
+            let h = row_hash(&r);
             if h != r.hash {
                 return Ok(Verdict::Broken { id: r.id, reason: "hash_mismatch" });
             }

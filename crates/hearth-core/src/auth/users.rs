@@ -55,10 +55,10 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     if role.is_none() {
         errors.add("role", "invalid_choice");
     }
-    if let Some(p) = &new.password {
-        if let Err(CoreError::Invalid(e)) = password::check_policy("password", p, &username) {
-            errors.0.extend(e.0);
-        }
+    if let Some(p) = &new.password
+        && let Err(CoreError::Invalid(e)) = password::check_policy("password", p, &username)
+    {
+        errors.0.extend(e.0);
     }
     errors.into_result()?;
     let role = role.ok_or(CoreError::Internal("role".into()))?;

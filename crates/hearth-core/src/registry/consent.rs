@@ -85,16 +85,23 @@ pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<co
         .await?)
 }
 
-/// A consent record the actor may see.
-pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
+/// A consent record the actor may see (no audit row; see `get`).
+async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
     let c = consent::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     super::households::load(store, actor, c.household_id).await?;
     Ok(c)
 }
 
+/// Reads a consent record for display or the API, and records the read.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
+    let c = load(store, actor, id).await?;
+    audit::record(store, actor, Entry::new("read", "consent", Some(c.id)).community(c.community_id)).await?;
+    Ok(c)
+}
+
 pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
-    let c = get(store, actor, id).await?;
+    let c = load(store, actor, id).await?;
     let mut e = FieldErrors::new();
     let on = validate::required_date(&mut e, "withdrawn_on", withdrawn_on);
     if let Some(d) = on {

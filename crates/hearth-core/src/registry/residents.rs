@@ -67,10 +67,10 @@ fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
     };
     let sex = c(&mut e, "sex", &i.sex, &SEXES);
     let birth_date = i.birth_date.as_ref().map(|v| validate::date(&mut e, "birth_date", Some(v)));
-    if let Some(Some(d)) = birth_date {
-        if d > Utc::now().date_naive() {
-            e.add("birth_date", "date_in_future");
-        }
+    if let Some(Some(d)) = birth_date
+        && d > Utc::now().date_naive()
+    {
+        e.add("birth_date", "date_in_future");
     }
     let phone = i.phone.as_ref().map(|v| validate::phone(&mut e, "phone", Some(v)));
     let languages_spoken = t(&mut e, "languages_spoken", &i.languages_spoken, 200);

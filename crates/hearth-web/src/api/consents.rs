@@ -1,0 +1,185 @@
+//! Consent records: `/api/v1/households/{id}/consents`, `/api/v1/consents/{id}` and its
+//! withdrawal. Withdrawal adds a date; nothing is deleted.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_core::entity::consent;
+use hearth_core::registry::{consent as consents, households};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::created;
+use super::json::{ApiError, ApiJson, path_id};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::WebError;
+
+#[derive(Serialize, ToSchema)]
+pub struct Consent {
+    pub id: i64,
+    pub household_id: i64,
+    pub community_id: i64,
+    /// Who gave consent (name as they gave it).
+    pub given_by: String,
+    pub given_on: NaiveDate,
+    /// Consent to receive services.
+    pub scope_services: bool,
+    /// Consent to be contacted.
+    pub scope_contact: bool,
+    /// Consent to sharing with partner organisations.
+    pub scope_partners: bool,
+    /// Set once consent is withdrawn.
+    pub withdrawn_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    /// The user who recorded it.
+    pub recorded_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<consent::Model> for Consent {
+    fn from(c: consent::Model) -> Self {
+        Consent {
+            id: c.id,
+            household_id: c.household_id,
+            community_id: c.community_id,
+            given_by: c.given_by,
+            given_on: c.given_on,
+            scope_services: c.scope_services,
+            scope_contact: c.scope_contact,
+            scope_partners: c.scope_partners,
+            withdrawn_on: c.withdrawn_on,
+            notes: c.notes,
+            recorded_by: c.recorded_by,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// New consent: at least one scope must be `true`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConsent {
+    #[schema(required = true, value_type = String, max_length = 200)]
+    pub given_by: Option<String>,
+    #[schema(required = true, value_type = String, format = Date, example = "2024-05-01")]
+    pub given_on: Option<String>,
+    pub scope_services: Option<bool>,
+    pub scope_contact: Option<bool>,
+    pub scope_partners: Option<bool>,
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// `YYYY-MM-DD`, not before the consent was given and not in the future.
+    #[schema(required = true, value_type = String, format = Date, example = "2025-01-31")]
+    pub withdrawn_on: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentList {
+    /// Newest first.
+    pub items: Vec<Consent>,
+}
+
+/// The household's consent records, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/households/{id}/consents", tag = "consents", operation_id = "list_household_consents",
+    params(("id" = i64, Path, description = "Household id")),
+    responses(
+        (status = 200, body = ConsentList),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ConsentList>, WebError> {
+    let actor = ctx.actor()?;
+    // Reading a household's consent is a read of the household: `get` records it.
+    let h = households::get(&state.store, actor, path_id(&id)?).await?;
+    let items = consents::of_household(&state.store, h.id).await?;
+    Ok(Json(ConsentList { items: items.into_iter().map(Consent::from).collect() }))
+}
+
+/// Records consent for a household.
+#[utoipa::path(
+    post, path = "/api/v1/households/{id}/consents", tag = "consents", operation_id = "create_consent",
+    params(("id" = i64, Path, description = "Household id")),
+    request_body = NewConsent,
+    responses(
+        (status = 201, body = Consent, headers(("Location" = String))),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewConsent>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let input = consents::ConsentInput {
+        given_by: body.given_by,
+        given_on: body.given_on,
+        scope_services: body.scope_services.unwrap_or(false),
+        scope_contact: body.scope_contact.unwrap_or(false),
+        scope_partners: body.scope_partners.unwrap_or(false),
+        notes: body.notes,
+    };
+    let c = consents::create(&state.store, actor, path_id(&id)?, input).await?;
+    Ok(created(&format!("/api/v1/consents/{}", c.id), Consent::from(c)))
+}
+
+/// One consent record.
+#[utoipa::path(
+    get, path = "/api/v1/consents/{id}", tag = "consents", operation_id = "get_consent",
+    params(("id" = i64, Path, description = "Consent id")),
+    responses(
+        (status = 200, body = Consent),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+    )
+)]
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Consent>, WebError> {
+    let actor = ctx.actor()?;
+    let c = consents::get(&state.store, actor, path_id(&id)?).await?;
+    Ok(Json(c.into()))
+}
+
+/// Withdraws consent as of a date.
+#[utoipa::path(
+    post, path = "/api/v1/consents/{id}/withdraw", tag = "consents", operation_id = "withdraw_consent",
+    params(("id" = i64, Path, description = "Consent id")),
+    request_body = Withdrawal,
+    responses(
+        (status = 200, body = Consent),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError, description = "Bad date, or already withdrawn"),
+    )
+)]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Withdrawal>,
+) -> Result<Json<Consent>, WebError> {
+    let actor = ctx.actor()?;
+    let c = consents::withdraw(&state.store, actor, path_id(&id)?, body.withdrawn_on.as_deref()).await?;
+    Ok(Json(c.into()))
+}

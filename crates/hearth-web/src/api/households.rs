@@ -1,0 +1,256 @@
+//! `/api/v1/households`: list (keyset pages, filters), create, read, partial update.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_core::entity::household;
+use hearth_core::registry::{communities, households, residents};
+use hearth_core::{Actor, Store};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::created;
+use super::json::{ApiError, ApiJson, ApiQuery, Page, patch, path_id, present};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::WebError;
+
+#[derive(Serialize, ToSchema)]
+pub struct Household {
+    pub id: i64,
+    pub community_id: i64,
+    /// The community's slug.
+    pub community: String,
+    pub code: String,
+    pub address: String,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub phone: Option<String>,
+    pub moved_in_on: Option<NaiveDate>,
+    pub moved_out_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    /// Names of the household's residents, oldest record first.
+    pub member_names: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Household {
+    fn new(h: household::Model, community: String, member_names: Vec<String>) -> Household {
+        Household {
+            id: h.id,
+            community_id: h.community_id,
+            community,
+            code: h.code,
+            address: h.address,
+            building: h.building,
+            unit: h.unit,
+            phone: h.phone,
+            moved_in_on: h.moved_in_on,
+            moved_out_on: h.moved_out_on,
+            notes: h.notes,
+            member_names,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
+
+    /// The DTO for one household the caller has already been allowed to see.
+    async fn load(store: &Store, actor: &Actor, h: household::Model) -> Result<Self, WebError> {
+        let slug = communities::get(store, actor, h.community_id).await?.slug;
+        let members = residents::of_household(store, actor, &h).await?.into_iter().map(|r| r.full_name).collect();
+        Ok(Household::new(h, slug, members))
+    }
+}
+
+/// A new household. Dates are `YYYY-MM-DD`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewHousehold {
+    /// Community slug; may be left out when the caller has exactly one community.
+    pub community: Option<String>,
+    /// Unique within the community.
+    #[schema(required = true, value_type = String, max_length = 50, example = "3-2-401")]
+    pub code: Option<String>,
+    #[schema(required = true, value_type = String, max_length = 300)]
+    pub address: Option<String>,
+    #[schema(max_length = 50)]
+    pub building: Option<String>,
+    #[schema(max_length = 50)]
+    pub unit: Option<String>,
+    pub phone: Option<String>,
+    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
+    pub moved_in_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub moved_out_on: Option<String>,
+    #[schema(max_length = 4000)]
+    pub notes: Option<String>,
+}
+
+/// Changes to a household: a missing field is kept, `null` clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub building: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub unit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub moved_in_on: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub moved_out_on: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub notes: Option<Option<String>>,
+}
+
+/// List parameters (documentation; parsed by `ApiQuery`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Only this community (slug).
+    community: Option<String>,
+    /// Name search: a resident's name, full pinyin or initials ("zhangwei", "zw"), or the
+    /// start of a household code.
+    q: Option<String>,
+    /// Keyset: only households with an id above this (the previous page's `next_after`).
+    after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u64>,
+}
+
+/// Households the caller may see, by ascending id.
+#[utoipa::path(
+    get, path = "/api/v1/households", tag = "households", operation_id = "list_households",
+    params(ListParams),
+    responses(
+        (status = 200, body = Page<Household>),
+        (status = 400, body = ApiError, description = "A parameter is not a number"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError, description = "Unknown community"),
+    )
+)]
+pub async fn list(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<Page<Household>>, WebError> {
+    let actor = ctx.actor()?;
+    let q = households::ListQuery {
+        community: query.text("community"),
+        q: query.text("q"),
+        after: query.int("after")?,
+        limit: query.int("limit")?,
+    };
+    let page = households::list(&state.store, actor, &q).await?;
+    Ok(Json(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|row| Household::new(row.household, row.community_slug, row.members))
+            .collect(),
+        next_after: page.next_after,
+    }))
+}
+
+/// Creates a household.
+#[utoipa::path(
+    post, path = "/api/v1/households", tag = "households", operation_id = "create_household",
+    request_body = NewHousehold,
+    responses(
+        (status = 201, body = Household, headers(("Location" = String))),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 409, body = ApiError, description = "The code is taken in this community"),
+        (status = 422, body = ApiError),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<NewHousehold>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let input = households::HouseholdInput {
+        community: body.community,
+        code: body.code,
+        address: body.address,
+        building: body.building,
+        unit: body.unit,
+        phone: body.phone,
+        moved_in_on: body.moved_in_on,
+        moved_out_on: body.moved_out_on,
+        notes: body.notes,
+    };
+    let h = households::create(&state.store, actor, input).await?;
+    let out = Household::load(&state.store, actor, h).await?;
+    Ok(created(&format!("/api/v1/households/{}", out.id), out))
+}
+
+/// One household (the read is audited).
+#[utoipa::path(
+    get, path = "/api/v1/households/{id}", tag = "households", operation_id = "get_household",
+    params(("id" = i64, Path, description = "Household id")),
+    responses(
+        (status = 200, body = Household),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+    )
+)]
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Household>, WebError> {
+    let actor = ctx.actor()?;
+    let h = households::get(&state.store, actor, path_id(&id)?).await?;
+    Ok(Json(Household::load(&state.store, actor, h).await?))
+}
+
+/// Changes some fields of a household.
+#[utoipa::path(
+    patch, path = "/api/v1/households/{id}", tag = "households", operation_id = "update_household",
+    params(("id" = i64, Path, description = "Household id")),
+    request_body = HouseholdPatch,
+    responses(
+        (status = 200, body = Household),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "The code is taken in this community"),
+        (status = 422, body = ApiError),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<HouseholdPatch>,
+) -> Result<Json<Household>, WebError> {
+    let actor = ctx.actor()?;
+    let input = households::HouseholdInput {
+        community: None,
+        code: patch(body.code),
+        address: patch(body.address),
+        building: patch(body.building),
+        unit: patch(body.unit),
+        phone: patch(body.phone),
+        moved_in_on: patch(body.moved_in_on),
+        moved_out_on: patch(body.moved_out_on),
+        notes: patch(body.notes),
+    };
+    let h = households::update(&state.store, actor, path_id(&id)?, input).await?;
+    Ok(Json(Household::load(&state.store, actor, h).await?))
+}

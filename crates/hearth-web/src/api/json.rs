@@ -1,0 +1,263 @@
+//! Reading API requests: JSON bodies and query strings whose every problem names its field,
+//! and the error schema the OpenAPI document shows.
+//!
+//! `ApiJson<T>` accepts only `application/json` (415 otherwise), reads at most
+//! `MAX_JSON_BYTES` (413), and turns a parse failure into `400 bad_request` naming the field
+//! with the wrong type, or `422` for a field the endpoint does not know (a typo must not
+//! silently drop data).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hearth_core::FieldErrors;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::context::Ctx;
+use crate::error::WebError;
+
+/// The largest JSON body accepted. The longest field (notes) is 4,000 characters.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+/// A JSON request body, parsed with the failing field's path kept.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+        if !json {
+            let ctx = req.extensions().get::<Ctx>().cloned();
+            return Err(unsupported_media_type(ctx.as_ref()));
+        }
+        let bytes = to_bytes(req.into_body(), MAX_JSON_BYTES).await.map_err(|_| WebError::TooLarge.into_response())?;
+        parse(&bytes).map(ApiJson).map_err(IntoResponse::into_response)
+    }
+}
+
+/// 415 in the API's error shape (`WebError` has no such variant, so it is rendered here).
+fn unsupported_media_type(ctx: Option<&Ctx>) -> Response {
+    let (message, request_id) = match ctx {
+        Some(c) => (c.t("error-unsupported-media-type"), c.request_id.clone()),
+        None => ("Send the body as application/json.".to_owned(), String::new()),
+    };
+    let body = serde_json::json!({
+        "error": {
+            "code": "unsupported_media_type",
+            "message": message,
+            "fields": {},
+            "field_codes": {},
+            "request_id": request_id,
+        }
+    });
+    (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
+}
+
+/// Parses a JSON document into `T`, naming the field at fault.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(|_| WebError::BadRequest { field: None })?;
+    Ok(value)
+}
+
+/// The name between the first pair of backticks in a serde message.
+fn quoted_name(msg: &str) -> Option<&str> {
+    let start = msg.find('`')? + 1;
+    let len = msg[start..].find('`')?;
+    Some(&msg[start..start + len])
+}
+
+/// The field's full path: serde_path_to_error already ends the path with the key for an
+/// unknown field, but not for a missing one.
+fn join_path(parent: &str, name: &str) -> String {
+    if parent == name || parent.ends_with(&format!(".{name}")) {
+        parent.to_owned()
+    } else if parent.is_empty() || parent == "." {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> WebError {
+    let path = e.path().to_string();
+    let inner = e.inner();
+    let msg = inner.to_string();
+    if inner.is_data() {
+        if msg.starts_with("unknown field")
+            && let Some(name) = quoted_name(&msg)
+        {
+            let mut f = FieldErrors::new();
+            f.add(&join_path(&path, name), "unknown_field");
+            return WebError::Invalid(f);
+        }
+        if msg.starts_with("missing field")
+            && let Some(name) = quoted_name(&msg)
+        {
+            let mut f = FieldErrors::new();
+            f.add(&join_path(&path, name), "required");
+            return WebError::Invalid(f);
+        }
+        if path != "." && !path.is_empty() {
+            return WebError::BadRequest { field: Some(path) };
+        }
+    }
+    WebError::BadRequest { field: None }
+}
+
+/// For PATCH bodies: a field that is present (even as `null`) is `Some`, so `null` can
+/// mean "clear" while a missing field means "keep".
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A PATCH value as the core's input: missing = keep (`None`), `null` = clear (`""`).
+pub fn patch(v: Option<Option<String>>) -> Option<String> {
+    v.map(Option::unwrap_or_default)
+}
+
+/// Query-string parameters, read by hand so a bad number names its parameter and unknown
+/// parameters are ignored.
+#[derive(Clone, Debug, Default)]
+pub struct ApiQuery(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|_| WebError::BadRequest { field: None })?;
+        Ok(ApiQuery(pairs.into_iter().collect()))
+    }
+}
+
+impl ApiQuery {
+    /// A trimmed text parameter; empty counts as absent.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    /// An integer parameter; anything but digits is a 400 naming it.
+    pub fn int<N: std::str::FromStr>(&self, name: &str) -> Result<Option<N>, WebError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(v) => v.parse::<N>().map(Some).map_err(|_| WebError::BadRequest { field: Some(name.to_owned()) }),
+        }
+    }
+}
+
+/// An id in a URL path. Anything that is not an id is simply not found.
+pub fn path_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>().map_err(|_| WebError::NotFound)
+}
+
+/// The body of every API error.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `invalid_input`, `not_found`, `bad_token`.
+    #[schema(example = "invalid_input")]
+    pub code: String,
+    /// A sentence in the caller's language.
+    pub message: String,
+    /// Field name → a sentence saying what is wrong with it.
+    pub fields: HashMap<String, String>,
+    /// Field name → a stable code (`required`, `too_long`, `invalid_date`, `wrong_type`,
+    /// `unknown_field`, `unknown_household`, …).
+    pub field_codes: HashMap<String, String>,
+    /// Quote this when reporting a problem.
+    pub request_id: String,
+}
+
+/// A page of a keyset-paginated list.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `null` on the last page.
+    pub next_after: Option<i64>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        code: Option<String>,
+        flag: Option<bool>,
+        #[serde(default, deserialize_with = "present")]
+        notes: Option<Option<String>>,
+    }
+
+    fn field_of(e: &WebError) -> Vec<(String, &'static str)> {
+        e.fields().0.iter().map(|f| (f.field.clone(), f.code)).collect()
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let e = parse::<Sample>(br#"{"code": 5}"#).unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(field_of(&e), [("code".to_owned(), "wrong_type")]);
+        let e = parse::<Sample>(br#"{"flag": "yes"}"#).unwrap_err();
+        assert_eq!(field_of(&e), [("flag".to_owned(), "wrong_type")]);
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let e = parse::<Sample>(br#"{"cod": "x"}"#).unwrap_err();
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&e), [("cod".to_owned(), "unknown_field")]);
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        for body in [&b"{"[..], b"[]", b"{} x", b""] {
+            let e = parse::<Sample>(body).unwrap_err();
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn null_clears_and_missing_keeps() {
+        let s: Sample = parse(br#"{"notes": null}"#).unwrap();
+        assert_eq!(patch(s.notes), Some(String::new()));
+        let s: Sample = parse(br#"{}"#).unwrap();
+        assert_eq!(patch(s.notes), None);
+        let s: Sample = parse(br#"{"notes": "n"}"#).unwrap();
+        assert_eq!(patch(s.notes), Some("n".into()));
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+    }
+}

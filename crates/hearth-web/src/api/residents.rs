@@ -1,0 +1,306 @@
+//! `/api/v1/residents`: list (keyset pages, filters), create, read, partial update.
+//!
+//! Volunteers see a resident's name and contact only: the other fields are left out of
+//! the answer altogether (not sent as `null`), exactly as `residents::redact` leaves them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_core::Actor;
+use hearth_core::entity::resident;
+use hearth_core::policy::{self, PersonView};
+use hearth_core::registry::residents;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::created;
+use super::json::{ApiError, ApiJson, ApiQuery, Page, patch, path_id, present};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::WebError;
+
+/// A resident. Fields marked "not for volunteers" are absent when a volunteer asks.
+#[derive(Serialize, ToSchema)]
+pub struct Resident {
+    pub id: i64,
+    pub household_id: i64,
+    pub community_id: i64,
+    pub full_name: String,
+    pub phone: Option<String>,
+    /// `female`, `male` or `other`. Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub sex: Option<Option<String>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub birth_date: Option<Option<NaiveDate>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub languages_spoken: Option<Option<String>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub languages_to_learn: Option<Option<String>>,
+    /// `none`, `primary`, `lower_secondary`, `upper_secondary`, `vocational` or
+    /// `tertiary`. Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub education_level: Option<Option<String>>,
+    /// `employed`, `self_employed`, `seeking_work`, `not_seeking`, `student`, `retired` or
+    /// `unable_to_work`. Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub work_status: Option<Option<String>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub skills: Option<Option<String>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub needs: Option<Option<String>>,
+    /// Not for volunteers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Resident {
+    /// The DTO for a resident the core has already redacted for `actor`.
+    fn new(actor: &Actor, r: resident::Model) -> Resident {
+        let full = policy::person_view(actor) == PersonView::Full;
+        let show = |v| full.then_some(v);
+        Resident {
+            id: r.id,
+            household_id: r.household_id,
+            community_id: r.community_id,
+            full_name: r.full_name,
+            phone: r.phone,
+            sex: show(r.sex),
+            birth_date: full.then_some(r.birth_date),
+            languages_spoken: show(r.languages_spoken),
+            languages_to_learn: show(r.languages_to_learn),
+            education_level: show(r.education_level),
+            work_status: show(r.work_status),
+            skills: show(r.skills),
+            needs: show(r.needs),
+            notes: show(r.notes),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A new resident. Only `household_id` and `full_name` are required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewResident {
+    #[schema(required = true, value_type = i64)]
+    pub household_id: Option<i64>,
+    #[schema(required = true, value_type = String, max_length = 200, example = "张伟")]
+    pub full_name: Option<String>,
+    /// `female`, `male` or `other`.
+    pub sex: Option<String>,
+    #[schema(value_type = Option<String>, format = Date, example = "1988-07-14")]
+    pub birth_date: Option<String>,
+    pub phone: Option<String>,
+    #[schema(max_length = 200)]
+    pub languages_spoken: Option<String>,
+    #[schema(max_length = 200)]
+    pub languages_to_learn: Option<String>,
+    /// `none`, `primary`, `lower_secondary`, `upper_secondary`, `vocational` or `tertiary`.
+    pub education_level: Option<String>,
+    /// `employed`, `self_employed`, `seeking_work`, `not_seeking`, `student`, `retired` or
+    /// `unable_to_work`.
+    pub work_status: Option<String>,
+    #[schema(max_length = 2000)]
+    pub skills: Option<String>,
+    #[schema(max_length = 2000)]
+    pub needs: Option<String>,
+    #[schema(max_length = 4000)]
+    pub notes: Option<String>,
+}
+
+/// Changes to a resident: a missing field is kept, `null` clears it. A resident cannot
+/// move household through this call.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub sex: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub birth_date: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub languages_spoken: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub languages_to_learn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub education_level: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub work_status: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub skills: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub needs: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub notes: Option<Option<String>>,
+}
+
+/// List parameters (documentation; parsed by `ApiQuery`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Only this community (slug).
+    community: Option<String>,
+    /// Only this household.
+    household_id: Option<i64>,
+    /// Name search: name, full pinyin or initials ("zhangwei", "zw" find 张伟).
+    q: Option<String>,
+    /// Keyset: only residents with an id above this (the previous page's `next_after`).
+    after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u64>,
+}
+
+/// Residents the caller may see, by ascending id.
+#[utoipa::path(
+    get, path = "/api/v1/residents", tag = "residents", operation_id = "list_residents",
+    params(ListParams),
+    responses(
+        (status = 200, body = Page<Resident>),
+        (status = 400, body = ApiError, description = "A parameter is not a number"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError, description = "Unknown community"),
+    )
+)]
+pub async fn list(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<Page<Resident>>, WebError> {
+    let actor = ctx.actor()?;
+    let q = residents::ListQuery {
+        community: query.text("community"),
+        household_id: query.int("household_id")?,
+        q: query.text("q"),
+        after: query.int("after")?,
+        limit: query.int("limit")?,
+    };
+    let page = residents::list(&state.store, actor, &q).await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|r| Resident::new(actor, r)).collect(),
+        next_after: page.next_after,
+    }))
+}
+
+/// Adds a resident to a household.
+#[utoipa::path(
+    post, path = "/api/v1/residents", tag = "residents", operation_id = "create_resident",
+    request_body = NewResident,
+    responses(
+        (status = 201, body = Resident, headers(("Location" = String))),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 422, body = ApiError, description = "Invalid fields, or an unknown `household_id`"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<NewResident>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let input = residents::ResidentInput {
+        household_id: body.household_id,
+        full_name: body.full_name,
+        sex: body.sex,
+        birth_date: body.birth_date,
+        phone: body.phone,
+        languages_spoken: body.languages_spoken,
+        languages_to_learn: body.languages_to_learn,
+        education_level: body.education_level,
+        work_status: body.work_status,
+        skills: body.skills,
+        needs: body.needs,
+        notes: body.notes,
+    };
+    let r = residents::create(&state.store, actor, input).await?;
+    let out = Resident::new(actor, residents::redact(actor, r));
+    Ok(created(&format!("/api/v1/residents/{}", out.id), out))
+}
+
+/// One resident (the read is audited).
+#[utoipa::path(
+    get, path = "/api/v1/residents/{id}", tag = "residents", operation_id = "get_resident",
+    params(("id" = i64, Path, description = "Resident id")),
+    responses(
+        (status = 200, body = Resident),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+    )
+)]
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Resident>, WebError> {
+    let actor = ctx.actor()?;
+    let r = residents::get(&state.store, actor, path_id(&id)?).await?;
+    Ok(Json(Resident::new(actor, r)))
+}
+
+/// Changes some fields of a resident.
+#[utoipa::path(
+    patch, path = "/api/v1/residents/{id}", tag = "residents", operation_id = "update_resident",
+    params(("id" = i64, Path, description = "Resident id")),
+    request_body = ResidentPatch,
+    responses(
+        (status = 200, body = Resident),
+        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResidentPatch>,
+) -> Result<Json<Resident>, WebError> {
+    let actor = ctx.actor()?;
+    let input = residents::ResidentInput {
+        household_id: None,
+        full_name: patch(body.full_name),
+        sex: patch(body.sex),
+        birth_date: patch(body.birth_date),
+        phone: patch(body.phone),
+        languages_spoken: patch(body.languages_spoken),
+        languages_to_learn: patch(body.languages_to_learn),
+        education_level: patch(body.education_level),
+        work_status: patch(body.work_status),
+        skills: patch(body.skills),
+        needs: patch(body.needs),
+        notes: patch(body.notes),
+    };
+    let r = residents::update(&state.store, actor, path_id(&id)?, input).await?;
+    Ok(Json(Resident::new(actor, residents::redact(actor, r))))
+}
