@@ -13,6 +13,7 @@ pub mod error;
 pub mod policy;
 pub mod registry;
 pub mod store;
+pub mod timeline;
 pub mod validate;
 
 pub use error::{CoreError, CoreResult, FieldError, FieldErrors};

@@ -92,12 +92,11 @@ fn bearer(req: &Request) -> Option<String> {
 }
 
 fn client_addr(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(first) =
+    if trust_proxy
+        && let Some(first) =
             req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_owned();
-        }
+    {
+        return first.trim().to_owned();
     }
     let ext = req.extensions();
     ext.get::<ConnectInfo<SocketAddr>>()
@@ -116,10 +115,10 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
             if let (Some(ctx), Some(marker)) = (&ctx, res.extensions_mut().remove::<crate::error::ErrorMarker>()) {
                 res = crate::error::render(ctx, marker.0);
             }
-            if let (Some(ctx), Some(token)) = (ctx, set_csrf_cookie) {
-                if let Ok(v) = HeaderValue::from_str(&ctx.cookie(csrf::PRE_SESSION_COOKIE, &token, None)) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
+            if let (Some(ctx), Some(token)) = (ctx, set_csrf_cookie)
+                && let Ok(v) = HeaderValue::from_str(&ctx.cookie(csrf::PRE_SESSION_COOKIE, &token, None))
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
             }
             res
         }

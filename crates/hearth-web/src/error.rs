@@ -178,10 +178,10 @@ pub fn render(ctx: &Ctx, e: WebError) -> Response {
             Err(_) => (e.status(), e.code()).into_response(),
         }
     };
-    if let WebError::RateLimited { retry_after_secs } = e {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    if let WebError::RateLimited { retry_after_secs } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     res
 }

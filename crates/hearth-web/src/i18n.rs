@@ -140,10 +140,12 @@ mod tests {
         for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for line in text.lines() {
-                if let Some((k, _)) = line.split_once(" =") {
-                    if !k.starts_with(' ') && !k.starts_with('#') && !k.is_empty() {
-                        out.insert(k.trim().to_owned());
-                    }
+                if let Some((k, _)) = line.split_once(" =")
+                    && !k.starts_with(' ')
+                    && !k.starts_with('#')
+                    && !k.is_empty()
+                {
+                    out.insert(k.trim().to_owned());
                 }
             }
         }

@@ -58,7 +58,6 @@ async fn load(store: &Store, residents_total: usize) -> Result<(i64, i64), Strin
         }
         tx.execute(&q).await.map_err(e)?;
     }
-    let mut rid = 1_000_000i64;
     let mut batch_r = Query::insert();
     let mut batch_t = Query::insert();
     let mut n = 0;
@@ -69,14 +68,13 @@ async fn load(store: &Store, residents_total: usize) -> Result<(i64, i64), Strin
         t.into_table("resident_search_terms").columns(["resident_id", "community_id", "term"]);
     };
     reset(&mut batch_r, &mut batch_t);
-    for i in 0..residents_total {
+    for (i, rid) in (1_000_000i64..).enumerate().take(residents_total) {
         let household = (i % households_total) as i64 + 1_000_000;
         let full = name(&mut rng);
         batch_r.values_panic([rid.into(), household.into(), c.id.into(), full.clone().into(), now.into(), now.into()]);
         for term in search::terms(&full) {
             batch_t.values_panic([rid.into(), c.id.into(), term.into()]);
         }
-        rid += 1;
         n += 1;
         if n == 1000 {
             tx.execute(&batch_r).await.map_err(e)?;

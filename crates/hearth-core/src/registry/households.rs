@@ -52,12 +52,13 @@ fn validate_input(input: &HouseholdInput, creating: bool, existing: Option<&hous
     let moved_in_on = input.moved_in_on.as_ref().map(|v| validate::date(&mut e, "moved_in_on", Some(v)));
     let moved_out_on = input.moved_out_on.as_ref().map(|v| validate::date(&mut e, "moved_out_on", Some(v)));
     let notes = input.notes.as_ref().map(|v| validate::text(&mut e, "notes", Some(v), 4000));
-    let eff_in = moved_in_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_in_on));
-    let eff_out = moved_out_on.clone().unwrap_or_else(|| existing.and_then(|h| h.moved_out_on));
-    if let (Some(i), Some(o)) = (eff_in, eff_out) {
-        if o < i && e.get("moved_out_on").is_none() {
-            e.add("moved_out_on", "date_before_moved_in");
-        }
+    let eff_in = moved_in_on.unwrap_or_else(|| existing.and_then(|h| h.moved_in_on));
+    let eff_out = moved_out_on.unwrap_or_else(|| existing.and_then(|h| h.moved_out_on));
+    if let (Some(i), Some(o)) = (eff_in, eff_out)
+        && o < i
+        && e.get("moved_out_on").is_none()
+    {
+        e.add("moved_out_on", "date_before_moved_in");
     }
     e.into_result()?;
     Ok(Valid { code, address, building, unit, phone, moved_in_on, moved_out_on, notes })
@@ -122,7 +123,15 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household
     actor.require(Permission::ViewPeople)?;
     let h = household::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     policy::household_in_scope(store, actor, h.id, h.community_id).await?;
-    Ok(h)
+    Ok(redact(actor, h))
+}
+
+/// Volunteers see how to reach a household, not the team's notes about it.
+pub fn redact(actor: &Actor, h: household::Model) -> household::Model {
+    match policy::person_view(actor) {
+        policy::PersonView::Full => h,
+        policy::PersonView::ContactOnly => household::Model { notes: None, ..h },
+    }
 }
 
 /// Reads a household for display, and records the read in the audit log.
@@ -256,6 +265,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     let items: Vec<Row> = page
         .items
         .into_iter()
+        .map(|h| redact(actor, h))
         .map(|h| Row {
             community_slug: communities
                 .iter()

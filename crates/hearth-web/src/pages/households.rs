@@ -1,9 +1,490 @@
-//! (being built)
+//! Household pages: the searchable list, the household page (facts, members, consent,
+//! timeline), the create/edit form, and the consent forms that live on the household page.
+//!
+//! Handlers only translate between HTTP and `hearth_core`: every permission, scope and
+//! validation rule is decided by the core function they call, so the API and these pages
+//! cannot disagree.
 
+use askama::Template;
 use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use hearth_core::entity::{community, household, resident};
+use hearth_core::policy::{self, PersonView};
+use hearth_core::registry::{communities, consent, households, residents};
+use hearth_core::{CoreError, FieldErrors, Permission, timeline};
 
+use super::form::FormState;
+use super::{is_htmx, render, render_status};
 use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{WebError, field_message, urlencode};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/households", get(list).post(create))
+        .route("/households/new", get(new_form))
+        .route("/households/{id}", get(show).post(update))
+        .route("/households/{id}/edit", get(edit_form))
+        .route("/households/{id}/consents", post(add_consent))
+        .route("/consents/{id}/withdraw", post(withdraw_consent))
+}
+
+/// An id from the path; anything that is not one names no record, so it is a 404 (not a
+/// 400 that would tell a prober which ids are well-formed).
+pub(super) fn parse_id(s: &str) -> Result<i64, WebError> {
+    s.parse().map_err(|_| WebError::NotFound)
+}
+
+/// Problems the user can fix go back to the form; anything else becomes an error page.
+pub(super) fn form_errors(e: CoreError) -> Result<FieldErrors, WebError> {
+    match e {
+        CoreError::Invalid(f) => Ok(f),
+        CoreError::Conflict { field, code } => {
+            let mut f = FieldErrors::new();
+            f.add(&field, code);
+            Ok(f)
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// htmx asks for the fragment it swaps in, except when restoring history after "back":
+/// then it replaces the whole page and needs the whole page.
+pub(super) fn wants_partial(headers: &HeaderMap) -> bool {
+    is_htmx(headers) && headers.get("hx-history-restore-request").is_none()
+}
+
+/// `None` for an absent or blank query value.
+pub(super) fn non_blank(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------
+// List
+
+#[derive(serde::Deserialize, Default)]
+struct ListParams {
+    q: Option<String>,
+    community: Option<String>,
+    after: Option<String>,
+}
+
+struct ListRow {
+    id: i64,
+    code: String,
+    community: String,
+    address: String,
+    members: String,
+}
+
+#[derive(Template)]
+#[template(path = "households/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    q: String,
+    community: String,
+    communities: Vec<community::Model>,
+    can_edit: bool,
+    show_community: bool,
+    rows: Vec<ListRow>,
+    first_href: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "households/results.html")]
+struct ListResults {
+    ctx: Ctx,
+    show_community: bool,
+    rows: Vec<ListRow>,
+    first_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// Address, building and unit on one line, as a worker would write it on an envelope.
+fn full_address(h: &household::Model) -> String {
+    [Some(h.address.as_str()), h.building.as_deref(), h.unit.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_href(q: &str, community: &str, after: Option<i64>) -> String {
+    let mut href = format!("/households?q={}", urlencode(q));
+    if !community.is_empty() {
+        href.push_str(&format!("&community={}", urlencode(community)));
+    }
+    if let Some(a) = after {
+        href.push_str(&format!("&after={a}"));
+    }
+    href
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::ViewPeople)?;
+    let q = non_blank(p.q).unwrap_or_default();
+    let community = non_blank(p.community).unwrap_or_default();
+    let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
+    let page = households::list(
+        &state.store,
+        actor,
+        &households::ListQuery {
+            community: Some(community.clone()).filter(|c| !c.is_empty()),
+            q: Some(q.clone()).filter(|q| !q.is_empty()),
+            after,
+            limit: None,
+        },
+    )
+    .await?;
+    let communities = communities::list(&state.store, actor).await?;
+    let show_community = communities.len() > 1 && community.is_empty();
+    let rows = page
+        .items
+        .into_iter()
+        .map(|r| ListRow {
+            id: r.household.id,
+            code: r.household.code.clone(),
+            community: communities
+                .iter()
+                .find(|c| c.id == r.household.community_id)
+                .map(|c| c.name.clone())
+                .unwrap_or(r.community_slug),
+            address: full_address(&r.household),
+            members: r.members.join(", "),
+        })
+        .collect();
+    let next_href = page.next_after.map(|a| list_href(&q, &community, Some(a)));
+    let first_href = after.map(|_| list_href(&q, &community, None));
+    if wants_partial(&headers) {
+        return render(&ListResults { ctx, show_community, rows, first_href, next_href });
+    }
+    let can_edit = ctx.can(Permission::EditPeople);
+    render(&ListPage { ctx, q, community, communities, can_edit, show_community, rows, first_href, next_href })
+}
+
+// ---------------------------------------------------------------------------------------
+// Create and edit
+
+#[derive(Template)]
+#[template(path = "households/form.html")]
+struct HouseholdForm {
+    ctx: Ctx,
+    title: String,
+    action: String,
+    cancel: String,
+    creating: bool,
+    communities: Vec<(String, String)>,
+    form: FormState,
+}
+
+fn input_from(form: &FormState, creating: bool) -> households::HouseholdInput {
+    households::HouseholdInput {
+        community: if creating { form.get("community") } else { None },
+        code: form.get("code"),
+        address: form.get("address"),
+        building: form.get("building"),
+        unit: form.get("unit"),
+        phone: form.get("phone"),
+        moved_in_on: form.get("moved_in_on"),
+        moved_out_on: form.get("moved_out_on"),
+        notes: form.get("notes"),
+    }
+}
+
+/// The new-household form, with the community preselected when the user has only one.
+async fn create_form(state: &AppState, ctx: Ctx, mut form: FormState) -> Result<HouseholdForm, WebError> {
+    let actor = ctx.actor()?;
+    let visible = communities::list(&state.store, actor).await?;
+    if let [only] = visible.as_slice()
+        && form.value("community").is_empty()
+    {
+        form.set("community", &only.slug);
+    }
+    let mut options = vec![(String::new(), ctx.t("household-choose-community"))];
+    options.extend(visible.into_iter().map(|c| (c.slug, c.name)));
+    Ok(HouseholdForm {
+        title: ctx.t("household-new-title"),
+        action: "/households".into(),
+        cancel: "/households".into(),
+        creating: true,
+        communities: options,
+        form,
+        ctx,
+    })
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    ctx.actor()?.require(Permission::EditPeople)?;
+    let form = FormState::new(ctx.lang);
+    render(&create_form(&state, ctx, form).await?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::EditPeople)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    match households::create(&state.store, actor, input_from(&form, true)).await {
+        Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
+        Err(e) => {
+            form.errors = form_errors(e)?;
+            let page = create_form(&state, ctx, form).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+fn edit_page(ctx: Ctx, h: &household::Model, form: FormState) -> HouseholdForm {
+    HouseholdForm {
+        title: ctx.t1("household-edit-title", "code", h.code.as_str()),
+        action: format!("/households/{}", h.id),
+        cancel: format!("/households/{}", h.id),
+        creating: false,
+        communities: Vec::new(),
+        form,
+        ctx,
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::EditPeople)?;
+    let h = households::get(&state.store, actor, parse_id(&id)?).await?;
+    let mut form = FormState::new(ctx.lang);
+    form.set("code", &h.code);
+    form.set("address", &h.address);
+    form.set_opt("building", h.building.as_deref());
+    form.set_opt("unit", h.unit.as_deref());
+    form.set_opt("phone", h.phone.as_deref());
+    form.set_opt("moved_in_on", h.moved_in_on);
+    form.set_opt("moved_out_on", h.moved_out_on);
+    form.set_opt("notes", h.notes.as_deref());
+    render(&edit_page(ctx, &h, form))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::EditPeople)?;
+    let id = parse_id(&id)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    match households::update(&state.store, actor, id, input_from(&form, false)).await {
+        Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
+        Err(e) => {
+            form.errors = form_errors(e)?;
+            let h = households::load(&state.store, actor, id).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &edit_page(ctx, &h, form))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The household page
+
+struct ConsentRow {
+    id: i64,
+    given_by: String,
+    given_on: String,
+    scopes: Vec<String>,
+    notes: Option<String>,
+    withdrawn_on: Option<String>,
+    /// What the withdraw form's date shows: today, or what the user just submitted.
+    withdraw_value: String,
+    /// The withdraw form's error, when this record's form was the one submitted.
+    error: Option<String>,
+}
+
+struct TimelineItem {
+    on: String,
+    kind: &'static str,
+    label: String,
+    summary: String,
+    link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "households/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    h: household::Model,
+    facts: Vec<(String, String)>,
+    members: Vec<resident::Model>,
+    can_edit: bool,
+    show_consent: bool,
+    consents: Vec<ConsentRow>,
+    consent_form: FormState,
+    timeline: Vec<TimelineItem>,
+    /// A failed withdrawal of a record whose form is no longer shown (already withdrawn).
+    alert: Option<String>,
+}
+
+/// A failed withdrawal: which record, what was submitted, what was wrong.
+struct Withdrawal {
+    consent_id: i64,
+    value: String,
+    errors: FieldErrors,
+}
+
+/// Renders the household page. The caller has loaded `h` (and so checked scope and
+/// recorded the read); consent and withdraw failures come back here with their errors.
+async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    h: household::Model,
+    consent_form: Option<FormState>,
+    withdrawal: Option<Withdrawal>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let full = policy::person_view(actor) == PersonView::Full;
+    let community = communities::get(&state.store, actor, h.community_id).await?;
+    let members = residents::of_household(&state.store, actor, &h).await?;
+    let today = Utc::now().date_naive().to_string();
+    let consents = if full {
+        consent::of_household(&state.store, h.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let mine = withdrawal.as_ref().filter(|w| w.consent_id == c.id);
+                let scopes = [
+                    (c.scope_services, "consent-scope-services"),
+                    (c.scope_contact, "consent-scope-contact"),
+                    (c.scope_partners, "consent-scope-partners"),
+                ]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, key)| ctx.t(key))
+                .collect();
+                ConsentRow {
+                    id: c.id,
+                    given_by: c.given_by,
+                    given_on: c.given_on.to_string(),
+                    scopes,
+                    notes: c.notes,
+                    withdrawn_on: c.withdrawn_on.map(|d| d.to_string()),
+                    withdraw_value: mine.map(|w| w.value.clone()).unwrap_or(today.clone()),
+                    error: mine.and_then(|w| w.errors.0.first()).map(|e| field_message(ctx.lang, e)),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let timeline = timeline::for_household(&state.store, actor, &h)
+        .await?
+        .into_iter()
+        .map(|e| TimelineItem {
+            on: e.on.to_string(),
+            kind: e.kind,
+            label: ctx.t(&format!("timeline-{}", e.kind.replace('_', "-"))),
+            summary: e.summary,
+            link: e.link,
+        })
+        .collect();
+    let consent_form = consent_form.unwrap_or_else(|| {
+        let mut f = FormState::new(ctx.lang);
+        f.set("given_on", &today);
+        f
+    });
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let date = |v: Option<chrono::NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+    let mut facts = vec![
+        (ctx.t("household-field-community"), community.name),
+        (ctx.t("household-field-address"), h.address.clone()),
+        (ctx.t("household-field-building"), opt(&h.building)),
+        (ctx.t("household-field-unit"), opt(&h.unit)),
+        (ctx.t("household-field-phone"), opt(&h.phone)),
+        (ctx.t("household-field-moved-in-on"), date(h.moved_in_on)),
+        (ctx.t("household-field-moved-out-on"), date(h.moved_out_on)),
+    ];
+    if full {
+        facts.push((ctx.t("household-field-notes"), opt(&h.notes)));
+    }
+    let alert = withdrawal.as_ref().and_then(|w| {
+        let shown = consents.iter().any(|c: &ConsentRow| c.id == w.consent_id && c.withdrawn_on.is_none());
+        if shown { None } else { w.errors.0.first().map(|e| field_message(ctx.lang, e)) }
+    });
+    let can_edit = ctx.can(Permission::EditPeople);
+    render_status(
+        status,
+        &ShowPage { ctx, h, facts, members, can_edit, show_consent: full, consents, consent_form, timeline, alert },
+    )
+}
+
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let h = households::get(&state.store, ctx.actor()?, parse_id(&id)?).await?;
+    show_page(&state, ctx, h, None, None, StatusCode::OK).await
+}
+
+async fn add_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::EditPeople)?;
+    let id = parse_id(&id)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let input = consent::ConsentInput {
+        given_by: form.get("given_by"),
+        given_on: form.get("given_on"),
+        scope_services: form.checked("scope_services"),
+        scope_contact: form.checked("scope_contact"),
+        scope_partners: form.checked("scope_partners"),
+        notes: form.get("notes"),
+    };
+    match consent::create(&state.store, actor, id, input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/households/{}", c.household_id)).into_response()),
+        Err(e) => {
+            form.errors = form_errors(e)?;
+            let h = households::get(&state.store, actor, id).await?;
+            show_page(&state, ctx, h, Some(form), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct WithdrawForm {
+    withdrawn_on: Option<String>,
+}
+
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::EditPeople)?;
+    let id = parse_id(&id)?;
+    match consent::withdraw(&state.store, actor, id, f.withdrawn_on.as_deref()).await {
+        Ok(c) => Ok(Redirect::to(&format!("/households/{}", c.household_id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let c = consent::get(&state.store, actor, id).await?;
+            let h = households::get(&state.store, actor, c.household_id).await?;
+            let withdrawal = Withdrawal { consent_id: id, value: f.withdrawn_on.unwrap_or_default(), errors };
+            show_page(&state, ctx, h, None, Some(withdrawal), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }

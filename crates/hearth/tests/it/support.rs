@@ -23,7 +23,6 @@ pub struct TestApp {
     pub store: Store,
     pub router: Router,
     pub state: AppState,
-    pub backend: &'static str,
     sqlite_path: Option<std::path::PathBuf>,
     /// (server URL, database name) of a PostgreSQL test database, dropped with the app.
     pg_database: Option<(String, String)>,
@@ -59,7 +58,7 @@ fn unique_name() -> String {
 /// A fresh database (SQLite file, or a new PostgreSQL database), migrated, and the router.
 pub async fn spawn_app() -> TestApp {
     let mut pg_database = None;
-    let (url, sqlite_path, backend) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
+    let (url, sqlite_path) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
             let admin = Database::connect(&server).await.expect("connect to HEARTH_TEST_POSTGRES_URL");
             let name = format!("hearth_t_{}", unique_name());
@@ -67,18 +66,18 @@ pub async fn spawn_app() -> TestApp {
             let _ = admin.close().await;
             let base = server.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(server.clone());
             pg_database = Some((server.clone(), name.clone()));
-            (format!("{base}/{name}"), None, "postgres")
+            (format!("{base}/{name}"), None)
         }
         _ => {
             let path = std::env::temp_dir().join(format!("hearth-test-{}.db", unique_name()));
-            (format!("sqlite://{}", path.display()), Some(path), "sqlite")
+            (format!("sqlite://{}", path.display()), Some(path))
         }
     };
     let store = Store::connect(&url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let state = AppState::new(store.clone(), AppConfig::default());
     let router = hearth_web::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
-    TestApp { store, router, state, backend, sqlite_path, pg_database }
+    TestApp { store, router, state, sqlite_path, pg_database }
 }
 
 impl TestApp {
@@ -205,13 +204,12 @@ impl TestClient {
         let res = self.router.clone().oneshot(req).await.expect("router");
         for v in res.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or_default();
-            if let Some((kv, attrs)) = s.split_once(';').or(Some((s, ""))) {
-                if let Some((k, val)) = kv.split_once('=') {
-                    if val.is_empty() || attrs.contains("Max-Age=0") {
-                        self.cookies.remove(k);
-                    } else {
-                        self.cookies.insert(k.to_owned(), val.to_owned());
-                    }
+            let (kv, attrs) = s.split_once(';').unwrap_or((s, ""));
+            if let Some((k, val)) = kv.split_once('=') {
+                if val.is_empty() || attrs.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), val.to_owned());
                 }
             }
         }
