@@ -13,6 +13,7 @@ use crate::store::Store;
 
 pub const FIRST_ADMIN: &str = "first_admin";
 pub const RESET: &str = "reset";
+pub const NEW_USER: &str = "new_user";
 const VALID_FOR: TimeDelta = TimeDelta::hours(24);
 
 /// On a deployment with no users, issues a fresh first-admin link (earlier unused ones
@@ -55,6 +56,18 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
     audit::append(&tx, actor, Entry::new("reset_password", "user", Some(user_id))).await?;
     tx.commit().await?;
     issue(store, RESET, Some(user_id)).await
+}
+
+/// A link for a user an admin has just created without a password, to choose their first
+/// password. Unlike `issue_reset` it changes nothing on the account; the issue is audited.
+pub async fn issue_for_new_user(store: &Store, actor: &Actor, user_id: i64) -> CoreResult<String> {
+    actor.require(Permission::ManageUsers)?;
+    let u = super::users::get(store, user_id).await?;
+    if u.password_hash.is_some() {
+        return Err(CoreError::invalid("user", "has_password"));
+    }
+    audit::record(store, actor, Entry::new("issue_setup_link", "user", Some(user_id))).await?;
+    issue(store, NEW_USER, Some(user_id)).await
 }
 
 /// A valid (unused, unexpired) link for `token`.

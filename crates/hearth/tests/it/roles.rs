@@ -1,0 +1,262 @@
+//! Every route × every role: allowed, forbidden (403: the role may never do this), or not
+//! found (404: the record is outside the user's communities or pairings). Adding a route
+//! means adding a row here; the API half is checked against the OpenAPI document so a new
+//! API route cannot be forgotten.
+
+use axum::http::StatusCode;
+use hearth_core::entity::pair;
+use hearth_core::registry::{consent, residents};
+use hearth_core::Actor;
+use sea_orm::{ActiveModelTrait, Set};
+
+use crate::support::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum E {
+    /// Allowed: any answer but 401/403/404 (a redirect, a page, or 422 for an empty form).
+    A,
+    /// 403 Forbidden.
+    F,
+    /// 404 Not found.
+    N,
+}
+use E::*;
+
+const ROLES: [&str; 5] = ["admin", "coordinator", "caseworker", "volunteer", "viewer"];
+
+fn verdict(status: StatusCode) -> E {
+    match status {
+        StatusCode::FORBIDDEN => F,
+        StatusCode::NOT_FOUND => N,
+        StatusCode::UNAUTHORIZED => panic!("an authenticated request was answered 401"),
+        _ => A,
+    }
+}
+
+struct World {
+    hn: i64,
+    hn2: i64,
+    hs: i64,
+    rn: i64,
+    rn2: i64,
+    rs: i64,
+    cn: i64,
+    target_user: i64,
+    token_id: i64,
+}
+
+async fn world(app: &TestApp) -> World {
+    app.community("north").await;
+    app.community("south").await;
+    let hn = app.household("north", "N-1").await.id;
+    let hn2 = app.household("north", "N-2").await.id;
+    let hs = app.household("south", "S-1").await.id;
+    let sys = Actor::system();
+    let resident = |h: i64, name: &str| residents::ResidentInput {
+        household_id: Some(h),
+        full_name: Some(name.into()),
+        ..Default::default()
+    };
+    let rn = residents::create(&app.store, &sys, resident(hn, "张伟")).await.unwrap().id;
+    let rn2 = residents::create(&app.store, &sys, resident(hn2, "李娜")).await.unwrap().id;
+    let rs = residents::create(&app.store, &sys, resident(hs, "王芳")).await.unwrap().id;
+    let cn = consent::create(
+        &app.store,
+        &sys,
+        hn,
+        consent::ConsentInput {
+            given_by: Some("张伟".into()),
+            given_on: Some("2016-03-01".into()),
+            scope_services: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let target_user = app.user("target", "caseworker", &["north"]).await.id;
+    let (token, _) =
+        hearth_core::auth::tokens::create(&app.store, &sys, target_user, "t").await.unwrap();
+    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id }
+}
+
+/// (method, path, expectation per role in ROLES order).
+fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
+    let (hn, hn2, hs, rn, rn2, rs, cn, tu) = (w.hn, w.hn2, w.hs, w.rn, w.rn2, w.rs, w.cn, w.target_user);
+    vec![
+        ("GET", "/".into(), [A, A, A, A, A]),
+        ("GET", "/households".into(), [A, A, A, A, F]),
+        ("GET", "/households/new".into(), [A, A, A, F, F]),
+        ("POST", "/households".into(), [A, A, A, F, F]),
+        ("GET", format!("/households/{hn}"), [A, A, A, A, F]),
+        ("GET", format!("/households/{hn2}"), [A, A, A, N, F]),
+        ("GET", format!("/households/{hs}"), [A, N, N, N, F]),
+        ("GET", format!("/households/{hn}/edit"), [A, A, A, F, F]),
+        ("GET", format!("/households/{hs}/edit"), [A, N, N, F, F]),
+        ("POST", format!("/households/{hn}"), [A, A, A, F, F]),
+        ("POST", format!("/households/{hs}"), [A, N, N, F, F]),
+        ("POST", format!("/households/{hn}/consents"), [A, A, A, F, F]),
+        ("POST", format!("/consents/{cn}/withdraw"), [A, A, A, F, F]),
+        ("GET", format!("/households/{hn}/residents/new"), [A, A, A, F, F]),
+        ("POST", format!("/households/{hn}/residents"), [A, A, A, F, F]),
+        ("GET", "/residents".into(), [A, A, A, A, F]),
+        ("GET", format!("/residents/{rn}"), [A, A, A, A, F]),
+        ("GET", format!("/residents/{rn2}"), [A, A, A, N, F]),
+        ("GET", format!("/residents/{rs}"), [A, N, N, N, F]),
+        ("GET", format!("/residents/{rn}/edit"), [A, A, A, F, F]),
+        ("POST", format!("/residents/{rn}"), [A, A, A, F, F]),
+        ("POST", format!("/residents/{rs}"), [A, N, N, F, F]),
+        ("GET", "/account".into(), [A, A, A, A, A]),
+        ("POST", "/account/language".into(), [A, A, A, A, A]),
+        ("POST", "/account/tokens".into(), [A, A, A, A, A]),
+        ("GET", "/admin".into(), [A, F, F, F, F]),
+        ("GET", "/admin/users".into(), [A, F, F, F, F]),
+        ("GET", "/admin/users/new".into(), [A, F, F, F, F]),
+        ("POST", "/admin/users/new".into(), [A, F, F, F, F]),
+        ("GET", format!("/admin/users/{tu}"), [A, F, F, F, F]),
+        ("POST", format!("/admin/users/{tu}"), [A, F, F, F, F]),
+        ("POST", format!("/admin/users/{tu}/disable"), [A, F, F, F, F]),
+        ("POST", format!("/admin/users/{tu}/enable"), [A, F, F, F, F]),
+        ("POST", format!("/admin/users/{tu}/reset"), [A, F, F, F, F]),
+        ("GET", "/admin/communities".into(), [A, F, F, F, F]),
+        ("GET", "/admin/communities/new".into(), [A, F, F, F, F]),
+        ("POST", "/admin/communities/new".into(), [A, F, F, F, F]),
+        ("GET", "/admin/audit".into(), [A, F, F, F, F]),
+        ("POST", "/admin/audit/verify".into(), [A, F, F, F, F]),
+    ]
+}
+
+/// (method, path, OpenAPI path template, expectation per role).
+fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    let (hn, hs, rn, rs, cn, tid) = (w.hn, w.hs, w.rn, w.rs, w.cn, w.token_id);
+    vec![
+        ("GET", "/api/v1/communities".into(), "/api/v1/communities", [A, A, A, A, A]),
+        ("POST", "/api/v1/communities".into(), "/api/v1/communities", [A, F, F, F, F]),
+        ("GET", "/api/v1/communities/north".into(), "/api/v1/communities/{slug}", [A, A, A, A, A]),
+        ("GET", "/api/v1/communities/south".into(), "/api/v1/communities/{slug}", [A, N, N, N, N]),
+        ("GET", "/api/v1/households".into(), "/api/v1/households", [A, A, A, A, F]),
+        ("POST", "/api/v1/households".into(), "/api/v1/households", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/households/{hn}"), "/api/v1/households/{id}", [A, A, A, A, F]),
+        ("GET", format!("/api/v1/households/{hs}"), "/api/v1/households/{id}", [A, N, N, N, F]),
+        ("PATCH", format!("/api/v1/households/{hn}"), "/api/v1/households/{id}", [A, A, A, F, F]),
+        ("GET", "/api/v1/residents".into(), "/api/v1/residents", [A, A, A, A, F]),
+        ("POST", "/api/v1/residents".into(), "/api/v1/residents", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/residents/{rn}"), "/api/v1/residents/{id}", [A, A, A, A, F]),
+        ("GET", format!("/api/v1/residents/{rs}"), "/api/v1/residents/{id}", [A, N, N, N, F]),
+        ("PATCH", format!("/api/v1/residents/{rn}"), "/api/v1/residents/{id}", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/households/{hn}/consents"), "/api/v1/households/{id}/consents", [A, A, A, A, F]),
+        ("POST", format!("/api/v1/households/{hn}/consents"), "/api/v1/households/{id}/consents", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/consents/{cn}"), "/api/v1/consents/{id}", [A, A, A, A, F]),
+        ("POST", format!("/api/v1/consents/{cn}/withdraw"), "/api/v1/consents/{id}/withdraw", [A, A, A, F, F]),
+        ("GET", "/api/v1/tokens".into(), "/api/v1/tokens", [A, A, A, A, A]),
+        ("POST", "/api/v1/tokens".into(), "/api/v1/tokens", [A, A, A, A, A]),
+        // Someone else's token: only an admin may revoke it; for others it does not exist.
+        ("DELETE", format!("/api/v1/tokens/{tid}"), "/api/v1/tokens/{id}", [A, N, N, N, N]),
+    ]
+}
+
+async fn pair_volunteer(app: &TestApp, household_id: i64) {
+    let v = hearth_core::auth::users::by_username(&app.store, "volunteer").await.unwrap().unwrap();
+    pair::ActiveModel {
+        community_id: Set(1),
+        household_id: Set(household_id),
+        helper_user_id: Set(v.id),
+        started_on: Set(chrono::NaiveDate::from_ymd_opt(2016, 4, 1).unwrap()),
+        ended_on: Set(None),
+        ..Default::default()
+    }
+    .insert(app.store.conn())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn every_page_route_for_every_role() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut clients = Vec::new();
+    for role in ROLES {
+        clients.push(app.login_as(role, role, &["north"]).await);
+    }
+    pair_volunteer(&app, w.hn).await;
+    let mut wrong = Vec::new();
+    for (method, path, expected) in page_routes(&w) {
+        for (i, role) in ROLES.iter().enumerate() {
+            let c = &mut clients[i];
+            let res = if method == "GET" { c.get(&path).await } else { c.post_form(&path, &[]).await };
+            if res.status == StatusCode::SEE_OTHER && res.location().starts_with("/login") {
+                wrong.push(format!("{method} {path} as {role}: logged out (by an earlier row?)"));
+                continue;
+            }
+            let got = verdict(res.status);
+            if got != expected[i] {
+                wrong.push(format!("{method} {path} as {role}: expected {:?}, got {} ", expected[i], res.status));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "role × route mismatches:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn every_api_route_for_every_role() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut clients = Vec::new();
+    for role in ROLES {
+        clients.push(app.api_as(role, role, &["north"]).await);
+    }
+    pair_volunteer(&app, w.hn).await;
+    let mut wrong = Vec::new();
+    for (method, path, _, expected) in api_routes(&w) {
+        for (i, role) in ROLES.iter().enumerate() {
+            let c = &mut clients[i];
+            let res = if method == "GET" { c.get(&path).await } else { c.json(method, &path, &serde_json::json!({})).await };
+            let got = verdict(res.status);
+            if got != expected[i] {
+                wrong.push(format!("{method} {path} as {role}: expected {:?}, got {} {}", expected[i], res.status, res.text));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "role × API route mismatches:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn the_api_table_covers_every_documented_route() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let doc = app.client().get("/api/openapi.json").await.json();
+    let table: Vec<(String, String)> =
+        api_routes(&w).into_iter().map(|(m, _, tpl, _)| (m.to_lowercase(), tpl.to_owned())).collect();
+    let mut missing = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if !table.contains(&(method.clone(), path.clone())) {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "routes without a role row: {missing:?}");
+}
+
+#[tokio::test]
+async fn anonymous_requests_are_sent_to_login_or_get_401() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut anon = app.client();
+    for (method, path, _) in page_routes(&w) {
+        if method != "GET" || path == "/" {
+            continue;
+        }
+        let res = anon.get(&path).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "GET {path}");
+        assert!(res.location().starts_with("/login?next="), "GET {path} → {}", res.location());
+    }
+    for (method, path, _, _) in api_routes(&w) {
+        if method != "GET" {
+            continue;
+        }
+        let res = anon.get(&path).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "GET {path}");
+        assert_eq!(res.json()["error"]["code"], "unauthenticated");
+    }
+}
