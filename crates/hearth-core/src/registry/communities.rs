@@ -1,10 +1,12 @@
 //! Communities: the unit a team serves and the key every record carries.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::{self, Entry};
-use crate::entity::community;
+use crate::entity::{community, household};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::policy::{Actor, Permission};
 use crate::store::{Store, map_unique};
@@ -64,4 +66,17 @@ pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> Core
     audit::append(&tx, actor, Entry::new("create", "community", Some(c.id)).community(c.id)).await?;
     tx.commit().await?;
     Ok(c)
+}
+
+/// Households per visible community, in one grouped query (not one per row).
+pub async fn household_counts(store: &Store, actor: &Actor) -> CoreResult<HashMap<i64, i64>> {
+    let mut q = household::Entity::find()
+        .select_only()
+        .column(household::Column::CommunityId)
+        .column_as(household::Column::Id.count(), "n")
+        .group_by(household::Column::CommunityId);
+    if let Some(ids) = actor.community_filter() {
+        q = q.filter(household::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    Ok(q.into_tuple::<(i64, i64)>().all(store.conn()).await?.into_iter().collect())
 }

@@ -75,5 +75,6 @@ field-confirm-password = Repeat the new password
 setup-title = Set up
 setup-first-admin = Create the first administrator
 setup-reset = Choose a new password
+setup-new-user = Choose your password
 setup-password-rules = Use 8 to 128 characters. A phrase of several words is easy to remember and hard to guess.
 setup-submit = Save and log in

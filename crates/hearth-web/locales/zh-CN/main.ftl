@@ -72,5 +72,6 @@ field-confirm-password = 再次输入新密码
 setup-title = 设置
 setup-first-admin = 创建第一位管理员
 setup-reset = 设置新密码
+setup-new-user = 设置您的密码
 setup-password-rules = 请使用 8 到 128 个字符。由几个词组成的短语容易记住，也难以猜到。
 setup-submit = 保存并登录

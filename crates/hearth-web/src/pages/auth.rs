@@ -114,13 +114,23 @@ struct SetupPage {
     ctx: Ctx,
     form: FormState,
     first_admin: bool,
+    /// The page title's message key: first admin, new user, or reset.
+    title_key: &'static str,
     token: String,
+}
+
+fn setup_title(purpose: &str) -> &'static str {
+    match purpose {
+        setup::FIRST_ADMIN => "setup-first-admin",
+        setup::NEW_USER => "setup-new-user",
+        _ => "setup-reset",
+    }
 }
 
 async fn setup_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, WebError> {
     let link = setup::find(&state.store, &token).await?;
     let form = FormState::new(ctx.lang);
-    render(&SetupPage { ctx, form, first_admin: link.purpose == setup::FIRST_ADMIN, token })
+    render(&SetupPage { ctx, form, first_admin: link.purpose == setup::FIRST_ADMIN, title_key: setup_title(&link.purpose), token })
 }
 
 async fn setup_submit(
@@ -131,6 +141,7 @@ async fn setup_submit(
 ) -> Result<Response, WebError> {
     let link = setup::find(&state.store, &token).await?;
     let first_admin = link.purpose == setup::FIRST_ADMIN;
+    let title_key = setup_title(&link.purpose);
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let password = form.value("new_password").to_owned();
     let confirm = form.value("confirm_password").to_owned();
@@ -138,18 +149,18 @@ async fn setup_submit(
     form.set("confirm_password", "");
     if password != confirm {
         form.errors.add("confirm_password", "password_mismatch");
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token });
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, title_key, token });
     }
     let username = form.value("username").to_owned();
     match setup::complete(&state.store, &token, &username, &password).await {
         Ok(u) => start_session(&state, &ctx, u.id, "/").await,
         Err(CoreError::Invalid(errors)) => {
             form.errors = errors;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token })
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, title_key, token })
         }
         Err(CoreError::Conflict { field, code }) => {
             form.errors.add(&field, code);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, token })
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, title_key, token })
         }
         Err(e) => Err(e.into()),
     }

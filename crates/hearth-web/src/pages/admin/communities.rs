@@ -9,9 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_core::Permission;
-use hearth_core::entity::household;
 use hearth_core::registry::communities::{self, CommunityInput};
-use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
 
 use super::{form_errors, require};
 use crate::AppState;
@@ -48,18 +46,7 @@ struct ListParams {
 async fn list(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> Result<Response, WebError> {
     let actor = require(&ctx, Permission::ManageCommunities)?;
     let all = communities::list(&state.store, actor).await?;
-    // One grouped count for all communities, not one query per row.
-    let counts: HashMap<i64, i64> = household::Entity::find()
-        .select_only()
-        .column(household::Column::CommunityId)
-        .column_as(household::Column::Id.count(), "n")
-        .group_by(household::Column::CommunityId)
-        .into_tuple::<(i64, i64)>()
-        .all(state.store.conn())
-        .await
-        .map_err(hearth_core::CoreError::from)?
-        .into_iter()
-        .collect();
+    let counts: HashMap<i64, i64> = communities::household_counts(&state.store, actor).await?;
     let rows = all
         .into_iter()
         .map(|c| Row {
