@@ -11,9 +11,25 @@ use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Query;
 use sea_orm::{ConnectionTrait, Statement};
 
-const FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕", "小红", "文"];
-const TRANSLIT: &[&str] = &["阿巴拜克日·买买提", "肉克亚·吐尔逊", "古丽娜尔·艾买提", "努尔兰·加肯", "阿依古丽·热合曼", "艾力·阿不都", "买合木提·吾守尔", "哈力木拉提·努尔", "巴合提·胡安"];
+const FAMILY: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+    "桂英", "建华", "志强", "海燕", "小红", "文",
+];
+const TRANSLIT: &[&str] = &[
+    "阿巴拜克日·买买提",
+    "肉克亚·吐尔逊",
+    "古丽娜尔·艾买提",
+    "努尔兰·加肯",
+    "阿依古丽·热合曼",
+    "艾力·阿不都",
+    "买合木提·吾守尔",
+    "哈力木拉提·努尔",
+    "巴合提·胡安",
+];
 
 fn name(rng: &mut StdRng) -> String {
     if rng.random_ratio(1, 6) {
@@ -63,7 +79,14 @@ async fn load(store: &Store, residents_total: usize) -> Result<(i64, i64), Strin
     let mut n = 0;
     let reset = |r: &mut sea_orm::sea_query::InsertStatement, t: &mut sea_orm::sea_query::InsertStatement| {
         *r = Query::insert();
-        r.into_table("residents").columns(["id", "household_id", "community_id", "full_name", "created_at", "updated_at"]);
+        r.into_table("residents").columns([
+            "id",
+            "household_id",
+            "community_id",
+            "full_name",
+            "created_at",
+            "updated_at",
+        ]);
         *t = Query::insert();
         t.into_table("resident_search_terms").columns(["resident_id", "community_id", "term"]);
     };
@@ -120,12 +143,21 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
     let actor = Actor::system();
     let backend = store.backend();
     let mut out = Vec::new();
-    for (label, q) in [("resident search \"zw\"", "zw"), ("resident search \"zhangwei\"", "zhangwei"), ("resident search \"古丽\"", "古丽")] {
+    for (label, q) in [
+        ("resident search \"zw\"", "zw"),
+        ("resident search \"zhangwei\"", "zhangwei"),
+        ("resident search \"古丽\"", "古丽"),
+    ] {
         let (hearth, rows) = time(iterations, || async {
             let page = residents::list(
                 store,
                 &actor,
-                &residents::ListQuery { community: Some("bench".into()), q: Some(q.into()), limit: Some(50), ..Default::default() },
+                &residents::ListQuery {
+                    community: Some("bench".into()),
+                    q: Some(q.into()),
+                    limit: Some(50),
+                    ..Default::default()
+                },
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -134,8 +166,12 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
         .await?;
         let norm = search::normalize(q);
         let sql = match backend {
-            sea_orm::DbBackend::Postgres => "SELECT r.* FROM residents r WHERE r.community_id = $1 AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= $2 AND term < $3) ORDER BY r.id LIMIT 51",
-            _ => "SELECT r.* FROM residents r WHERE r.community_id = ? AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= ? AND term < ?) ORDER BY r.id LIMIT 51",
+            sea_orm::DbBackend::Postgres => {
+                "SELECT r.* FROM residents r WHERE r.community_id = $1 AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= $2 AND term < $3) ORDER BY r.id LIMIT 51"
+            }
+            _ => {
+                "SELECT r.* FROM residents r WHERE r.community_id = ? AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= ? AND term < ?) ORDER BY r.id LIMIT 51"
+            }
         };
         let (raw, _) = time(iterations, || async {
             let rows = store
@@ -156,7 +192,12 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
         let page = households::list(
             store,
             &actor,
-            &households::ListQuery { community: Some("bench".into()), after: Some(middle), limit: Some(50), ..Default::default() },
+            &households::ListQuery {
+                community: Some("bench".into()),
+                after: Some(middle),
+                limit: Some(50),
+                ..Default::default()
+            },
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -164,8 +205,12 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
     })
     .await?;
     let sql = match backend {
-        sea_orm::DbBackend::Postgres => "SELECT h.*, (SELECT string_agg(full_name, ',') FROM residents r WHERE r.household_id = h.id) FROM households h WHERE h.community_id = $1 AND h.id > $2 ORDER BY h.id LIMIT 51",
-        _ => "SELECT h.*, (SELECT group_concat(full_name) FROM residents r WHERE r.household_id = h.id) FROM households h WHERE h.community_id = ? AND h.id > ? ORDER BY h.id LIMIT 51",
+        sea_orm::DbBackend::Postgres => {
+            "SELECT h.*, (SELECT string_agg(full_name, ',') FROM residents r WHERE r.household_id = h.id) FROM households h WHERE h.community_id = $1 AND h.id > $2 ORDER BY h.id LIMIT 51"
+        }
+        _ => {
+            "SELECT h.*, (SELECT group_concat(full_name) FROM residents r WHERE r.household_id = h.id) FROM households h WHERE h.community_id = ? AND h.id > ? ORDER BY h.id LIMIT 51"
+        }
     };
     let (raw, _) = time(iterations, || async {
         let rows = store

@@ -130,7 +130,13 @@ fn setup_title(purpose: &str) -> &'static str {
 async fn setup_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, WebError> {
     let link = setup::find(&state.store, &token).await?;
     let form = FormState::new(ctx.lang);
-    render(&SetupPage { ctx, form, first_admin: link.purpose == setup::FIRST_ADMIN, title_key: setup_title(&link.purpose), token })
+    render(&SetupPage {
+        ctx,
+        form,
+        first_admin: link.purpose == setup::FIRST_ADMIN,
+        title_key: setup_title(&link.purpose),
+        token,
+    })
 }
 
 async fn setup_submit(
@@ -149,7 +155,10 @@ async fn setup_submit(
     form.set("confirm_password", "");
     if password != confirm {
         form.errors.add("confirm_password", "password_mismatch");
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, first_admin, title_key, token });
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage { ctx, form, first_admin, title_key, token },
+        );
     }
     let username = form.value("username").to_owned();
     match setup::complete(&state.store, &token, &username, &password).await {

@@ -11,6 +11,6 @@ mod admin;
 mod api;
 mod audit;
 mod auth;
-mod roles;
 mod demo;
 mod registry_pages;
+mod roles;

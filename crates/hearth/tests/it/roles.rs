@@ -4,9 +4,9 @@
 //! API route cannot be forgotten.
 
 use axum::http::StatusCode;
+use hearth_core::Actor;
 use hearth_core::entity::pair;
 use hearth_core::registry::{consent, residents};
-use hearth_core::Actor;
 use sea_orm::{ActiveModelTrait, Set};
 
 use crate::support::*;
@@ -75,8 +75,7 @@ async fn world(app: &TestApp) -> World {
     .unwrap()
     .id;
     let target_user = app.user("target", "caseworker", &["north"]).await.id;
-    let (token, _) =
-        hearth_core::auth::tokens::create(&app.store, &sys, target_user, "t").await.unwrap();
+    let (token, _) = hearth_core::auth::tokens::create(&app.store, &sys, target_user, "t").await.unwrap();
     World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id }
 }
 
@@ -210,10 +209,14 @@ async fn every_api_route_for_every_role() {
     for (method, path, _, expected) in api_routes(&w) {
         for (i, role) in ROLES.iter().enumerate() {
             let c = &mut clients[i];
-            let res = if method == "GET" { c.get(&path).await } else { c.json(method, &path, &serde_json::json!({})).await };
+            let res =
+                if method == "GET" { c.get(&path).await } else { c.json(method, &path, &serde_json::json!({})).await };
             let got = verdict(res.status);
             if got != expected[i] {
-                wrong.push(format!("{method} {path} as {role}: expected {:?}, got {} {}", expected[i], res.status, res.text));
+                wrong.push(format!(
+                    "{method} {path} as {role}: expected {:?}, got {} {}",
+                    expected[i], res.status, res.text
+                ));
             }
         }
     }
