@@ -1,0 +1,21 @@
+//! The journeys, in the order they run. Each is an `async fn(Browser) -> Res` in the module of
+//! its practice; [`all`] lists them. Every journey runs on a fresh server (fresh database) and a
+//! fresh browser, at 360×740 and at 1366×768.
+
+mod auth;
+mod registry;
+
+use crate::harness::{Journey, journey};
+
+pub fn all() -> Vec<Journey> {
+    vec![
+        journey("first-run-setup", auth::first_run_setup),
+        journey("login", auth::login).also_on_postgres(),
+        journey("language", auth::switch_language),
+        journey("logout", auth::logout),
+        journey("household-with-residents", registry::household_with_residents).also_on_postgres(),
+        journey("resident-search-pinyin", registry::search_by_pinyin_initials),
+        journey("resident-edit-bad-value", registry::edit_with_bad_value),
+        journey("volunteer-not-paired", registry::volunteer_cannot_open_unpaired_household),
+    ]
+}
