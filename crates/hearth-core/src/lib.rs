@@ -10,6 +10,7 @@ pub mod auth;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod indicators;
 pub mod policy;
 pub mod registry;
 pub mod store;

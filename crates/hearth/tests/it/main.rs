@@ -14,3 +14,4 @@ mod auth;
 mod demo;
 mod registry_pages;
 mod roles;
+mod indicators;
