@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::auth::router())
         .merge(pages::households::router())
         .merge(pages::residents::router())
+        .merge(pages::visits::router())
+        .merge(pages::reports::router())
         .merge(pages::admin::router())
         .merge(pages::account::router())
         .merge(api::router())

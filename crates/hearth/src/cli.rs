@@ -53,6 +53,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// A community's figures for a period, as text, JSON, CSV or XLSX.
+    Report(ReportArgs),
     /// Benchmarks whose numbers go into docs/PERFORMANCE.md.
     Bench {
         #[command(subcommand)]
@@ -98,6 +100,28 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Community slug (repeat for several); all communities when omitted.
+    #[arg(long = "community")]
+    pub communities: Vec<String>,
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub to: String,
+    /// text, json, csv or xlsx.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to this file instead of standard output (required for xlsx).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report language for names and headers (en or zh-CN); xlsx is bilingual regardless.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Name search and household lists on a synthetic community. Use an empty database:
@@ -106,6 +130,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 500_000)]
         residents: usize,
         #[arg(long, default_value_t = 50)]
+        iterations: u32,
+    },
+    /// Visit coverage and follow-up queues on a synthetic community of this many households.
+    Visits {
+        #[arg(long, default_value_t = 170_000)]
+        households: usize,
+        #[arg(long, default_value_t = 20)]
         iterations: u32,
     },
 }
@@ -235,9 +266,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 eprintln!("This token is shown once. Store it safely; revoke it from the account page.");
             }
         },
+        Command::Report(args) => crate::report::run(&store, args).await?,
         Command::Bench { command } => match command {
             BenchCommand::Search { residents, iterations } => {
                 println!("{}", crate::bench::run(&store, residents, iterations).await?);
+            }
+            BenchCommand::Visits { households, iterations } => {
+                println!("{}", crate::bench_visits::run(&store, households, iterations).await?);
             }
         },
         Command::Audit { command } => match command {

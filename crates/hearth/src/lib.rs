@@ -2,4 +2,6 @@
 //! `main.rs` so tests can run them in-process.
 
 pub mod bench;
+pub mod bench_visits;
 pub mod cli;
+pub mod report;

@@ -216,10 +216,24 @@ pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> Co
             (_, Some(values)) => {
                 let rows = values(store, scope).await?;
                 if rows.is_empty() && ind.dimensions.is_empty() {
-                    out.push(Figure { key: ind.key, dims: Dims::new(), value: 0.0, unit: ind.unit, numerator: None, denominator: None });
+                    out.push(Figure {
+                        key: ind.key,
+                        dims: Dims::new(),
+                        value: 0.0,
+                        unit: ind.unit,
+                        numerator: None,
+                        denominator: None,
+                    });
                 }
                 for (dims, v) in rows {
-                    out.push(Figure { key: ind.key, dims, value: v as f64, unit: ind.unit, numerator: None, denominator: None });
+                    out.push(Figure {
+                        key: ind.key,
+                        dims,
+                        value: v as f64,
+                        unit: ind.unit,
+                        numerator: None,
+                        denominator: None,
+                    });
                 }
             }
             (_, None) => return Err(CoreError::Internal(format!("indicator {} has no query", ind.key))),

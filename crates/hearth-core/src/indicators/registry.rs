@@ -85,7 +85,13 @@ fn count_households(cond: Cond) -> SelectStatement {
 }
 
 /// A keyset page of households matching `cond`, as drill-down records.
-async fn household_page(store: &Store, cond: Cond, date_col: &'static str, after: Option<i64>, limit: u64) -> CoreResult<RecordPage> {
+async fn household_page(
+    store: &Store,
+    cond: Cond,
+    date_col: &'static str,
+    after: Option<i64>,
+    limit: u64,
+) -> CoreResult<RecordPage> {
     let mut q = households_from();
     q.expr(h("id")).expr(h("community_id")).expr(h("code")).expr(h(date_col)).cond_where(cond);
     if let Some(a) = after {
@@ -105,7 +111,11 @@ async fn household_page(store: &Store, cond: Cond, date_col: &'static str, after
     })
 }
 
-fn page(rows: Vec<QueryResult>, limit: u64, map: impl Fn(&QueryResult) -> CoreResult<Record>) -> CoreResult<RecordPage> {
+fn page(
+    rows: Vec<QueryResult>,
+    limit: u64,
+    map: impl Fn(&QueryResult) -> CoreResult<Record>,
+) -> CoreResult<RecordPage> {
     let more = rows.len() as u64 > limit;
     let items = rows.iter().take(limit as usize).map(map).collect::<CoreResult<Vec<_>>>()?;
     let next_after = if more { items.last().map(|r| r.id) } else { None };
@@ -116,7 +126,13 @@ fn households_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(
     Box::pin(async move { count(store, count_households(present_at_end(scope))).await })
 }
 
-fn households_records<'a>(store: &'a Store, scope: &'a Scope, _: &'a Dims, after: Option<i64>, limit: u64) -> BoxFut<'a, RecordPage> {
+fn households_records<'a>(
+    store: &'a Store,
+    scope: &'a Scope,
+    _: &'a Dims,
+    after: Option<i64>,
+    limit: u64,
+) -> BoxFut<'a, RecordPage> {
     Box::pin(async move { household_page(store, present_at_end(scope), "moved_in_on", after, limit).await })
 }
 
@@ -142,11 +158,21 @@ fn residents_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(D
     })
 }
 
-fn residents_records<'a>(store: &'a Store, scope: &'a Scope, _: &'a Dims, after: Option<i64>, limit: u64) -> BoxFut<'a, RecordPage> {
+fn residents_records<'a>(
+    store: &'a Store,
+    scope: &'a Scope,
+    _: &'a Dims,
+    after: Option<i64>,
+    limit: u64,
+) -> BoxFut<'a, RecordPage> {
     Box::pin(async move {
         let r = |c: &'static str| Expr::col((Alias::new("r"), Alias::new(c)));
         let mut q = residents_join();
-        q.expr(r("id")).expr(r("community_id")).expr(r("full_name")).expr(h("moved_in_on")).cond_where(present_at_end(scope));
+        q.expr(r("id"))
+            .expr(r("community_id"))
+            .expr(r("full_name"))
+            .expr(h("moved_in_on"))
+            .cond_where(present_at_end(scope));
         if let Some(a) = after {
             q.and_where(r("id").gt(a));
         }
@@ -173,7 +199,13 @@ fn consent_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dim
     Box::pin(async move { count(store, count_households(consent_cond(scope))).await })
 }
 
-fn consent_records<'a>(store: &'a Store, scope: &'a Scope, _: &'a Dims, after: Option<i64>, limit: u64) -> BoxFut<'a, RecordPage> {
+fn consent_records<'a>(
+    store: &'a Store,
+    scope: &'a Scope,
+    _: &'a Dims,
+    after: Option<i64>,
+    limit: u64,
+) -> BoxFut<'a, RecordPage> {
     Box::pin(async move { household_page(store, consent_cond(scope), "moved_in_on", after, limit).await })
 }
 
@@ -181,14 +213,30 @@ fn moved_in_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Di
     Box::pin(async move { count(store, count_households(moved_between("moved_in_on", scope))).await })
 }
 
-fn moved_in_records<'a>(store: &'a Store, scope: &'a Scope, _: &'a Dims, after: Option<i64>, limit: u64) -> BoxFut<'a, RecordPage> {
-    Box::pin(async move { household_page(store, moved_between("moved_in_on", scope), "moved_in_on", after, limit).await })
+fn moved_in_records<'a>(
+    store: &'a Store,
+    scope: &'a Scope,
+    _: &'a Dims,
+    after: Option<i64>,
+    limit: u64,
+) -> BoxFut<'a, RecordPage> {
+    Box::pin(
+        async move { household_page(store, moved_between("moved_in_on", scope), "moved_in_on", after, limit).await },
+    )
 }
 
 fn moved_out_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
     Box::pin(async move { count(store, count_households(moved_between("moved_out_on", scope))).await })
 }
 
-fn moved_out_records<'a>(store: &'a Store, scope: &'a Scope, _: &'a Dims, after: Option<i64>, limit: u64) -> BoxFut<'a, RecordPage> {
-    Box::pin(async move { household_page(store, moved_between("moved_out_on", scope), "moved_out_on", after, limit).await })
+fn moved_out_records<'a>(
+    store: &'a Store,
+    scope: &'a Scope,
+    _: &'a Dims,
+    after: Option<i64>,
+    limit: u64,
+) -> BoxFut<'a, RecordPage> {
+    Box::pin(
+        async move { household_page(store, moved_between("moved_out_on", scope), "moved_out_on", after, limit).await },
+    )
 }

@@ -10,8 +10,10 @@ pub mod communities;
 pub mod consents;
 pub mod households;
 pub mod json;
+pub mod reports;
 pub mod residents;
 pub mod tokens;
+pub mod visits;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -63,7 +65,7 @@ impl Modify for BearerAuth {
 
 /// The API routes and the document describing them.
 fn api() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let r = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(communities::list, communities::create))
         .routes(routes!(communities::get))
         .routes(routes!(households::list, households::create))
@@ -74,8 +76,11 @@ fn api() -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(consents::get))
         .routes(routes!(consents::withdraw))
         .routes(routes!(tokens::list, tokens::create))
-        .routes(routes!(tokens::revoke))
-        .split_for_parts()
+        .routes(routes!(tokens::revoke));
+    // Each later area adds its routes (and their documentation) in its own module.
+    let r = reports::routes(r);
+    let r = visits::routes(r);
+    r.split_for_parts()
 }
 
 /// The OpenAPI document (also served at `/api/openapi.json`).

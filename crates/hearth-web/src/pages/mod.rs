@@ -5,7 +5,9 @@ pub mod admin;
 pub mod auth;
 pub mod form;
 pub mod households;
+pub mod reports;
 pub mod residents;
+pub mod visits;
 
 use askama::Template;
 use axum::http::header;

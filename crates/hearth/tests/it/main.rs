@@ -12,6 +12,6 @@ mod api;
 mod audit;
 mod auth;
 mod demo;
+mod indicators;
 mod registry_pages;
 mod roles;
-mod indicators;

@@ -1,0 +1,9 @@
+//! Visits and follow-ups pages (being built).
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
