@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_foundation;
+mod m20260115_000001_index_search_terms;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -14,6 +15,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_foundation::Migration)]
+        vec![Box::new(m20260101_000001_create_foundation::Migration), Box::new(m20260115_000001_index_search_terms::Migration)]
     }
 }

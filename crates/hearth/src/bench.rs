@@ -167,10 +167,10 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
         let norm = search::normalize(q);
         let sql = match backend {
             sea_orm::DbBackend::Postgres => {
-                "SELECT r.* FROM residents r WHERE r.community_id = $1 AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= $2 AND term < $3) ORDER BY r.id LIMIT 51"
+                "SELECT r.* FROM residents r WHERE r.community_id = $1 AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE community_id = $1 AND term >= $2 AND term < $3) ORDER BY r.id LIMIT 51"
             }
             _ => {
-                "SELECT r.* FROM residents r WHERE r.community_id = ? AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE term >= ? AND term < ?) ORDER BY r.id LIMIT 51"
+                "SELECT r.* FROM residents r WHERE r.community_id = ?1 AND r.id IN (SELECT resident_id FROM resident_search_terms WHERE community_id = ?1 AND term >= ?2 AND term < ?3) ORDER BY r.id LIMIT 51"
             }
         };
         let (raw, _) = time(iterations, || async {

@@ -1,7 +1,7 @@
 //! Households: the unit a team visits and serves.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{Page, clamp_limit, page_of, search};
@@ -221,17 +221,15 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
     let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
     if !q.is_empty() {
-        let upper = search::prefix_upper(&q);
         let code_q = query.q.as_deref().unwrap_or_default().trim().to_uppercase();
+        let communities: Option<Vec<i64>> = match query.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(slug) => Some(vec![super::communities::by_slug(store, actor, slug).await?.id]),
+            None => actor.community_filter().map(<[i64]>::to_vec),
+        };
         let by_name = Query::select()
-            .column((resident::Entity, resident::Column::HouseholdId))
+            .column(resident::Column::HouseholdId)
             .from(resident::Entity)
-            .inner_join(
-                "resident_search_terms",
-                Expr::col(("resident_search_terms", "resident_id")).equals((resident::Entity, resident::Column::Id)),
-            )
-            .and_where(Expr::col(("resident_search_terms", "term")).gte(q.clone()))
-            .and_where(Expr::col(("resident_search_terms", "term")).lt(upper))
+            .and_where(resident::Column::Id.in_subquery(search::matching_residents(&q, communities.as_deref())))
             .to_owned();
         cond = cond.add(
             Condition::any().add(household::Column::Id.in_subquery(by_name)).add(

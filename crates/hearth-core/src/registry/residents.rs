@@ -273,12 +273,13 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);
     let mut find = resident::Entity::find();
-    if let Some(ids) = actor.community_filter() {
-        find = find.filter(resident::Column::CommunityId.is_in(ids.to_vec()));
-    }
-    if let Some(slug) = query.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let c = super::communities::by_slug(store, actor, slug).await?;
-        find = find.filter(resident::Column::CommunityId.eq(c.id));
+    // The communities searched: the one asked for, else all the actor may see (None = all).
+    let communities: Option<Vec<i64>> = match query.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(vec![super::communities::by_slug(store, actor, slug).await?.id]),
+        None => actor.community_filter().map(<[i64]>::to_vec),
+    };
+    if let Some(ids) = &communities {
+        find = find.filter(resident::Column::CommunityId.is_in(ids.clone()));
     }
     if actor.is_volunteer() {
         find = find.filter(resident::Column::HouseholdId.is_in(policy::paired_household_ids(store, actor).await?));
@@ -288,13 +289,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     }
     let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
     if !q.is_empty() {
-        let sub = Query::select()
-            .column("resident_id")
-            .from("resident_search_terms")
-            .and_where(Expr::col("term").gte(q.clone()))
-            .and_where(Expr::col("term").lt(search::prefix_upper(&q)))
-            .to_owned();
-        find = find.filter(resident::Column::Id.in_subquery(sub));
+        find = find.filter(resident::Column::Id.in_subquery(search::matching_residents(&q, communities.as_deref())));
     }
     if let Some(after) = query.after {
         find = find.filter(resident::Column::Id.gt(after));

@@ -4,6 +4,7 @@
 //! prefix range scan on an index — never a `LIKE '%…'` over the whole table.
 
 use pinyin::ToPinyin;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 
 /// Separators people put inside names: spaces, the middle dot of transliterated Uyghur and
 /// Kazakh names (阿巴拜克日·买买提), hyphens.
@@ -73,6 +74,20 @@ pub fn terms(full_name: &str) -> Vec<String> {
         push(given);
     }
     out
+}
+
+/// `SELECT resident_id` of every name matching the normalised query `q` by prefix, within
+/// `communities` when given. Filtering on `community_id` lets the index
+/// `(community_id, term, resident_id)` answer with one range scan per community; without it
+/// (an admin searching everywhere) the `(term, resident_id)` index does.
+pub fn matching_residents(q: &str, communities: Option<&[i64]>) -> SelectStatement {
+    let mut sub = Query::select();
+    sub.column("resident_id").from("resident_search_terms");
+    if let Some(ids) = communities {
+        sub.and_where(Expr::col("community_id").is_in(ids.to_vec()));
+    }
+    sub.and_where(Expr::col("term").gte(q.to_owned())).and_where(Expr::col("term").lt(prefix_upper(q)));
+    sub
 }
 
 /// The exclusive upper bound of the prefix range for `q`.
