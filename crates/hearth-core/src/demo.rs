@@ -570,11 +570,15 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
         let stats = insert_registry(&tx, community.id, coordinator, &plan).await?;
         let volunteer = user_ids.get(2).copied().ok_or_else(|| CoreError::Internal("demo volunteer".into()))?;
         let pairs = insert_pairs(&tx, community.id, volunteer, &stats.household_ids).await?;
+        let team: Vec<i64> = [coordinator, user_ids.first().copied()].into_iter().flatten().collect();
+        let (visits, follow_ups) =
+            crate::visits::demo::insert_round(&tx, community.id, &team, &stats.household_ids).await?;
         audit::append(
             &tx,
             &actor,
             Entry::new("demo_load", "community", Some(community.id)).community(community.id).summary(format!(
-                "demo community loaded: {} households, {} residents, {} consents, {} demo users, {pairs} pairs",
+                "demo community loaded: {} households, {} residents, {} consents, {} demo users, {pairs} pairs, \
+                 {visits} visits, {follow_ups} follow-ups",
                 stats.household_ids.len(),
                 stats.residents,
                 stats.consents,

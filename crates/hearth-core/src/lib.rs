@@ -13,9 +13,11 @@ pub mod error;
 pub mod indicators;
 pub mod policy;
 pub mod registry;
+pub mod reports;
 pub mod store;
 pub mod timeline;
 pub mod validate;
+pub mod visits;
 
 pub use error::{CoreError, CoreResult, FieldError, FieldErrors};
 pub use policy::{Actor, Permission, Role, Scope};

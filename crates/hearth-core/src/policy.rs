@@ -54,6 +54,11 @@ pub enum Permission {
     ViewAudit,
     /// Aggregate reports (suppressed for viewers when the reports issue lands).
     ViewReports,
+    /// Record and read household visits, open follow-ups, assign them to anyone.
+    RecordVisits,
+    /// Work on follow-ups: change status, resolve. Volunteers only on follow-ups they own
+    /// for households they are paired with (`follow_up_in_scope`).
+    WorkFollowUps,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -64,6 +69,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         EditPeople => matches!(role, Admin | Coordinator | Caseworker),
         ManageCommunities | ManageUsers | ViewAudit => role == Admin,
         ViewReports => true,
+        RecordVisits => matches!(role, Admin | Coordinator | Caseworker),
+        WorkFollowUps => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
     }
 }
 

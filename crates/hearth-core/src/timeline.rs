@@ -48,6 +48,7 @@ pub async fn for_household(store: &Store, actor: &Actor, household: &household::
     let mut events = Vec::new();
     // One line per practice.
     events.extend(registry(store, actor, household).await?);
+    events.extend(crate::visits::timeline(store, actor, household).await?);
     sort_newest_first(&mut events);
     Ok(events)
 }

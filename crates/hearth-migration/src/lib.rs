@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_foundation;
 mod m20260115_000001_index_search_terms;
+mod m20260201_000001_create_visits;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -15,6 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_foundation::Migration), Box::new(m20260115_000001_index_search_terms::Migration)]
+        vec![
+            Box::new(m20260101_000001_create_foundation::Migration),
+            Box::new(m20260115_000001_index_search_terms::Migration),
+            Box::new(m20260201_000001_create_visits::Migration),
+        ]
     }
 }

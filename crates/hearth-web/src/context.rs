@@ -40,6 +40,9 @@ pub struct Ctx {
     pub path: String,
     pub client: String,
     pub secure_cookies: bool,
+    /// (my open follow-ups, overdue follow-ups) for the navigation; only on pages for
+    /// users who work follow-ups.
+    pub queues: Option<(u64, u64)>,
 }
 
 impl Ctx {
@@ -149,6 +152,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         path,
         client,
         secure_cookies: state.config.secure_cookies,
+        queues: None,
     };
     let fail = |ctx: &Ctx, e: WebError| crate::error::render(ctx, e);
 
@@ -171,6 +175,16 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
             Ok(None) => {}
             Err(e) => return Err(fail(&ctx, e.into())),
         }
+    }
+    // Queue counts for the navigation: two indexed COUNTs, only for pages (not the API or
+    // assets) seen by users who work follow-ups.
+    if let Some(a) = ctx.authed.as_ref().filter(|a| a.session_token.is_some())
+        && req.method() == axum::http::Method::GET
+        && !ctx.path.starts_with("/api")
+        && !ctx.path.starts_with("/assets")
+        && hearth_core::policy::allows(a.actor.role, hearth_core::Permission::ViewPeople)
+    {
+        ctx.queues = hearth_core::visits::follow_ups::queue_counts(&state.store, &a.actor).await.ok();
     }
     if let Some(lang) = ctx.user().and_then(|u| u.language.as_deref()).and_then(Lang::parse) {
         ctx.lang = lang;

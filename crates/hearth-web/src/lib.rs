@@ -6,6 +6,7 @@ pub mod api;
 pub mod context;
 pub mod csrf;
 pub mod error;
+pub mod export;
 pub mod i18n;
 pub mod pages;
 

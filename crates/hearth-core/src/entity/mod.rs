@@ -7,6 +7,8 @@ pub mod api_token;
 pub mod audit_log;
 pub mod community;
 pub mod consent;
+pub mod follow_up;
+pub mod follow_up_history;
 pub mod household;
 pub mod login_throttle;
 pub mod pair;
@@ -15,5 +17,7 @@ pub mod session;
 pub mod setup_link;
 pub mod user;
 pub mod user_community;
+pub mod visit;
+pub mod visit_visitor;
 
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

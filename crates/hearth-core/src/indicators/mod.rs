@@ -7,6 +7,7 @@
 //! file and one line in `catalogue()`; no practice writes counting code anywhere else.
 
 mod registry;
+mod visits;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -146,6 +147,7 @@ impl std::fmt::Debug for Indicator {
 pub fn catalogue() -> Vec<Indicator> {
     let mut all = Vec::new();
     all.extend(registry::indicators());
+    all.extend(visits::indicators());
     all
 }
 
@@ -196,22 +198,7 @@ pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> Co
             (Rollup::Ratio { numerator, denominator }, _) => {
                 let num = raw_values(store, scope, numerator).await?;
                 let den = raw_values(store, scope, denominator).await?;
-                let mut dims_set: Vec<&Dims> = den.iter().map(|(d, _)| d).collect();
-                if dims_set.is_empty() {
-                    dims_set = num.iter().map(|(d, _)| d).collect();
-                }
-                for dims in dims_set {
-                    let n = num.iter().find(|(d, _)| d == dims).map(|(_, v)| *v).unwrap_or(0);
-                    let d = den.iter().find(|(d2, _)| d2 == dims).map(|(_, v)| *v).unwrap_or(0);
-                    out.push(Figure {
-                        key: ind.key,
-                        dims: dims.clone(),
-                        value: percent(n, d),
-                        unit: Unit::Percent,
-                        numerator: Some(n),
-                        denominator: Some(d),
-                    });
-                }
+                out.extend(ratio_figures(ind.key, &num, &den));
             }
             (_, Some(values)) => {
                 let rows = values(store, scope).await?;
@@ -240,6 +227,30 @@ pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> Co
         }
     }
     Ok(out)
+}
+
+/// A ratio's figures from its parts' rows over one scope, one per dimension combination of
+/// the denominator (or of the numerator when the denominator has none).
+pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]) -> Vec<Figure> {
+    let mut dims_set: Vec<&Dims> = den.iter().map(|(d, _)| d).collect();
+    if dims_set.is_empty() {
+        dims_set = num.iter().map(|(d, _)| d).collect();
+    }
+    dims_set
+        .into_iter()
+        .map(|dims| {
+            let n = num.iter().find(|(d, _)| d == dims).map(|(_, v)| *v).unwrap_or(0);
+            let d = den.iter().find(|(d2, _)| d2 == dims).map(|(_, v)| *v).unwrap_or(0);
+            Figure {
+                key,
+                dims: dims.clone(),
+                value: percent(n, d),
+                unit: Unit::Percent,
+                numerator: Some(n),
+                denominator: Some(d),
+            }
+        })
+        .collect()
 }
 
 async fn raw_values(store: &Store, scope: &Scope, key: &str) -> CoreResult<Vec<(Dims, i64)>> {
@@ -317,5 +328,19 @@ mod tests {
         assert_eq!(percent(0, 0), 0.0);
         // Two communities, 9/10 and 1/90: the roll-up is 10/100, not the mean of 90% and 1.1%.
         assert_eq!(percent(9 + 1, 10 + 90), 10.0);
+    }
+
+    #[test]
+    fn ratio_figures_come_from_the_parts_per_dimension() {
+        let dims = |v: &str| Dims::from([("kind".to_owned(), v.to_owned())]);
+        // Parts summed over two communities (9/10 and 1/90 for "a"); "b" has no numerator row.
+        let num = vec![(dims("a"), 9 + 1)];
+        let den = vec![(dims("a"), 10 + 90), (dims("b"), 4)];
+        let f = ratio_figures("x_pct", &num, &den);
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[0].value, f[0].numerator, f[0].denominator), (10.0, Some(10), Some(100)));
+        assert_ne!(f[0].value, (percent(9, 10) + percent(1, 90)) / 2.0);
+        assert_eq!((f[1].value, f[1].numerator, f[1].denominator), (0.0, Some(0), Some(4)));
+        assert!(ratio_figures("x_pct", &[], &[]).is_empty());
     }
 }

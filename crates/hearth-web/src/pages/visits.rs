@@ -1,9 +1,414 @@
-//! Visits and follow-ups pages (being built).
+//! Visit pages: record a visit from the household page (one phone-sized form: date, who
+//! went, why, what was noted, and the needs found, each becoming a follow-up), a visit's
+//! page, and the coverage page (the figure from the indicator catalogue, and the list of
+//! households to plan visits to). Follow-up queues and pages are in `follow_ups.rs`.
 
+#[path = "follow_ups.rs"]
+mod follow_ups;
+
+use askama::Template;
 use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use hearth_core::entity::household;
+use hearth_core::indicators::{self, Scope};
+use hearth_core::registry::{communities, households};
+use hearth_core::visits::{self, CATEGORIES, PURPOSES, coverage, records};
+use hearth_core::{FieldErrors, Permission};
 
+use super::form::FormState;
+use super::households::{form_errors, non_blank, parse_id};
+use super::{render, render_status};
 use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{WebError, field_message, urlencode};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/households/{id}/visits/new", get(new_form))
+        .route("/households/{id}/visits", axum::routing::post(create))
+        .route("/visits/coverage", get(coverage_page))
+        .route("/visits/{id}", get(show))
+        .merge(follow_ups::router())
+}
+
+/// One need row of the visit form, with its names, values and errors precomputed.
+pub(super) struct NeedRow {
+    pub i: usize,
+    pub description: String,
+    pub category: String,
+    pub owner: String,
+    pub due_on: String,
+    pub errors: Vec<(&'static str, String)>,
+}
+
+impl NeedRow {
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
+    }
+}
+
+pub(super) struct Person {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "visits/new.html")]
+struct VisitForm {
+    ctx: Ctx,
+    h: household::Model,
+    form: FormState,
+    purposes: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    visitors: Vec<Person>,
+    owners: Vec<(String, String)>,
+    needs: Vec<NeedRow>,
+}
+
+fn options(ctx: &Ctx, prefix: &str, values: &[&str]) -> Vec<(String, String)> {
+    values.iter().map(|v| ((*v).to_owned(), ctx.t(&format!("{prefix}-{}", v.replace('_', "-"))))).collect()
+}
+
+/// The values of a repeated form field (`visitor=1&visitor=2`).
+fn all_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+}
+
+async fn visit_form(
+    state: &AppState,
+    ctx: Ctx,
+    h: household::Model,
+    form: FormState,
+    chosen: Vec<String>,
+    needs: Vec<NeedRow>,
+) -> Result<VisitForm, WebError> {
+    let people = visits::people_of(&state.store, h.community_id).await?;
+    let visitors = people
+        .iter()
+        .map(|(id, name, _)| Person {
+            id: id.to_string(),
+            name: name.clone(),
+            checked: chosen.contains(&id.to_string()),
+        })
+        .collect();
+    let owners = people.iter().map(|(id, name, _)| (id.to_string(), name.clone())).collect();
+    Ok(VisitForm {
+        purposes: options(&ctx, "visit-purpose", &PURPOSES),
+        categories: options(&ctx, "follow-up-category", &CATEGORIES),
+        visitors,
+        owners,
+        needs,
+        form,
+        h,
+        ctx,
+    })
+}
+
+fn blank_need(i: usize, me: &str, today: NaiveDate) -> NeedRow {
+    NeedRow {
+        i,
+        description: String::new(),
+        category: String::new(),
+        owner: me.to_owned(),
+        due_on: (today + TimeDelta::days(14)).to_string(),
+        errors: Vec::new(),
+    }
+}
+
+fn me(ctx: &Ctx) -> String {
+    ctx.user().map(|u| u.id.to_string()).unwrap_or_default()
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let h = households::get(&state.store, actor, parse_id(&id)?).await?;
+    let today = Utc::now().date_naive();
+    let mut form = FormState::new(ctx.lang);
+    form.set("visited_on", today);
+    form.set("purpose", "welcome");
+    let me = me(&ctx);
+    let needs = vec![blank_need(0, &me, today)];
+    render(&visit_form(&state, ctx, h, form, vec![me], needs).await?)
+}
+
+/// Need rows as submitted: every index that has any `needs[i].*` field.
+fn submitted_needs(form: &FormState) -> Vec<NeedRow> {
+    let mut idx: Vec<usize> = form
+        .values
+        .keys()
+        .filter_map(|k| k.strip_prefix("needs[")?.split_once(']')?.0.parse().ok())
+        .filter(|i: &usize| *i < 50)
+        .collect();
+    idx.sort_unstable();
+    idx.dedup();
+    idx.into_iter()
+        .map(|i| {
+            let v = |f: &str| form.value(&format!("needs[{i}].{f}")).to_owned();
+            NeedRow {
+                i,
+                description: v("description"),
+                category: v("category"),
+                owner: v("owner_user_id"),
+                due_on: v("due_on"),
+                errors: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let id = parse_id(&id)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let chosen = all_of(&pairs, "visitor");
+    let mut rows = submitted_needs(&form);
+    // "Add another need": the same form again with one more row, nothing saved.
+    if form.value("action") == "add_need" {
+        let h = households::load(&state.store, actor, id).await?;
+        let next = rows.iter().map(|r| r.i + 1).max().unwrap_or(0);
+        rows.push(blank_need(next, &me(&ctx), Utc::now().date_naive()));
+        return render(&visit_form(&state, ctx, h, form, chosen, rows).await?);
+    }
+    // A row left without a description is an unused row, not a need.
+    let used: Vec<usize> = rows.iter().filter(|r| !r.description.trim().is_empty()).map(|r| r.i).collect();
+    let bad_id = -1;
+    let input = records::VisitInput {
+        household_id: id,
+        visited_on: form.get("visited_on"),
+        purpose: form.get("purpose"),
+        visitors: chosen.iter().map(|v| v.trim().parse().unwrap_or(bad_id)).collect(),
+        companions: form.get("companions"),
+        notes: form.get("notes"),
+        needs: used
+            .iter()
+            .filter_map(|i| rows.iter().find(|r| r.i == *i))
+            .map(|r| visits::NeedInput {
+                description: Some(r.description.clone()),
+                category: Some(r.category.clone()),
+                owner_user_id: non_blank(Some(r.owner.clone())).map(|o| o.parse().unwrap_or(bad_id)),
+                due_on: Some(r.due_on.clone()),
+                resident_id: None,
+            })
+            .collect(),
+    };
+    if input.visitors.is_empty() {
+        let mut e = FieldErrors::new();
+        e.add("visitors", "required");
+        form.errors = e;
+    } else {
+        match records::record(&state.store, actor, input).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/households/{id}#timeline")).into_response()),
+            Err(e) => form.errors = form_errors(e)?,
+        }
+    }
+    // Errors on needs come back as `needs[k].field` where k counts used rows only.
+    let mut rest = FieldErrors::new();
+    for err in form.errors.0.clone() {
+        let parsed = err
+            .field
+            .strip_prefix("needs[")
+            .and_then(|s| s.split_once("]."))
+            .and_then(|(k, f)| Some((k.parse::<usize>().ok()?, f.to_owned())));
+        match parsed.and_then(|(k, f)| used.get(k).map(|i| (*i, f))) {
+            Some((i, f)) => {
+                let msg = field_message(ctx.lang, &err);
+                if let Some(r) = rows.iter_mut().find(|r| r.i == i) {
+                    let key: &'static str = match f.as_str() {
+                        "description" => "description",
+                        "category" => "category",
+                        "owner_user_id" => "owner_user_id",
+                        "due_on" => "due_on",
+                        _ => "other",
+                    };
+                    r.errors.push((key, msg));
+                }
+                rest.0.push(hearth_core::FieldError { field: format!("needs[{i}].{f}"), ..err });
+            }
+            None => rest.0.push(err),
+        }
+    }
+    form.errors = rest;
+    let h = households::load(&state.store, actor, id).await?;
+    let page = visit_form(&state, ctx, h, form, chosen, rows).await?;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+// ---------------------------------------------------------------------------------------
+// A visit's page
+
+#[derive(Template)]
+#[template(path = "visits/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    d: records::VisitDetail,
+    h: household::Model,
+    purpose: String,
+    follow_ups: Vec<follow_ups::Row>,
+}
+
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let d = records::get(&state.store, actor, parse_id(&id)?).await?;
+    let h = households::load(&state.store, actor, d.visit.household_id).await?;
+    let purpose = ctx.t(&format!("visit-purpose-{}", d.visit.purpose.replace('_', "-")));
+    let follow_ups = follow_ups::rows(&state, &ctx, d.follow_ups.clone()).await?;
+    render(&ShowPage { ctx, d, h, purpose, follow_ups })
+}
+
+// ---------------------------------------------------------------------------------------
+// Coverage and planning
+
+#[derive(serde::Deserialize, Default)]
+struct CoverageParams {
+    community: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    days: Option<String>,
+    after: Option<String>,
+}
+
+pub(super) struct PlanItem {
+    id: i64,
+    code: String,
+    address: String,
+    last: String,
+}
+
+#[derive(Template)]
+#[template(path = "visits/coverage.html")]
+struct CoveragePage {
+    ctx: Ctx,
+    communities: Vec<(String, String)>,
+    community: String,
+    from: String,
+    to: String,
+    days: i64,
+    visited: i64,
+    households: i64,
+    pct: String,
+    figure: String,
+    visits: i64,
+    errors: Vec<String>,
+    plan: Vec<PlanItem>,
+    since: String,
+    next_href: Option<String>,
+}
+
+async fn coverage_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<CoverageParams>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let visible = communities::list(&state.store, actor).await?;
+    let community = match non_blank(p.community) {
+        Some(slug) => communities::by_slug(&state.store, actor, &slug).await?,
+        None => visible.first().cloned().ok_or(WebError::NotFound)?,
+    };
+    let today = Utc::now().date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let mut e = FieldErrors::new();
+    let from = match non_blank(p.from.clone()) {
+        Some(s) => hearth_core::validate::date(&mut e, "from", Some(&s)),
+        None => Some(month_start),
+    };
+    let to = match non_blank(p.to.clone()) {
+        Some(s) => hearth_core::validate::date(&mut e, "to", Some(&s)),
+        None => Some(today),
+    };
+    let days = non_blank(p.days).map(|d| d.parse::<i64>().unwrap_or(-1)).unwrap_or(90);
+    if !(1..=3650).contains(&days) {
+        e.add("days", "invalid_choice");
+    }
+    let (mut visited, mut households_n, mut visits_n, mut pct) = (0, 0, 0, String::from("0"));
+    if let (Some(from), Some(to)) = (from, to) {
+        match Scope::new(vec![community.id], from, to) {
+            Ok(scope) => {
+                let figures = indicators::evaluate(
+                    &state.store,
+                    &scope,
+                    Some(&["visits", "households_visited", "households", "visit_coverage_pct"]),
+                )
+                .await?;
+                for f in figures {
+                    match f.key {
+                        "visits" => visits_n = f.value as i64,
+                        "visit_coverage_pct" => {
+                            pct = format!("{}", f.value);
+                            visited = f.numerator.unwrap_or(0);
+                            households_n = f.denominator.unwrap_or(0);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(err) => e.0.extend(form_errors(err)?.0),
+        }
+    }
+    let days_ok = (1..=3650).contains(&days);
+    let since = today - TimeDelta::days(if days_ok { days } else { 90 });
+    let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
+    let page = coverage::not_visited_since(&state.store, actor, community.id, since, after, Some(100)).await?;
+    let href = |a: i64| {
+        format!(
+            "/visits/coverage?community={}&from={}&to={}&days={days}&after={a}",
+            urlencode(&community.slug),
+            urlencode(p.from.as_deref().unwrap_or("")),
+            urlencode(p.to.as_deref().unwrap_or(""))
+        )
+    };
+    let next_href = page.next_after.map(href);
+    let plan = page
+        .items
+        .into_iter()
+        .map(|r| PlanItem {
+            id: r.household_id,
+            code: r.code,
+            address: r.address,
+            last: r.last_visited_on.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let errors = e.0.iter().map(|x| field_message(ctx.lang, x)).collect();
+    let from = from.map(|d| d.to_string()).unwrap_or(p.from.unwrap_or_default());
+    let to = to.map(|d| d.to_string()).unwrap_or(p.to.unwrap_or_default());
+    let figure = ctx.lang.t_args(
+        "coverage-figure",
+        &[
+            ("visited", visited.into()),
+            ("households", households_n.into()),
+            ("pct", pct.as_str().into()),
+            ("from", from.as_str().into()),
+            ("to", to.as_str().into()),
+        ],
+    );
+    render(&CoveragePage {
+        communities: visible.into_iter().map(|c| (c.slug, c.name)).collect(),
+        community: community.slug,
+        from,
+        to,
+        figure,
+        days,
+        visited,
+        households: households_n,
+        pct,
+        visits: visits_n,
+        errors,
+        plan,
+        since: since.to_string(),
+        next_href,
+        ctx,
+    })
 }

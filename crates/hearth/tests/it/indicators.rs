@@ -5,7 +5,7 @@ use hearth_core::indicators::{self, Scope};
 
 use crate::support::*;
 
-fn d(s: &str) -> NaiveDate {
+pub fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
@@ -33,4 +33,188 @@ async fn the_demo_march_2016_report_has_the_published_registry_figures() {
         }
     }
     assert_eq!(seen, 4815);
+}
+
+// ---------------------------------------------------------------------------------------
+// Registry indicators against a small world with a known answer (period: March 2016).
+
+use std::collections::BTreeMap;
+
+use hearth_core::Actor;
+use hearth_core::indicators::Rollup;
+use hearth_core::registry::{consent, households, residents};
+
+pub const FROM: &str = "2016-03-01";
+pub const TO: &str = "2016-03-31";
+
+/// A household with move dates and `members` residents.
+pub async fn hh(app: &TestApp, slug: &str, code: &str, moved_in: &str, moved_out: Option<&str>, members: usize) -> i64 {
+    let sys = Actor::system();
+    let h = households::create(
+        &app.store,
+        &sys,
+        households::HouseholdInput {
+            community: Some(slug.into()),
+            code: Some(code.into()),
+            address: Some(format!("Building 1, {code}")),
+            moved_in_on: Some(moved_in.into()),
+            moved_out_on: moved_out.map(str::to_owned),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for i in 0..members {
+        residents::create(
+            &app.store,
+            &sys,
+            residents::ResidentInput {
+                household_id: Some(h.id),
+                full_name: Some(format!("居民{code}-{i}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    h.id
+}
+
+pub async fn consent_for(app: &TestApp, household: i64, given: &str, withdrawn: Option<&str>) {
+    let sys = Actor::system();
+    let c = consent::create(
+        &app.store,
+        &sys,
+        household,
+        consent::ConsentInput {
+            given_by: Some("户主".into()),
+            given_on: Some(given.into()),
+            scope_services: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    if let Some(w) = withdrawn {
+        consent::withdraw(&app.store, &sys, c.id, Some(w)).await.unwrap();
+    }
+}
+
+/// Two communities whose March 2016 figures are known, with every boundary case.
+/// north: households 4, residents 4, consent 2, moved in 2, moved out 2.
+/// south: households 3, residents 3, consent 1, moved in 1, moved out 0.
+pub async fn two_communities(app: &TestApp) -> (i64, i64) {
+    let north = app.community("north").await.id;
+    let south = app.community("south").await.id;
+    let n1 = hh(app, "north", "N1", "2016-02-29", None, 2).await; // the day before: present, not moved in
+    let n2 = hh(app, "north", "N2", "2016-03-01", None, 1).await; // first day: moved in
+    let n3 = hh(app, "north", "N3", "2016-03-31", None, 0).await; // last day: moved in
+    let n4 = hh(app, "north", "N4", "2016-04-01", None, 3).await; // the day after: not yet here
+    hh(app, "north", "N5", "2016-01-10", Some("2016-03-15"), 1).await; // moved out inside
+    let n6 = hh(app, "north", "N6", "2016-01-10", Some("2016-04-01"), 1).await; // moved out after
+    hh(app, "north", "N7", "2016-01-10", Some("2016-03-31"), 2).await; // moved out on the last day
+    hh(app, "north", "N8", "2016-01-10", Some("2016-02-29"), 1).await; // moved out before
+    consent_for(app, n1, "2016-02-01", Some("2016-03-20")).await; // withdrawn before the end
+    consent_for(app, n2, "2016-03-05", Some("2016-04-02")).await; // withdrawn after the end: in force
+    consent_for(app, n3, "2016-04-01", None).await; // given after the end
+    consent_for(app, n4, "2016-03-02", Some("2016-03-31")).await; // withdrawn on the last day
+    consent_for(app, n6, "2016-01-15", None).await; // in force
+    let s1 = hh(app, "south", "S1", "2016-03-10", None, 3).await;
+    hh(app, "south", "S2", "2015-12-01", None, 0).await;
+    hh(app, "south", "S3", "2016-01-01", None, 0).await;
+    consent_for(app, s1, "2016-03-10", None).await;
+    (north, south)
+}
+
+pub fn scope(ids: Vec<i64>) -> Scope {
+    Scope::new(ids, d(FROM), d(TO)).unwrap()
+}
+
+pub async fn values(app: &TestApp, ids: Vec<i64>) -> BTreeMap<&'static str, i64> {
+    let figures = indicators::evaluate(&app.store, &scope(ids), None).await.unwrap();
+    figures.iter().filter(|f| f.dims.is_empty()).filter_map(|f| f.int().map(|v| (f.key, v))).collect()
+}
+
+#[tokio::test]
+async fn registry_indicators_count_across_period_boundaries_and_communities() {
+    let app = spawn_app().await;
+    let (north, south) = two_communities(&app).await;
+    let keys = ["households", "residents", "households_with_consent", "households_moved_in", "households_moved_out"];
+    let pick = |m: &BTreeMap<&str, i64>| keys.map(|k| m.get(k).copied());
+    assert_eq!(pick(&values(&app, vec![north]).await), [4, 4, 2, 2, 2].map(Some), "north");
+    assert_eq!(pick(&values(&app, vec![south]).await), [3, 3, 1, 1, 0].map(Some), "south");
+    assert_eq!(pick(&values(&app, vec![north, south]).await), [7, 7, 3, 3, 2].map(Some), "both");
+    // A period ending the day before: N2, N3 and S1 have not moved in, N5 and N7 are still here.
+    let feb = Scope::new(vec![north, south], d("2016-02-01"), d("2016-02-29")).unwrap();
+    let f = indicators::evaluate(&app.store, &feb, Some(&["households", "households_moved_out"])).await.unwrap();
+    let v = |k: &str| f.iter().find(|x| x.key == k).and_then(|x| x.int());
+    // north: N1, N5, N6, N7 (N8 moved out on the 29th); south: S2, S3.
+    assert_eq!(v("households"), Some(6));
+    assert_eq!(v("households_moved_out"), Some(1));
+}
+
+#[tokio::test]
+async fn every_figure_has_exactly_as_many_drill_down_records() {
+    let app = spawn_app().await;
+    let (north, south) = two_communities(&app).await;
+    for ids in [vec![north], vec![south], vec![north, south]] {
+        let s = scope(ids.clone());
+        for f in indicators::evaluate(&app.store, &s, None).await.unwrap() {
+            let ind = indicators::find(f.key).unwrap();
+            let expected = match ind.rollup {
+                Rollup::Ratio { .. } => f.numerator.unwrap(),
+                _ => f.int().unwrap(),
+            };
+            // Pages of 2 exercise the keyset.
+            let (mut seen, mut after, mut ids_seen) = (0i64, None, Vec::new());
+            loop {
+                let page = indicators::records(&app.store, &s, f.key, &f.dims, after, 2).await.unwrap();
+                for r in &page.items {
+                    assert!(ids.contains(&r.community_id), "{} lists a record outside the scope", f.key);
+                    ids_seen.push(r.id);
+                }
+                seen += page.items.len() as i64;
+                match page.next_after {
+                    Some(a) => after = Some(a),
+                    None => break,
+                }
+            }
+            let n = ids_seen.len();
+            ids_seen.dedup();
+            assert_eq!(ids_seen.len(), n, "{} repeats a record across pages", f.key);
+            assert_eq!(seen, expected, "{} {:?} over {ids:?}", f.key, f.dims);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ratio_over_two_communities_is_the_ratio_of_the_summed_parts() {
+    let app = spawn_app().await;
+    let (north, south) = two_communities(&app).await;
+    // With registry parts: consent coverage is 2/4 in north and 1/3 in south; over both it is
+    // 3/7 = 42.9%, not the mean of 50% and 33.3%.
+    let part = |m: &BTreeMap<&str, i64>| (m["households_with_consent"], m["households"]);
+    let (nn, nd) = part(&values(&app, vec![north]).await);
+    let (sn, sd) = part(&values(&app, vec![south]).await);
+    let (bn, bd) = part(&values(&app, vec![north, south]).await);
+    let both = indicators::ratio_figures("consent_pct", &[(Default::default(), bn)], &[(Default::default(), bd)]);
+    assert_eq!(both[0].value, 42.9);
+    assert_eq!(both[0].value, indicators::percent(nn + sn, nd + sd));
+    assert_ne!(both[0].value, (indicators::percent(nn, nd) + indicators::percent(sn, sd)) / 2.0);
+    // Every ratio in the catalogue rolls up the same way.
+    let all = indicators::evaluate(&app.store, &scope(vec![north, south]), None).await.unwrap();
+    for f in all.iter().filter(|f| f.numerator.is_some()) {
+        let ind = indicators::find(f.key).unwrap();
+        let Rollup::Ratio { numerator, denominator } = ind.rollup else { panic!("{} is not a ratio", f.key) };
+        let mut sum = (0, 0);
+        for c in [north, south] {
+            let parts =
+                indicators::evaluate(&app.store, &scope(vec![c]), Some(&[numerator, denominator])).await.unwrap();
+            let get =
+                |k: &str| parts.iter().find(|p| p.key == k && p.dims == f.dims).and_then(|p| p.int()).unwrap_or(0);
+            sum = (sum.0 + get(numerator), sum.1 + get(denominator));
+        }
+        assert_eq!((f.numerator, f.denominator), (Some(sum.0), Some(sum.1)), "{}", f.key);
+        assert_eq!(f.value, indicators::percent(sum.0, sum.1), "{}", f.key);
+    }
 }

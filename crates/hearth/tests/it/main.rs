@@ -14,4 +14,6 @@ mod auth;
 mod demo;
 mod indicators;
 mod registry_pages;
+mod reports;
 mod roles;
+mod visits;

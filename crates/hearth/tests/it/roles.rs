@@ -43,6 +43,36 @@ struct World {
     cn: i64,
     target_user: i64,
     token_id: i64,
+    /// Visits in north and south, each with one follow-up owned by a caseworker there.
+    vn: i64,
+    vs: i64,
+    fun: i64,
+    fus: i64,
+}
+
+async fn visit_with_need(app: &TestApp, household_id: i64, user: i64) -> (i64, i64) {
+    use hearth_core::visits::{NeedInput, VisitInput, records};
+    let d = records::record(
+        &app.store,
+        &Actor::system(),
+        VisitInput {
+            household_id,
+            visited_on: Some("2016-03-02".into()),
+            purpose: Some("welcome".into()),
+            visitors: vec![user],
+            needs: vec![NeedInput {
+                description: Some("Needs a school place".into()),
+                category: Some("schooling".into()),
+                owner_user_id: Some(user),
+                due_on: Some("2016-03-20".into()),
+                resident_id: None,
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    (d.visit.id, d.follow_ups[0].id)
 }
 
 async fn world(app: &TestApp) -> World {
@@ -76,7 +106,10 @@ async fn world(app: &TestApp) -> World {
     .id;
     let target_user = app.user("target", "caseworker", &["north"]).await.id;
     let (token, _) = hearth_core::auth::tokens::create(&app.store, &sys, target_user, "t").await.unwrap();
-    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id }
+    let south_user = app.user("target-south", "caseworker", &["south"]).await.id;
+    let (vn, fun) = visit_with_need(app, hn, target_user).await;
+    let (vs, fus) = visit_with_need(app, hs, south_user).await;
+    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id, vn, vs, fun, fus }
 }
 
 /// (method, path, expectation per role in ROLES order).
@@ -122,6 +155,28 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("POST", "/admin/communities/new".into(), [A, F, F, F, F]),
         ("GET", "/admin/audit".into(), [A, F, F, F, F]),
         ("POST", "/admin/audit/verify".into(), [A, F, F, F, F]),
+        ("GET", format!("/households/{hn}/visits/new"), [A, A, A, F, F]),
+        ("GET", format!("/households/{hs}/visits/new"), [A, N, N, F, F]),
+        ("POST", format!("/households/{hn}/visits"), [A, A, A, F, F]),
+        ("POST", format!("/households/{hs}/visits"), [A, N, N, F, F]),
+        ("GET", format!("/visits/{}", w.vn), [A, A, A, F, F]),
+        ("GET", format!("/visits/{}", w.vs), [A, N, N, F, F]),
+        ("GET", "/visits/coverage".into(), [A, A, A, F, F]),
+        ("GET", "/follow-ups".into(), [A, A, A, A, F]),
+        ("GET", "/follow-ups?queue=overdue".into(), [A, A, A, A, F]),
+        ("GET", "/follow-ups?queue=all".into(), [A, A, A, A, F]),
+        ("GET", format!("/follow-ups/{}", w.fun), [A, A, A, N, F]),
+        ("GET", format!("/follow-ups/{}", w.fus), [A, N, N, N, F]),
+        ("POST", format!("/follow-ups/{}", w.fun), [A, A, A, N, F]),
+        ("POST", format!("/follow-ups/{}", w.fus), [A, N, N, N, F]),
+        ("GET", "/reports".into(), [A, A, A, A, A]),
+        ("GET", "/reports?community=north&from=2016-03-01&to=2016-03-31".into(), [A, A, A, A, A]),
+        ("GET", "/reports.csv?community=north".into(), [A, A, A, A, A]),
+        ("GET", "/reports.xlsx?community=north".into(), [A, A, A, A, A]),
+        ("GET", "/reports/print?community=north".into(), [A, A, A, A, A]),
+        // The records behind a figure list people: not for volunteers (paired households only) or viewers.
+        ("GET", "/reports/records?key=households&community=north".into(), [A, A, A, F, F]),
+        ("GET", "/reports/records.csv?key=households&community=north".into(), [A, A, A, F, F]),
     ]
 }
 
@@ -151,6 +206,19 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         ("POST", "/api/v1/tokens".into(), "/api/v1/tokens", [A, A, A, A, A]),
         // Someone else's token: only an admin may revoke it; for others it does not exist.
         ("DELETE", format!("/api/v1/tokens/{tid}"), "/api/v1/tokens/{id}", [A, N, N, N, N]),
+        ("GET", "/api/v1/visits".into(), "/api/v1/visits", [A, A, A, F, F]),
+        ("POST", "/api/v1/visits".into(), "/api/v1/visits", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/visits/{}", w.vn), "/api/v1/visits/{id}", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/visits/{}", w.vs), "/api/v1/visits/{id}", [A, N, N, F, F]),
+        ("GET", "/api/v1/follow-ups".into(), "/api/v1/follow-ups", [A, A, A, A, F]),
+        ("POST", "/api/v1/follow-ups".into(), "/api/v1/follow-ups", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/follow-ups/{}", w.fun), "/api/v1/follow-ups/{id}", [A, A, A, N, F]),
+        ("GET", format!("/api/v1/follow-ups/{}", w.fus), "/api/v1/follow-ups/{id}", [A, N, N, N, F]),
+        ("PATCH", format!("/api/v1/follow-ups/{}", w.fun), "/api/v1/follow-ups/{id}", [A, A, A, N, F]),
+        ("PATCH", format!("/api/v1/follow-ups/{}", w.fus), "/api/v1/follow-ups/{id}", [A, N, N, N, F]),
+        ("GET", "/api/v1/indicators".into(), "/api/v1/indicators", [A, A, A, A, A]),
+        ("GET", "/api/v1/reports?community=north".into(), "/api/v1/reports", [A, A, A, A, A]),
+        ("GET", "/api/v1/reports/records?key=households".into(), "/api/v1/reports/records", [A, A, A, F, F]),
     ]
 }
 

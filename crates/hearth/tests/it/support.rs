@@ -24,6 +24,7 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     sqlite_path: Option<std::path::PathBuf>,
+    url: String,
     /// (server URL, database name) of a PostgreSQL test database, dropped with the app.
     pg_database: Option<(String, String)>,
 }
@@ -77,7 +78,7 @@ pub async fn spawn_app() -> TestApp {
     store.migrate().await.expect("migrate");
     let state = AppState::new(store.clone(), AppConfig::default());
     let router = hearth_web::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));
-    TestApp { store, router, state, sqlite_path, pg_database }
+    TestApp { store, router, state, sqlite_path, url, pg_database }
 }
 
 impl TestApp {
@@ -135,8 +136,10 @@ impl TestApp {
     }
 
     /// The database URL of this test's database (for running the CLI against it).
+    /// The database URL of this test's database, for running the CLI against it (an
+    /// `Option` so call sites read the same whichever backend the run uses).
     pub fn database_url(&self) -> Option<String> {
-        self.sqlite_path.as_ref().map(|p| format!("sqlite://{}", p.display()))
+        Some(self.url.clone())
     }
 
     pub fn client(&self) -> TestClient {

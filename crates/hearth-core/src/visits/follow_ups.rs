@@ -1,0 +1,452 @@
+//! Follow-ups: a need with an owner and a due date, followed until resolved. Every change
+//! is kept in `follow_up_history`; closing one needs a resolution note and date.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::records::{NeedInput, ValidNeed, validate_need};
+use super::{CATEGORIES, OPEN_STATUSES, STATUSES, can_take, is_closed};
+use crate::audit::{self, Entry};
+use crate::entity::{follow_up, follow_up_history, household, user};
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{self, Actor, Permission};
+use crate::registry::{Page, clamp_limit, households};
+use crate::store::Store;
+use crate::validate;
+
+/// A follow-up opened directly (not from a visit).
+#[derive(Clone, Debug, Default)]
+pub struct FollowUpInput {
+    pub household_id: i64,
+    pub need: NeedInput,
+    /// The day the need was found; today when left out.
+    pub opened_on: Option<String>,
+}
+
+/// Changes to a follow-up; `None` = keep.
+#[derive(Clone, Debug, Default)]
+pub struct FollowUpUpdate {
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub owner_user_id: Option<i64>,
+    pub due_on: Option<String>,
+    pub status: Option<String>,
+    /// Required when the new status is `resolved` or `cannot_resolve`.
+    pub resolution_note: Option<String>,
+    /// Required with a closing status.
+    pub resolved_on: Option<String>,
+}
+
+/// Inserts a validated follow-up and its `created` history row (inside the caller's tx).
+pub(super) async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    h: &household::Model,
+    visit_id: Option<i64>,
+    opened_on: NaiveDate,
+    n: ValidNeed,
+) -> CoreResult<follow_up::Model> {
+    let now = Utc::now();
+    let f = follow_up::ActiveModel {
+        community_id: Set(h.community_id),
+        household_id: Set(h.id),
+        resident_id: Set(n.resident_id),
+        visit_id: Set(visit_id),
+        description: Set(n.description),
+        category: Set(n.category),
+        owner_user_id: Set(n.owner),
+        opened_on: Set(opened_on),
+        due_on: Set(n.due_on),
+        status: Set("open".into()),
+        resolution_note: Set(None),
+        resolved_on: Set(None),
+        created_by: Set(actor.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    history(conn, actor, f.id, "created", None, Some("open".into()), None).await?;
+    Ok(f)
+}
+
+async fn history<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    follow_up_id: i64,
+    change: &str,
+    from: Option<String>,
+    to: Option<String>,
+    note: Option<String>,
+) -> CoreResult<()> {
+    follow_up_history::ActiveModel {
+        follow_up_id: Set(follow_up_id),
+        at: Set(Utc::now()),
+        actor_user_id: Set(actor.user_id),
+        change: Set(change.to_owned()),
+        from_value: Set(from),
+        to_value: Set(to),
+        note: Set(note),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a follow-up directly (a call, a case, a conversation in the street).
+pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreResult<follow_up::Model> {
+    actor.require(Permission::RecordVisits)?;
+    let h = households::load(store, actor, input.household_id).await?;
+    let mut e = FieldErrors::new();
+    let opened_on = match input.opened_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(Utc::now().date_naive()),
+        Some(s) => validate::date(&mut e, "opened_on", Some(s)),
+    };
+    if opened_on.is_some_and(|d| d > Utc::now().date_naive()) {
+        e.add("opened_on", "date_in_future");
+    }
+    let need = validate_need(store, actor, &mut e, "", &input.need, &h, (opened_on, "date_before_opened")).await?;
+    e.into_result()?;
+    let (Some(need), Some(opened_on)) = (need, opened_on) else {
+        return Err(CoreError::Internal("validated follow-up".into()));
+    };
+    let tx = store.write().await?;
+    let f = insert(&tx, actor, &h, None, opened_on, need).await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("create", "follow_up", Some(f.id))
+            .community(f.community_id)
+            .summary(format!("category: {}", f.category)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(f)
+}
+
+/// A follow-up the actor may see: in their communities; for a volunteer, one they own on a
+/// household they are paired with. Outside that it does not exist (404).
+pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up::Model> {
+    actor.require(Permission::WorkFollowUps)?;
+    let f = follow_up::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    policy::household_in_scope(store, actor, f.household_id, f.community_id).await?;
+    if actor.is_volunteer() && actor.user_id != Some(f.owner_user_id) {
+        return Err(CoreError::NotFound);
+    }
+    Ok(f)
+}
+
+/// Reads a follow-up and records the read.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up::Model> {
+    let f = load(store, actor, id).await?;
+    audit::record(store, actor, Entry::new("read", "follow_up", Some(f.id)).community(f.community_id)).await?;
+    Ok(f)
+}
+
+/// The follow-up's history, oldest first, with the actor's display name.
+pub async fn history_of(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> CoreResult<Vec<(follow_up_history::Model, Option<String>)>> {
+    let f = load(store, actor, id).await?;
+    let rows = follow_up_history::Entity::find()
+        .filter(follow_up_history::Column::FollowUpId.eq(f.id))
+        .order_by_asc(follow_up_history::Column::Id)
+        .all(store.conn())
+        .await?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+    let names: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let n = r.actor_user_id.and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, n)| n.clone()));
+            (r, n)
+        })
+        .collect())
+}
+
+/// Changes a follow-up: status (closing needs a note and a date), owner, due date,
+/// description, category. Each change is one history row; nothing changes on any error.
+/// Volunteers may move their own follow-ups along and close them, not reassign or re-plan.
+pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) -> CoreResult<follow_up::Model> {
+    actor.require(Permission::WorkFollowUps)?;
+    let f = load(store, actor, id).await?;
+    let planning = u.description.is_some() || u.category.is_some() || u.owner_user_id.is_some() || u.due_on.is_some();
+    if planning {
+        actor.require(Permission::RecordVisits)?;
+    }
+    let h = households::load(store, &Actor::system(), f.household_id).await?;
+    let mut e = FieldErrors::new();
+    if is_closed(&f.status) {
+        e.add("status", "already_closed");
+        return Err(CoreError::Invalid(e));
+    }
+    let description =
+        u.description.as_ref().and_then(|d| validate::required_text(&mut e, "description", Some(d), 2000));
+    let category = u.category.as_ref().and_then(|c| {
+        if c.trim().is_empty() {
+            e.add("category", "required");
+            None
+        } else {
+            validate::choice(&mut e, "category", Some(c), &CATEGORIES)
+        }
+    });
+    let due_on = u.due_on.as_ref().and_then(|d| validate::required_date(&mut e, "due_on", Some(d)));
+    if due_on.is_some_and(|d| d < f.opened_on) {
+        e.add("due_on", "date_before_opened");
+    }
+    let owner = match u.owner_user_id {
+        None => None,
+        Some(o) if can_take(store, o, &h).await?.is_some() => Some(o),
+        Some(_) => {
+            e.add("owner_user_id", "unknown_owner");
+            None
+        }
+    };
+    let status = u.status.as_ref().and_then(|s| {
+        if s.trim().is_empty() {
+            e.add("status", "required");
+            None
+        } else {
+            validate::choice(&mut e, "status", Some(s), &STATUSES)
+        }
+    });
+    let closing = status.as_deref().is_some_and(is_closed);
+    let mut note = None;
+    let mut resolved_on = None;
+    if closing {
+        note = validate::required_text(&mut e, "resolution_note", u.resolution_note.as_deref(), 2000);
+        resolved_on = validate::required_date(&mut e, "resolved_on", u.resolved_on.as_deref());
+        if let Some(d) = resolved_on {
+            if d < f.opened_on {
+                e.add("resolved_on", "date_before_opened");
+            } else if d > Utc::now().date_naive() {
+                e.add("resolved_on", "date_in_future");
+            }
+        }
+    } else if (u.resolution_note.as_deref().is_some_and(|n| !n.trim().is_empty())
+        || u.resolved_on.as_deref().is_some_and(|n| !n.trim().is_empty()))
+        && (status.is_some() || u.status.is_none())
+    {
+        e.add("status", "resolution_needs_closing_status");
+    }
+    e.into_result()?;
+
+    let tx = store.write().await?;
+    let mut changed = Vec::new();
+    let mut a: follow_up::ActiveModel = f.clone().into();
+    if let Some(d) = description.filter(|d| *d != f.description) {
+        a.description = Set(d);
+        history(&tx, actor, f.id, "description", None, None, None).await?;
+        changed.push("description");
+    }
+    if let Some(c) = category.filter(|c| *c != f.category) {
+        history(&tx, actor, f.id, "category", Some(f.category.clone()), Some(c.clone()), None).await?;
+        a.category = Set(c);
+        changed.push("category");
+    }
+    if let Some(o) = owner.filter(|o| *o != f.owner_user_id) {
+        history(&tx, actor, f.id, "owner", Some(f.owner_user_id.to_string()), Some(o.to_string()), None).await?;
+        a.owner_user_id = Set(o);
+        changed.push("owner");
+    }
+    if let Some(d) = due_on.filter(|d| *d != f.due_on) {
+        history(&tx, actor, f.id, "due_on", Some(f.due_on.to_string()), Some(d.to_string()), None).await?;
+        a.due_on = Set(d);
+        changed.push("due_on");
+    }
+    if let Some(s) = status.filter(|s| *s != f.status) {
+        history(&tx, actor, f.id, "status", Some(f.status.clone()), Some(s.clone()), note.clone()).await?;
+        if closing {
+            a.resolution_note = Set(note);
+            a.resolved_on = Set(resolved_on);
+        }
+        a.status = Set(s);
+        changed.push("status");
+    }
+    if changed.is_empty() {
+        tx.rollback().await?;
+        return Ok(f);
+    }
+    a.updated_at = Set(Utc::now());
+    let f = a.update(&tx).await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("update", "follow_up", Some(f.id))
+            .community(f.community_id)
+            .summary(format!("fields: {}", changed.join(", "))),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(f)
+}
+
+/// Which queue a list is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Queue {
+    /// Owner = me, still open.
+    #[default]
+    Mine,
+    /// Due before today, still open.
+    Overdue,
+    /// Everything in scope (filters apply).
+    All,
+}
+
+impl Queue {
+    pub fn parse(s: Option<&str>) -> CoreResult<Queue> {
+        match s.map(str::trim).unwrap_or("") {
+            "" | "mine" => Ok(Queue::Mine),
+            "overdue" => Ok(Queue::Overdue),
+            "all" => Ok(Queue::All),
+            _ => Err(CoreError::invalid("queue", "invalid_choice")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Queue::Mine => "mine",
+            Queue::Overdue => "overdue",
+            Queue::All => "all",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub queue: Queue,
+    pub community: Option<String>,
+    pub household_id: Option<i64>,
+    pub category: Option<String>,
+    pub owner_user_id: Option<i64>,
+    pub status: Option<String>,
+    /// Keyset: the last id of the previous page (ordering is due date, then id).
+    pub after: Option<i64>,
+    pub limit: Option<u64>,
+    /// "Today" for the overdue queue (tests and the demo pass a fixed day).
+    pub today: Option<NaiveDate>,
+}
+
+/// The filter shared by lists and counts.
+async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Condition> {
+    let mut e = FieldErrors::new();
+    let category = validate::choice(&mut e, "category", q.category.as_deref(), &CATEGORIES);
+    let status = validate::choice(&mut e, "status", q.status.as_deref(), &STATUSES);
+    e.into_result()?;
+    let mut cond = Condition::all();
+    if let Some(ids) = actor.community_filter() {
+        cond = cond.add(follow_up::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    if let Some(slug) = q.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let c = crate::registry::communities::by_slug(store, actor, slug).await?;
+        cond = cond.add(follow_up::Column::CommunityId.eq(c.id));
+    }
+    if actor.is_volunteer() {
+        cond = cond
+            .add(follow_up::Column::OwnerUserId.eq(actor.user_id.unwrap_or(-1)))
+            .add(follow_up::Column::HouseholdId.is_in(policy::paired_household_ids(store, actor).await?));
+    }
+    match q.queue {
+        Queue::Mine => {
+            cond = cond.add(follow_up::Column::OwnerUserId.eq(actor.user_id.unwrap_or(-1)));
+        }
+        Queue::Overdue => {
+            let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
+            cond = cond.add(follow_up::Column::DueOn.lt(today));
+        }
+        Queue::All => {}
+    }
+    match status {
+        Some(s) => {
+            if q.queue != Queue::All && is_closed(&s) {
+                // Queues hold open work only; asking one for closed items finds nothing.
+                cond = cond.add(follow_up::Column::Id.lt(0));
+            }
+            cond = cond.add(follow_up::Column::Status.eq(s));
+        }
+        None if q.queue != Queue::All => {
+            cond = cond.add(follow_up::Column::Status.is_in(OPEN_STATUSES));
+        }
+        None => {}
+    }
+    if let Some(c) = category {
+        cond = cond.add(follow_up::Column::Category.eq(c));
+    }
+    if let Some(o) = q.owner_user_id {
+        cond = cond.add(follow_up::Column::OwnerUserId.eq(o));
+    }
+    if let Some(h) = q.household_id {
+        cond = cond.add(follow_up::Column::HouseholdId.eq(h));
+    }
+    Ok(cond)
+}
+
+/// A queue page, soonest due first (keyset on due date and id).
+pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<follow_up::Model>> {
+    actor.require(Permission::WorkFollowUps)?;
+    let mut cond = condition(store, actor, q).await?;
+    if let Some(after) = q.after {
+        let last = follow_up::Entity::find_by_id(after).one(store.conn()).await?;
+        let Some(last) = last else {
+            return Err(CoreError::invalid("after", "invalid_cursor"));
+        };
+        cond =
+            cond.add(Condition::any().add(follow_up::Column::DueOn.gt(last.due_on)).add(
+                Condition::all().add(follow_up::Column::DueOn.eq(last.due_on)).add(follow_up::Column::Id.gt(after)),
+            ));
+    }
+    let limit = clamp_limit(q.limit);
+    let mut rows = follow_up::Entity::find()
+        .filter(cond)
+        .order_by_asc(follow_up::Column::DueOn)
+        .order_by_asc(follow_up::Column::Id)
+        .limit(limit + 1)
+        .all(store.conn())
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_after = if more { rows.last().map(|f| f.id) } else { None };
+    audit::record(
+        store,
+        actor,
+        Entry::new("list", "follow_up", None).summary(format!("queue {}: {} rows", q.queue.as_str(), rows.len())),
+    )
+    .await?;
+    Ok(Page { items: rows, next_after })
+}
+
+/// How many follow-ups are in the actor's two queues (for the navigation): (mine, overdue).
+/// Two indexed COUNTs; no audit row (no personal data leaves).
+pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)> {
+    if !policy::allows(actor.role, Permission::WorkFollowUps) {
+        return Ok((0, 0));
+    }
+    let mut counts = [0u64; 2];
+    for (i, queue) in [Queue::Mine, Queue::Overdue].into_iter().enumerate() {
+        let cond = condition(store, actor, &ListQuery { queue, ..Default::default() }).await?;
+        counts[i] = follow_up::Entity::find().filter(cond).count(store.conn()).await?;
+    }
+    Ok((counts[0], counts[1]))
+}
+
+/// A household's follow-ups the actor may see, newest first (household page, timeline).
+pub async fn of_household(store: &Store, actor: &Actor, household_id: i64) -> CoreResult<Vec<follow_up::Model>> {
+    let mut find = follow_up::Entity::find().filter(follow_up::Column::HouseholdId.eq(household_id));
+    if actor.is_volunteer() {
+        find = find.filter(follow_up::Column::OwnerUserId.eq(actor.user_id.unwrap_or(-1)));
+    }
+    Ok(find.order_by_desc(follow_up::Column::Id).all(store.conn()).await?)
+}

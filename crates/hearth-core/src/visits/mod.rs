@@ -1,0 +1,130 @@
+//! Household visits and the follow-ups they open, tracked until resolved.
+//!
+//! A visit records who went to which household on which day and why; each need found on it
+//! becomes a follow-up with an owner and a due date. Follow-ups can also be opened directly.
+//! Every change to a follow-up is kept in `follow_up_history`. Coverage figures come from the
+//! indicator catalogue (`indicators/visits.rs`); this module only adds the planning list of
+//! households not visited recently, which is a list of records, not a figure.
+
+pub mod coverage;
+pub mod demo;
+pub mod follow_ups;
+pub mod records;
+
+use crate::auth::users;
+use crate::entity::{household, user};
+use crate::error::CoreResult;
+use crate::policy::{self, Permission};
+use crate::store::Store;
+
+pub use records::{NeedInput, VisitInput};
+
+/// Why a visit was made (stored values; the UI translates `visit-purpose-<value>`).
+pub const PURPOSES: [&str; 4] = ["welcome", "follow_up", "hardship_check", "other"];
+/// What a follow-up is about.
+pub const CATEGORIES: [&str; 8] = ["jobs", "schooling", "health", "housing", "documents", "money", "language", "other"];
+/// A follow-up's life: open → in_progress → resolved / cannot_resolve.
+pub const STATUSES: [&str; 4] = ["open", "in_progress", "resolved", "cannot_resolve"];
+/// Statuses that still need work (queues, overdue).
+pub const OPEN_STATUSES: [&str; 2] = ["open", "in_progress"];
+
+pub fn is_closed(status: &str) -> bool {
+    !OPEN_STATUSES.contains(&status)
+}
+
+/// May `user_id` be given work on this household: an enabled user who can work follow-ups
+/// and who can see the household (its community; for a volunteer, a paired household)?
+pub async fn can_take(store: &Store, user_id: i64, h: &household::Model) -> CoreResult<Option<user::Model>> {
+    let Some(u) = user::Entity::find_by_id(user_id).one(store.conn()).await? else {
+        return Ok(None);
+    };
+    if u.disabled {
+        return Ok(None);
+    }
+    let a = users::actor_for(store, &u).await?;
+    if !policy::allows(a.role, Permission::WorkFollowUps) {
+        return Ok(None);
+    }
+    if policy::household_in_scope(store, &a, h.id, h.community_id).await.is_err() {
+        return Ok(None);
+    }
+    Ok(Some(u))
+}
+
+/// May `user_id` be named as a visitor: an enabled, non-viewer user of the household's
+/// community (volunteers may go along on any visit in their community).
+pub async fn can_visit(store: &Store, user_id: i64, h: &household::Model) -> CoreResult<bool> {
+    let Some(u) = user::Entity::find_by_id(user_id).one(store.conn()).await? else {
+        return Ok(false);
+    };
+    if u.disabled {
+        return Ok(false);
+    }
+    let a = users::actor_for(store, &u).await?;
+    Ok(policy::allows(a.role, Permission::WorkFollowUps) && a.sees_community(h.community_id))
+}
+
+use sea_orm::EntityTrait;
+
+/// Users who can be given work or named as visitors in a community, for form pickers:
+/// (id, display name, role).
+pub async fn people_of(store: &Store, community_id: i64) -> CoreResult<Vec<(i64, String, String)>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+    use crate::entity::user_community;
+    let linked: Vec<i64> = user_community::Entity::find()
+        .filter(user_community::Column::CommunityId.eq(community_id))
+        .all(store.conn())
+        .await?
+        .into_iter()
+        .map(|l| l.user_id)
+        .collect();
+    let all = user::Entity::find()
+        .filter(user::Column::Disabled.eq(false))
+        .order_by_asc(user::Column::DisplayName)
+        .all(store.conn())
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|u| u.role != "viewer" && (u.role == "admin" || linked.contains(&u.id)))
+        .map(|u| (u.id, u.display_name, u.role))
+        .collect())
+}
+
+/// The timeline provider: visits made, follow-ups opened and closed. The caller
+/// (`timeline::for_household`) has checked the household's scope. Volunteers do not see
+/// visits, and see only the follow-ups they own.
+pub async fn timeline(
+    store: &Store,
+    actor: &crate::policy::Actor,
+    h: &household::Model,
+) -> CoreResult<Vec<crate::timeline::Event>> {
+    use crate::timeline::Event;
+    let mut out = Vec::new();
+    if policy::allows(actor.role, Permission::RecordVisits) {
+        let visits = records::of_household(store, h.id).await?;
+        let ids: Vec<i64> = visits.iter().map(|v| v.id).collect();
+        let names = records::visitor_names(store, &ids).await?;
+        for v in visits {
+            let who: Vec<&str> = names.iter().filter(|(vid, _, _)| *vid == v.id).map(|(_, _, n)| n.as_str()).collect();
+            out.push(Event {
+                on: v.visited_on,
+                at: None,
+                kind: "visit",
+                summary: who.join(", "),
+                link: Some(format!("/visits/{}", v.id)),
+            });
+        }
+    }
+    if policy::allows(actor.role, Permission::WorkFollowUps) {
+        for f in follow_ups::of_household(store, actor, h.id).await? {
+            let link = Some(format!("/follow-ups/{}", f.id));
+            if let Some(on) = f.resolved_on {
+                let kind = if f.status == "resolved" { "follow_up_resolved" } else { "follow_up_cannot_resolve" };
+                out.push(Event { on, at: None, kind, summary: f.description.clone(), link: link.clone() });
+            }
+            out.push(Event { on: f.opened_on, at: None, kind: "follow_up_opened", summary: f.description, link });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,301 @@
+//! Visits: record one (with the needs found, each opening a follow-up), read, list.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::{CATEGORIES, PURPOSES, can_take, can_visit, follow_ups};
+use crate::audit::{self, Entry};
+use crate::entity::{follow_up, household, user, visit, visit_visitor};
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::policy::{self, Actor, Permission};
+use crate::registry::{Page, clamp_limit, households, page_of};
+use crate::store::Store;
+use crate::validate;
+
+/// One need found on a visit; it becomes a follow-up.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct NeedInput {
+    pub description: Option<String>,
+    pub category: Option<String>,
+    /// The user who will follow it up; the recording user when left out.
+    pub owner_user_id: Option<i64>,
+    pub due_on: Option<String>,
+    /// The resident it concerns, if it concerns one person.
+    pub resident_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VisitInput {
+    pub household_id: i64,
+    /// `YYYY-MM-DD`; required (forms default it to today).
+    pub visited_on: Option<String>,
+    pub purpose: Option<String>,
+    /// Users who went; the recording user when empty.
+    pub visitors: Vec<i64>,
+    pub companions: Option<String>,
+    pub notes: Option<String>,
+    pub needs: Vec<NeedInput>,
+}
+
+/// A visit with its visitors' names and the follow-ups it opened.
+#[derive(Clone, Debug)]
+pub struct VisitDetail {
+    pub visit: visit::Model,
+    pub visitors: Vec<(i64, String)>,
+    pub follow_ups: Vec<follow_up::Model>,
+}
+
+/// Validated need, ready to insert.
+pub(super) struct ValidNeed {
+    pub description: String,
+    pub category: String,
+    pub owner: i64,
+    pub due_on: NaiveDate,
+    pub resident_id: Option<i64>,
+}
+
+/// Checks a need's fields into `e` under `prefix` (`needs[0].`), `opened_on` being the
+/// visit date (a due date before it is an error).
+pub(super) async fn validate_need(
+    store: &Store,
+    actor: &Actor,
+    e: &mut FieldErrors,
+    prefix: &str,
+    n: &NeedInput,
+    h: &household::Model,
+    (opened_on, before_code): (Option<NaiveDate>, &'static str),
+) -> CoreResult<Option<ValidNeed>> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let description = validate::required_text(e, &f("description"), n.description.as_deref(), 2000);
+    let category = if n.category.as_deref().map(str::trim).is_none_or(str::is_empty) {
+        e.add(&f("category"), "required");
+        None
+    } else {
+        validate::choice(e, &f("category"), n.category.as_deref(), &CATEGORIES)
+    };
+    let due_on = validate::required_date(e, &f("due_on"), n.due_on.as_deref());
+    if let (Some(d), Some(o)) = (due_on, opened_on)
+        && d < o
+    {
+        e.add(&f("due_on"), before_code);
+    }
+    let owner = match n.owner_user_id.or(actor.user_id) {
+        None => {
+            e.add(&f("owner_user_id"), "required");
+            None
+        }
+        Some(id) => {
+            if can_take(store, id, h).await?.is_some() {
+                Some(id)
+            } else {
+                e.add(&f("owner_user_id"), "unknown_owner");
+                None
+            }
+        }
+    };
+    let resident_id = match n.resident_id {
+        None => None,
+        Some(rid) => {
+            let found = crate::entity::resident::Entity::find_by_id(rid).one(store.conn()).await?;
+            if found.is_some_and(|r| r.household_id == h.id) {
+                Some(rid)
+            } else {
+                e.add(&f("resident_id"), "unknown_resident");
+                None
+            }
+        }
+    };
+    Ok(match (description, category, owner, due_on) {
+        (Some(description), Some(category), Some(owner), Some(due_on)) => {
+            Some(ValidNeed { description, category, owner, due_on, resident_id })
+        }
+        _ => None,
+    })
+}
+
+/// Records a visit and opens a follow-up for each need found, in one transaction.
+pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
+    actor.require(Permission::RecordVisits)?;
+    let h = households::load(store, actor, input.household_id).await?;
+    let mut e = FieldErrors::new();
+    let visited_on = validate::required_date(&mut e, "visited_on", input.visited_on.as_deref());
+    if visited_on.is_some_and(|d| d > Utc::now().date_naive()) {
+        e.add("visited_on", "date_in_future");
+    }
+    let purpose = if input.purpose.as_deref().map(str::trim).is_none_or(str::is_empty) {
+        e.add("purpose", "required");
+        None
+    } else {
+        validate::choice(&mut e, "purpose", input.purpose.as_deref(), &PURPOSES)
+    };
+    let companions = validate::text(&mut e, "companions", input.companions.as_deref(), 500);
+    let notes = validate::text(&mut e, "notes", input.notes.as_deref(), 4000);
+    let mut visitors: Vec<i64> = input.visitors.clone();
+    if visitors.is_empty() {
+        visitors.extend(actor.user_id);
+    }
+    visitors.sort_unstable();
+    visitors.dedup();
+    if visitors.is_empty() {
+        e.add("visitors", "required");
+    }
+    for v in &visitors {
+        if !can_visit(store, *v, &h).await? {
+            e.add("visitors", "unknown_user");
+            break;
+        }
+    }
+    if input.needs.len() > 50 {
+        e.add_arg("needs", "too_many", 50);
+    }
+    let mut needs = Vec::new();
+    for (i, n) in input.needs.iter().enumerate() {
+        let prefix = format!("needs[{i}].");
+        if let Some(v) = validate_need(store, actor, &mut e, &prefix, n, &h, (visited_on, "date_before_visit")).await? {
+            needs.push(v);
+        }
+    }
+    e.into_result()?;
+    let visited_on = visited_on.ok_or_else(|| CoreError::Internal("validated date".into()))?;
+    let now = Utc::now();
+    let tx = store.write().await?;
+    let v = visit::ActiveModel {
+        community_id: Set(h.community_id),
+        household_id: Set(h.id),
+        visited_on: Set(visited_on),
+        purpose: Set(purpose.unwrap_or_default()),
+        companions: Set(companions),
+        notes: Set(notes),
+        recorded_by: Set(actor.user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    visit_visitor::Entity::insert_many(
+        visitors.iter().map(|u| visit_visitor::ActiveModel { visit_id: Set(v.id), user_id: Set(*u) }),
+    )
+    .exec_without_returning(&tx)
+    .await?;
+    let mut opened = Vec::new();
+    for n in needs {
+        opened.push(follow_ups::insert(&tx, actor, &h, Some(v.id), visited_on, n).await?);
+    }
+    audit::append(
+        &tx,
+        actor,
+        Entry::new("create", "visit", Some(v.id)).community(v.community_id).summary(format!(
+            "visitors: {}, needs: {}",
+            visitors.len(),
+            opened.len()
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    let visitors = visitor_names(store, &[v.id]).await?.into_iter().map(|(_, id, n)| (id, n)).collect();
+    Ok(VisitDetail { visit: v, visitors, follow_ups: opened })
+}
+
+/// (visit id, user id, display name) for the given visits.
+pub async fn visitor_names(store: &Store, visit_ids: &[i64]) -> CoreResult<Vec<(i64, i64, String)>> {
+    if visit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let links = visit_visitor::Entity::find()
+        .filter(visit_visitor::Column::VisitId.is_in(visit_ids.to_vec()))
+        .all(store.conn())
+        .await?;
+    let ids: Vec<i64> = links.iter().map(|l| l.user_id).collect();
+    let names: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    Ok(links
+        .into_iter()
+        .map(|l| {
+            let n = names.iter().find(|(id, _)| *id == l.user_id).map(|(_, n)| n.clone()).unwrap_or_default();
+            (l.visit_id, l.user_id, n)
+        })
+        .collect())
+}
+
+/// A visit the actor may see (no audit row).
+pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<visit::Model> {
+    actor.require(Permission::RecordVisits)?;
+    let v = visit::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    policy::household_in_scope(store, actor, v.household_id, v.community_id).await?;
+    Ok(v)
+}
+
+/// Reads a visit with its visitors and follow-ups, and records the read.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<VisitDetail> {
+    let v = load(store, actor, id).await?;
+    let visitors = visitor_names(store, &[v.id]).await?.into_iter().map(|(_, id, n)| (id, n)).collect();
+    let fus = follow_up::Entity::find()
+        .filter(follow_up::Column::VisitId.eq(v.id))
+        .order_by_asc(follow_up::Column::Id)
+        .all(store.conn())
+        .await?;
+    audit::record(store, actor, Entry::new("read", "visit", Some(v.id)).community(v.community_id)).await?;
+    Ok(VisitDetail { visit: v, visitors, follow_ups: fus })
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub community: Option<String>,
+    pub household_id: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after: Option<i64>,
+    pub limit: Option<u64>,
+}
+
+/// Visits the actor may see, by ascending id.
+pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<visit::Model>> {
+    actor.require(Permission::RecordVisits)?;
+    let mut e = FieldErrors::new();
+    let from = validate::date(&mut e, "from", q.from.as_deref());
+    let to = validate::date(&mut e, "to", q.to.as_deref());
+    e.into_result()?;
+    let mut cond = Condition::all();
+    if let Some(ids) = actor.community_filter() {
+        cond = cond.add(visit::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    if let Some(slug) = q.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let c = crate::registry::communities::by_slug(store, actor, slug).await?;
+        cond = cond.add(visit::Column::CommunityId.eq(c.id));
+    }
+    if let Some(h) = q.household_id {
+        cond = cond.add(visit::Column::HouseholdId.eq(h));
+    }
+    if let Some(f) = from {
+        cond = cond.add(visit::Column::VisitedOn.gte(f));
+    }
+    if let Some(t) = to {
+        cond = cond.add(visit::Column::VisitedOn.lte(t));
+    }
+    if let Some(a) = q.after {
+        cond = cond.add(visit::Column::Id.gt(a));
+    }
+    let limit = clamp_limit(q.limit);
+    let rows =
+        visit::Entity::find().filter(cond).order_by_asc(visit::Column::Id).limit(limit + 1).all(store.conn()).await?;
+    let page = page_of(rows, limit, |v| v.id);
+    audit::record(store, actor, Entry::new("list", "visit", None).summary(format!("{} rows", page.items.len())))
+        .await?;
+    Ok(page)
+}
+
+/// A household's visits, newest first (for its page and timeline; caller checked scope).
+pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<visit::Model>> {
+    Ok(visit::Entity::find()
+        .filter(visit::Column::HouseholdId.eq(household_id))
+        .order_by_desc(visit::Column::VisitedOn)
+        .order_by_desc(visit::Column::Id)
+        .all(store.conn())
+        .await?)
+}

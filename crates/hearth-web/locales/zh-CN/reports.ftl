@@ -1,0 +1,61 @@
+## Reports and the indicator catalogue
+reports-title = 统计报表
+reports-print-title = 报表
+reports-period = 统计期间
+reports-from = 开始日期
+reports-to = 结束日期
+reports-community = 社区
+reports-all-communities = 我负责的全部社区
+reports-show = 查看报表
+reports-total = 合计
+reports-indicator = 指标
+reports-value = 数值
+reports-records-link = 查看构成该数字的记录
+reports-download-csv = 下载 CSV
+reports-download-xlsx = 下载 Excel（XLSX）
+reports-print = 打印版
+reports-outside = 对外提供（隐藏小数字）
+reports-suppressed-note = 为避免识别到个人，1 至 4 的计数显示为“<5”。
+reports-none = 暂无指标。
+reports-records-title = 数字背后的记录
+reports-records-count = 共 { $count } 条记录
+reports-records-label = 记录
+reports-records-date = 日期
+reports-records-next = 下一页
+reports-records-first = 第一页
+reports-records-back = 返回报表
+reports-records-empty = 没有记录。
+reports-generated = 生成时间
+err-date-before-from = 结束日期不能早于开始日期。
+err-unknown-indicator = 没有这个指标。
+err-unknown-dimension = 该指标没有这个维度。
+err-unknown-format = 请使用以下格式之一：text、json、csv、xlsx。
+
+## Practices (one export sheet each)
+practice-registry = 住户登记
+practice-visits = 入户走访与跟进
+practice-programs = 免费课堂
+practice-jobs = 就业帮扶
+practice-cases = 困难帮扶
+practice-pairs = 结对帮扶
+practice-requests = 服务申请
+practice-handbook = 制度与合作协议
+practice-goals = 工作目标
+
+## Units
+unit-count = 个数
+unit-pct = 百分比
+unit-hours = 小时
+unit-cny = 元
+
+## Registry indicators
+indicator-households = 住户数
+indicator-households-desc = 统计期末居住在社区内的住户。
+indicator-residents = 居民数
+indicator-residents-desc = 统计期末上述住户中的居民。
+indicator-households_with_consent = 已签署同意书的住户
+indicator-households_with_consent-desc = 统计期末同意书仍然有效的住户。
+indicator-households_moved_in = 迁入住户
+indicator-households_moved_in-desc = 统计期内迁入的住户。
+indicator-households_moved_out = 迁出住户
+indicator-households_moved_out-desc = 统计期内迁出的住户。

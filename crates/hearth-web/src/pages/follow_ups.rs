@@ -1,0 +1,336 @@
+//! Follow-up pages: the queues ("My follow-ups", "Overdue", all) with filters, a
+//! follow-up's page with its full history, and the form that moves it along or closes it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::Utc;
+use hearth_core::entity::{follow_up, household};
+use hearth_core::registry::households;
+use hearth_core::visits::follow_ups::{self, FollowUpUpdate, ListQuery, Queue};
+use hearth_core::visits::{self, CATEGORIES, STATUSES};
+use hearth_core::{Actor, Permission};
+
+use super::super::form::FormState;
+use super::super::households::{form_errors, non_blank, parse_id, wants_partial};
+use super::super::{render, render_status};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{WebError, urlencode};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/follow-ups", get(list)).route("/follow-ups/{id}", get(show).post(update))
+}
+
+/// A follow-up in a list, ready to show.
+pub struct Row {
+    pub id: i64,
+    pub household_id: i64,
+    pub household: String,
+    pub description: String,
+    pub category: String,
+    pub owner: String,
+    pub due_on: String,
+    pub status_key: String,
+    pub status: String,
+    pub overdue: bool,
+}
+
+fn t_key(ctx: &Ctx, prefix: &str, v: &str) -> String {
+    ctx.t(&format!("{prefix}-{}", v.replace('_', "-")))
+}
+
+async fn user_names(state: &AppState, ids: Vec<i64>) -> Result<Vec<(i64, String)>, WebError> {
+    use hearth_core::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(state.store.conn())
+        .await
+        .map_err(hearth_core::CoreError::from)?)
+}
+
+/// Rows for follow-ups the caller has already been allowed to see.
+pub async fn rows(state: &AppState, ctx: &Ctx, items: Vec<follow_up::Model>) -> Result<Vec<Row>, WebError> {
+    let actor = ctx.actor()?;
+    let owners = user_names(state, items.iter().map(|f| f.owner_user_id).collect()).await?;
+    let hids: Vec<i64> = items.iter().map(|f| f.household_id).collect();
+    let codes = households::codes(&state.store, actor, &hids).await?;
+    let today = Utc::now().date_naive();
+    Ok(items
+        .into_iter()
+        .map(|f| Row {
+            id: f.id,
+            household_id: f.household_id,
+            household: codes.iter().find(|(id, _)| *id == f.household_id).map(|(_, c)| c.clone()).unwrap_or_default(),
+            owner: owners.iter().find(|(id, _)| *id == f.owner_user_id).map(|(_, n)| n.clone()).unwrap_or_default(),
+            category: t_key(ctx, "follow-up-category", &f.category),
+            status: t_key(ctx, "follow-up-status", &f.status),
+            overdue: !visits::is_closed(&f.status) && f.due_on < today,
+            status_key: f.status,
+            due_on: f.due_on.to_string(),
+            description: f.description,
+        })
+        .collect())
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ListParams {
+    queue: Option<String>,
+    category: Option<String>,
+    owner: Option<String>,
+    status: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "follow_ups/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    queue: &'static str,
+    category: String,
+    owner: String,
+    status: String,
+    categories: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    owners: Vec<(String, String)>,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "follow_ups/results.html")]
+struct ListResults {
+    ctx: Ctx,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+/// Everyone who owns a follow-up the actor can see: the owner filter's choices.
+async fn owner_options(state: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, WebError> {
+    let mut people = Vec::new();
+    for c in hearth_core::registry::communities::list(&state.store, actor).await? {
+        for (id, name, _) in visits::people_of(&state.store, c.id).await? {
+            if !people.iter().any(|(i, _)| *i == id.to_string()) {
+                people.push((id.to_string(), name));
+            }
+        }
+    }
+    Ok(people)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::WorkFollowUps)?;
+    let queue = Queue::parse(p.queue.as_deref())?;
+    let category = non_blank(p.category).unwrap_or_default();
+    let owner = non_blank(p.owner).unwrap_or_default();
+    let status = non_blank(p.status).unwrap_or_default();
+    let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
+    let q = ListQuery {
+        queue,
+        category: Some(category.clone()).filter(|s| !s.is_empty()),
+        owner_user_id: if owner.is_empty() { None } else { Some(owner.parse().unwrap_or(-1)) },
+        status: Some(status.clone()).filter(|s| !s.is_empty()),
+        after,
+        ..Default::default()
+    };
+    let page = follow_ups::list(&state.store, actor, &q).await?;
+    let href = |a: Option<i64>| {
+        let mut h = format!(
+            "/follow-ups?queue={}&category={}&owner={}&status={}",
+            queue.as_str(),
+            urlencode(&category),
+            urlencode(&owner),
+            urlencode(&status)
+        );
+        if let Some(a) = a {
+            h.push_str(&format!("&after={a}"));
+        }
+        h
+    };
+    let next_href = page.next_after.map(|a| href(Some(a)));
+    let first_href = after.map(|_| href(None));
+    let rows = rows(&state, &ctx, page.items).await?;
+    if wants_partial(&headers) {
+        return render(&ListResults { ctx, rows, next_href, first_href });
+    }
+    let mut categories = vec![(String::new(), ctx.t("follow-ups-any"))];
+    categories.extend(CATEGORIES.iter().map(|c| ((*c).to_owned(), t_key(&ctx, "follow-up-category", c))));
+    let mut statuses = vec![(String::new(), ctx.t("follow-ups-any-open"))];
+    statuses.extend(STATUSES.iter().map(|s| ((*s).to_owned(), t_key(&ctx, "follow-up-status", s))));
+    let mut owners = vec![(String::new(), ctx.t("follow-ups-any"))];
+    if queue != Queue::Mine && !actor.is_volunteer() {
+        owners.extend(owner_options(&state, actor).await?);
+    }
+    render(&ListPage {
+        queue: queue.as_str(),
+        category,
+        owner,
+        status,
+        categories,
+        statuses,
+        owners,
+        rows,
+        next_href,
+        first_href,
+        ctx,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// One follow-up
+
+pub struct HistoryRow {
+    at: String,
+    who: String,
+    what: String,
+    note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "follow_ups/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    f: follow_up::Model,
+    h: household::Model,
+    row: Row,
+    history: Vec<HistoryRow>,
+    form: FormState,
+    closed: bool,
+    can_plan: bool,
+    statuses: Vec<(String, String)>,
+    owners: Vec<(String, String)>,
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    f: follow_up::Model,
+    form: Option<FormState>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let h = households::load(&state.store, actor, f.household_id).await?;
+    let names = user_names(state, vec![f.owner_user_id]).await?;
+    let value_name = |v: &str, change: &str| -> String {
+        match change {
+            "status" | "created" => t_key(&ctx, "follow-up-status", v),
+            "category" => t_key(&ctx, "follow-up-category", v),
+            _ => v.to_owned(),
+        }
+    };
+    let hist = follow_ups::history_of(&state.store, actor, f.id).await?;
+    let owner_ids: Vec<i64> = hist
+        .iter()
+        .filter(|(r, _)| r.change == "owner")
+        .flat_map(|(r, _)| [r.from_value.clone(), r.to_value.clone()])
+        .flatten()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let owner_names = user_names(state, owner_ids).await?;
+    let name_of = |v: &str| {
+        owner_names.iter().find(|(id, _)| id.to_string() == v).map(|(_, n)| n.clone()).unwrap_or_else(|| v.to_owned())
+    };
+    let history = hist
+        .into_iter()
+        .map(|(r, who)| {
+            let show = |v: &Option<String>| {
+                v.as_deref().map(|v| if r.change == "owner" { name_of(v) } else { value_name(v, &r.change) })
+            };
+            let what = match (show(&r.from_value), show(&r.to_value)) {
+                (Some(a), Some(b)) => format!("{}: {a} → {b}", t_key(&ctx, "follow-up-change", &r.change)),
+                (None, Some(b)) => format!("{}: {b}", t_key(&ctx, "follow-up-change", &r.change)),
+                _ => t_key(&ctx, "follow-up-change", &r.change),
+            };
+            HistoryRow {
+                at: r.at.format("%Y-%m-%d %H:%M").to_string(),
+                who: who.unwrap_or_else(|| "—".into()),
+                what,
+                note: r.note,
+            }
+        })
+        .collect();
+    let closed = visits::is_closed(&f.status);
+    let form = form.unwrap_or_else(|| {
+        let mut form = FormState::new(ctx.lang);
+        form.set("status", &f.status);
+        form.set("owner_user_id", f.owner_user_id);
+        form.set("due_on", f.due_on);
+        form.set("resolved_on", Utc::now().date_naive());
+        form
+    });
+    let can_plan = ctx.can(Permission::RecordVisits);
+    let owners = if can_plan {
+        visits::people_of(&state.store, h.community_id)
+            .await?
+            .into_iter()
+            .map(|(id, n, _)| (id.to_string(), n))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let statuses = STATUSES.iter().map(|s| ((*s).to_owned(), t_key(&ctx, "follow-up-status", s))).collect();
+    let mut row = rows(state, &ctx, vec![f.clone()]).await?.into_iter().next().ok_or(WebError::NotFound)?;
+    if row.owner.is_empty() {
+        row.owner = names.first().map(|(_, n)| n.clone()).unwrap_or_default();
+    }
+    render_status(status, &ShowPage { ctx, f, h, row, history, form, closed, can_plan, statuses, owners })
+}
+
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let f = follow_ups::get(&state.store, ctx.actor()?, parse_id(&id)?).await?;
+    show_page(&state, ctx, f, None, StatusCode::OK).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::WorkFollowUps)?;
+    let id = parse_id(&id)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let current = follow_ups::load(&state.store, actor, id).await?;
+    // Planning fields are only on the form for those who may plan; unchanged ones are kept.
+    let changed = |name: &str, now: String| form.get(name).filter(|v| v.trim() != now);
+    let planning = ctx.can(Permission::RecordVisits);
+    let update = FollowUpUpdate {
+        description: None,
+        category: None,
+        owner_user_id: if planning {
+            changed("owner_user_id", current.owner_user_id.to_string()).map(|v| v.trim().parse().unwrap_or(-1))
+        } else {
+            None
+        },
+        due_on: if planning { changed("due_on", current.due_on.to_string()) } else { None },
+        status: changed("status", current.status.clone()),
+        resolution_note: form.get("resolution_note"),
+        resolved_on: form.get("resolved_on"),
+    };
+    let closing = update.status.as_deref().is_some_and(visits::is_closed);
+    let update = if closing { update } else { FollowUpUpdate { resolution_note: None, resolved_on: None, ..update } };
+    match follow_ups::update(&state.store, actor, id, update).await {
+        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
+        Err(e) => {
+            form.errors = form_errors(e)?;
+            show_page(&state, ctx, current, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
