@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 
+use crate::audit::{self, Entry};
 use crate::error::{CoreError, CoreResult};
 use crate::policy::{Actor, Permission};
 use crate::registry::{Page, clamp_limit};
@@ -73,5 +74,13 @@ pub async fn not_visited_since(
         });
     }
     let next_after = if rows.len() as u64 > limit { items.last().map(|r| r.household_id) } else { None };
+    audit::record(
+        store,
+        actor,
+        Entry::new("list", "household", None)
+            .community(community_id)
+            .summary(format!("not visited since {since}: {} rows", items.len())),
+    )
+    .await?;
     Ok(Page { items, next_after })
 }

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::records::{NeedInput, ValidNeed, validate_need};
-use super::{CATEGORIES, OPEN_STATUSES, STATUSES, can_take, is_closed};
+use super::{CATEGORIES, STATUSES, can_take, is_closed};
 use crate::audit::{self, Entry};
 use crate::entity::{follow_up, follow_up_history, household, user};
 use crate::error::{CoreError, CoreResult, FieldErrors};
@@ -340,6 +340,13 @@ pub struct ListQuery {
     pub today: Option<NaiveDate>,
 }
 
+/// "Still open", with the statuses as SQL literals rather than bound parameters, as the raw
+/// statements in `hearth bench visits` write it (bound values measured slower on SQLite; see
+/// docs/PERFORMANCE.md). The values are constants, never input.
+fn open_status() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust("\"follow_ups\".\"status\" IN ('open', 'in_progress')")
+}
+
 /// The filter shared by lists and counts.
 async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Condition> {
     let mut e = FieldErrors::new();
@@ -347,8 +354,11 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
     let status = validate::choice(&mut e, "status", q.status.as_deref(), &STATUSES);
     e.into_result()?;
     let mut cond = Condition::all();
-    if let Some(ids) = actor.community_filter() {
-        cond = cond.add(follow_up::Column::CommunityId.is_in(ids.to_vec()));
+    match actor.community_filter() {
+        // `=` rather than a one-element `IN`: SQLite then reads the queue index in order.
+        Some([one]) => cond = cond.add(follow_up::Column::CommunityId.eq(*one)),
+        Some(ids) => cond = cond.add(follow_up::Column::CommunityId.is_in(ids.to_vec())),
+        None => {}
     }
     if let Some(slug) = q.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let c = crate::registry::communities::by_slug(store, actor, slug).await?;
@@ -378,7 +388,7 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
             cond = cond.add(follow_up::Column::Status.eq(s));
         }
         None if q.queue != Queue::All => {
-            cond = cond.add(follow_up::Column::Status.is_in(OPEN_STATUSES));
+            cond = cond.add(open_status());
         }
         None => {}
     }

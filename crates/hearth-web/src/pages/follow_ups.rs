@@ -22,7 +22,11 @@ use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/follow-ups", get(list)).route("/follow-ups/{id}", get(show).post(update))
+    Router::new()
+        .route("/follow-ups", get(list))
+        .route("/follow-ups/{id}", get(show).post(update))
+        .route("/households/{id}/follow-ups/new", get(new_form))
+        .route("/households/{id}/follow-ups", axum::routing::post(create))
 }
 
 /// A follow-up in a list, ready to show.
@@ -331,6 +335,79 @@ async fn update(
         Err(e) => {
             form.errors = form_errors(e)?;
             show_page(&state, ctx, current, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A follow-up opened directly (a call, a conversation in the street)
+
+#[derive(Template)]
+#[template(path = "follow_ups/new.html")]
+struct NewPage {
+    ctx: Ctx,
+    h: household::Model,
+    form: FormState,
+    categories: Vec<(String, String)>,
+    owners: Vec<(String, String)>,
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: Ctx,
+    h: household::Model,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let mut categories = vec![(String::new(), ctx.t("follow-up-choose-category"))];
+    categories.extend(CATEGORIES.iter().map(|c| ((*c).to_owned(), t_key(&ctx, "follow-up-category", c))));
+    let owners = visits::people_of(&state.store, h.community_id)
+        .await?
+        .into_iter()
+        .map(|(id, n, _)| (id.to_string(), n))
+        .collect();
+    render_status(status, &NewPage { ctx, h, form, categories, owners })
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let h = households::get(&state.store, actor, parse_id(&id)?).await?;
+    let today = Utc::now().date_naive();
+    let mut form = FormState::new(ctx.lang);
+    form.set("opened_on", today);
+    form.set("due_on", today + chrono::TimeDelta::days(14));
+    form.set("owner_user_id", ctx.user().map(|u| u.id).unwrap_or_default());
+    new_page(&state, ctx, h, form, StatusCode::OK).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let id = parse_id(&id)?;
+    let mut form = FormState::from_pairs(ctx.lang, &pairs);
+    let input = follow_ups::FollowUpInput {
+        household_id: id,
+        opened_on: form.get("opened_on"),
+        need: visits::NeedInput {
+            description: form.get("description"),
+            category: form.get("category"),
+            owner_user_id: non_blank(form.get("owner_user_id")).map(|o| o.parse().unwrap_or(-1)),
+            due_on: form.get("due_on"),
+            resident_id: None,
+        },
+    };
+    match follow_ups::create(&state.store, actor, input).await {
+        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
+        Err(e) => {
+            form.errors = form_errors(e)?;
+            let h = households::load(&state.store, actor, id).await?;
+            new_page(&state, ctx, h, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -520,3 +520,29 @@ async fn record_a_visit_with_two_needs_and_resolve_one_through_the_pages() {
         hp.text.contains("Follow-up resolved") && hp.text.contains("Follow-up opened") && hp.text.contains(">Visit<")
     );
 }
+
+#[tokio::test]
+async fn a_follow_up_opened_directly_through_its_form() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let form = c.get(&format!("/households/{h}/follow-ups/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let path = format!("/households/{h}/follow-ups");
+    let base =
+        [("description", "Call about the residence permit"), ("category", "documents"), ("opened_on", "2016-03-05")];
+    let mut bad = base.to_vec();
+    bad.push(("due_on", "2016-03-01"));
+    let res = c.post_form(&path, &bad).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("This date cannot be before the follow-up was opened."), "{}", res.text);
+    assert_eq!(counts(&app).await, (0, 0, 0));
+    let mut good = base.to_vec();
+    good.push(("due_on", "2016-03-15"));
+    let res = c.post_form(&path, &good).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    assert_eq!(counts(&app).await, (0, 1, 1));
+    let page = c.get(&res.location()).await;
+    assert!(page.text.contains("Call about the residence permit") && page.text.contains("Opened"));
+}

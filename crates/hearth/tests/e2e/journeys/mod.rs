@@ -4,6 +4,7 @@
 
 mod auth;
 mod registry;
+mod visits;
 
 use crate::harness::{Journey, journey};
 
@@ -17,5 +18,7 @@ pub fn all() -> Vec<Journey> {
         journey("resident-search-pinyin", registry::search_by_pinyin_initials),
         journey("resident-edit-bad-value", registry::edit_with_bad_value),
         journey("volunteer-not-paired", registry::volunteer_cannot_open_unpaired_household),
+        journey("visit-with-two-needs", visits::record_visit_with_two_needs_journey).also_on_postgres(),
+        journey("resolve-leaves-overdue", visits::resolve_leaves_overdue_queue),
     ]
 }

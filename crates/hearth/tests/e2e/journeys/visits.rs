@@ -1,0 +1,90 @@
+//! Visits and follow-ups: record a visit with two needs from the household page, resolve a
+//! follow-up, and see it leave the overdue queue.
+
+use crate::harness::{Browser, Res, bail};
+
+const SLUG: &str = "jiafu";
+
+/// Admin, community and one household; returns the household's path.
+async fn household(b: &Browser) -> Res<String> {
+    b.login_as_new("admin", "admin", &[]).await?;
+    b.goto("/admin/communities/new").await?;
+    b.fill("#f-name", "Jiafu Garden").await?;
+    b.fill("#f-slug", SLUG).await?;
+    b.fill("#f-established_on", "2016-01-01").await?;
+    b.submit("main form").await?;
+    b.goto("/households/new").await?;
+    b.fill("#f-community", SLUG).await?;
+    b.fill("#f-code", "A-101").await?;
+    b.fill("#f-address", "Building 3, 1 Jiafu Road").await?;
+    b.fill("#f-moved_in_on", "2016-01-20").await?;
+    b.submit("#household-form").await?;
+    let errors = b.texts("p.error").await?;
+    if !errors.is_empty() {
+        bail!("creating the household failed: {errors:?}");
+    }
+    b.path().await
+}
+
+fn need(i: usize, field: &str) -> String {
+    format!("[name='needs[{i}].{field}']")
+}
+
+/// From the household page: "Record visit", the date, two needs (the second added with
+/// "Add another need"), save; back on the household page with both in its timeline.
+async fn record_visit_with_two_needs(b: &Browser, household: &str, visited_on: &str, due: &str) -> Res {
+    b.goto(household).await?;
+    b.click("a.record-visit").await?;
+    b.expect_path(&format!("{household}/visits/new")).await?;
+    b.fill("#f-visited_on", visited_on).await?;
+    b.fill(&need(0, "description"), "Child needs a school place").await?;
+    b.fill(&need(0, "category"), "schooling").await?;
+    b.fill(&need(0, "due_on"), due).await?;
+    b.click("button.add-need").await?;
+    b.fill(&need(1, "description"), "Looking for work").await?;
+    b.fill(&need(1, "category"), "jobs").await?;
+    b.fill(&need(1, "due_on"), due).await?;
+    b.submit("#visit-form").await?;
+    let errors = b.texts("p.error").await?;
+    if !errors.is_empty() {
+        bail!("recording the visit failed: {errors:?}");
+    }
+    b.expect_path(household).await?;
+    b.expect_text("#timeline", "Child needs a school place").await?;
+    b.expect_text("#timeline", "Looking for work").await?;
+    b.expect_text("#timeline", "Visit").await
+}
+
+/// A caseworker's round: a visit with two needs found, recorded on the spot.
+pub async fn record_visit_with_two_needs_journey(b: Browser) -> Res {
+    let h = household(&b).await?;
+    record_visit_with_two_needs(&b, &h, "2016-03-04", "2016-03-20").await?;
+    b.goto("/follow-ups").await?;
+    b.expect_text("main", "Child needs a school place").await?;
+    b.expect_text("main", "Looking for work").await?;
+    b.expect_text("nav.nav", "My follow-ups (2)").await
+}
+
+/// Resolving a follow-up takes it out of the overdue queue (and the count in the menu).
+pub async fn resolve_leaves_overdue_queue(b: Browser) -> Res {
+    let h = household(&b).await?;
+    record_visit_with_two_needs(&b, &h, "2016-03-04", "2016-03-20").await?;
+    b.goto("/follow-ups?queue=overdue").await?;
+    b.expect_text("nav.nav", "Overdue (2)").await?;
+    b.click_text("a.fu-desc", "Child needs a school place").await?;
+    b.fill("#f-status", "resolved").await?;
+    b.fill("#f-resolved_on", "2016-03-18").await?;
+    // Without a note it is refused, naming the field.
+    b.submit("#follow-up-form").await?;
+    b.expect_text("p.error", "required").await?;
+    b.fill("#f-status", "resolved").await?;
+    b.fill("#f-resolution_note", "Place found at No. 2 Primary School").await?;
+    b.fill("#f-resolved_on", "2016-03-18").await?;
+    b.submit("#follow-up-form").await?;
+    b.expect_text("#fu-status", "Resolved").await?;
+    b.expect_text("main", "Place found at No. 2 Primary School").await?;
+    b.goto("/follow-ups?queue=overdue").await?;
+    b.expect_no_text("main", "Child needs a school place").await?;
+    b.expect_text("main", "Looking for work").await?;
+    b.expect_text("nav.nav", "Overdue (1)").await
+}
