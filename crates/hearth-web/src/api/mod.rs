@@ -36,7 +36,7 @@ pub const DOCS_PATH: &str = "/api/docs";
     info(
         title = "hearth API",
         version = "1",
-        description = "Households, residents, consent and communities of a hearth deployment. \
+        description = "Households, residents, consent, visits, follow-ups and reports of a hearth deployment. \
             Authenticate with `Authorization: Bearer <token>` (create a token on your account page). \
             Lists are keyset-paginated: pass a page's `next_after` as `after` to get the next page. \
             Dates are `YYYY-MM-DD`. Errors name the field at fault in `error.fields`."
@@ -50,6 +50,9 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "residents", description = "People in a household"),
         (name = "consents", description = "Consent per household: given, scoped, withdrawable"),
         (name = "tokens", description = "Your API tokens"),
+        (name = "visits", description = "Household visits: who visited, when, why, what they found"),
+        (name = "follow-ups", description = "Each need found, followed with an owner and a due date until resolved"),
+        (name = "reports", description = "The indicator catalogue and reports computed from records"),
     )
 )]
 struct ApiDoc;
@@ -126,6 +129,13 @@ mod tests {
             "/api/v1/consents/{id}/withdraw",
             "/api/v1/tokens",
             "/api/v1/tokens/{id}",
+            "/api/v1/indicators",
+            "/api/v1/reports",
+            "/api/v1/reports/records",
+            "/api/v1/visits",
+            "/api/v1/visits/{id}",
+            "/api/v1/follow-ups",
+            "/api/v1/follow-ups/{id}",
         ] {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }
