@@ -6,6 +6,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20260101_000001_create_foundation;
 mod m20260115_000001_index_search_terms;
 mod m20260201_000001_create_visits;

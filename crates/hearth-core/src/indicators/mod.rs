@@ -16,6 +16,9 @@ use std::pin::Pin;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ConnectionTrait, QueryResult};
+
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 
@@ -141,6 +144,37 @@ impl std::fmt::Debug for Indicator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Indicator").field("key", &self.key).field("practice", &self.practice).finish()
     }
+}
+
+/// The value of a query selecting one integer (a COUNT or SUM), as an undimensioned figure.
+pub(crate) async fn scalar(store: &Store, stmt: SelectStatement) -> CoreResult<Vec<(Dims, i64)>> {
+    let n: i64 = match store.conn().query_one(&stmt).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(vec![(Dims::new(), n)])
+}
+
+/// A drill-down page from rows selected as `id, community_id, label, on` (the convention every
+/// records query follows), fetched with `LIMIT limit + 1` so the extra row tells if more follow.
+pub(crate) fn record_page(rows: Vec<QueryResult>, limit: u64, link_prefix: &str) -> CoreResult<RecordPage> {
+    let more = rows.len() as u64 > limit;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| {
+            let id: i64 = r.try_get_by_index(0)?;
+            Ok(Record {
+                id,
+                community_id: r.try_get_by_index(1)?,
+                label: r.try_get_by_index(2)?,
+                on: r.try_get_by_index::<Option<NaiveDate>>(3)?,
+                link: format!("{link_prefix}/{id}"),
+            })
+        })
+        .collect::<CoreResult<Vec<_>>>()?;
+    let next_after = if more { items.last().map(|r| r.id) } else { None };
+    Ok(RecordPage { items, next_after })
 }
 
 /// Every indicator, in report order. One line per practice.

@@ -1,11 +1,10 @@
 //! Registry indicators: households and residents as of the end of a period, consent in
 //! force, moves in and out during it.
 
-use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, QueryResult};
 
-use super::{BoxFut, Dims, Indicator, Record, RecordPage, Rollup, Scope, Timing, Unit};
+use super::{BoxFut, Dims, Indicator, RecordPage, Rollup, Scope, Timing, Unit};
 use crate::error::CoreResult;
 use crate::store::Store;
 
@@ -71,15 +70,6 @@ fn households_from() -> SelectStatement {
     Query::select().from_as(Alias::new("households"), Alias::new("h")).to_owned()
 }
 
-async fn count(store: &Store, stmt: SelectStatement) -> CoreResult<Vec<(Dims, i64)>> {
-    let row = store.conn().query_one(&stmt).await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    Ok(vec![(Dims::new(), n)])
-}
-
 fn count_households(cond: Cond) -> SelectStatement {
     households_from().expr(Func::count(h("id"))).cond_where(cond).to_owned()
 }
@@ -99,31 +89,11 @@ async fn household_page(
     }
     q.order_by_expr(h("id"), Order::Asc).limit(limit + 1);
     let rows = store.conn().query_all(&q).await?;
-    page(rows, limit, |r| {
-        let id: i64 = r.try_get_by_index(0)?;
-        Ok(Record {
-            id,
-            community_id: r.try_get_by_index(1)?,
-            label: r.try_get_by_index(2)?,
-            on: r.try_get_by_index::<Option<NaiveDate>>(3)?,
-            link: format!("/households/{id}"),
-        })
-    })
-}
-
-fn page(
-    rows: Vec<QueryResult>,
-    limit: u64,
-    map: impl Fn(&QueryResult) -> CoreResult<Record>,
-) -> CoreResult<RecordPage> {
-    let more = rows.len() as u64 > limit;
-    let items = rows.iter().take(limit as usize).map(map).collect::<CoreResult<Vec<_>>>()?;
-    let next_after = if more { items.last().map(|r| r.id) } else { None };
-    Ok(RecordPage { items, next_after })
+    super::record_page(rows, limit, "/households")
 }
 
 fn households_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { count(store, count_households(present_at_end(scope))).await })
+    Box::pin(async move { super::scalar(store, count_households(present_at_end(scope))).await })
 }
 
 fn households_records<'a>(
@@ -154,7 +124,7 @@ fn residents_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(D
             .expr(Func::count(Expr::col((Alias::new("r"), Alias::new("id")))))
             .cond_where(present_at_end(scope))
             .to_owned();
-        count(store, q).await
+        super::scalar(store, q).await
     })
 }
 
@@ -178,16 +148,7 @@ fn residents_records<'a>(
         }
         q.order_by_expr(r("id"), Order::Asc).limit(limit + 1);
         let rows = store.conn().query_all(&q).await?;
-        page(rows, limit, |row| {
-            let id: i64 = row.try_get_by_index(0)?;
-            Ok(Record {
-                id,
-                community_id: row.try_get_by_index(1)?,
-                label: row.try_get_by_index(2)?,
-                on: row.try_get_by_index::<Option<NaiveDate>>(3)?,
-                link: format!("/residents/{id}"),
-            })
-        })
+        super::record_page(rows, limit, "/residents")
     })
 }
 
@@ -196,7 +157,7 @@ fn consent_cond(scope: &Scope) -> Cond {
 }
 
 fn consent_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { count(store, count_households(consent_cond(scope))).await })
+    Box::pin(async move { super::scalar(store, count_households(consent_cond(scope))).await })
 }
 
 fn consent_records<'a>(
@@ -210,7 +171,7 @@ fn consent_records<'a>(
 }
 
 fn moved_in_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { count(store, count_households(moved_between("moved_in_on", scope))).await })
+    Box::pin(async move { super::scalar(store, count_households(moved_between("moved_in_on", scope))).await })
 }
 
 fn moved_in_records<'a>(
@@ -226,7 +187,7 @@ fn moved_in_records<'a>(
 }
 
 fn moved_out_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { count(store, count_households(moved_between("moved_out_on", scope))).await })
+    Box::pin(async move { super::scalar(store, count_households(moved_between("moved_out_on", scope))).await })
 }
 
 fn moved_out_records<'a>(

@@ -1,11 +1,10 @@
 //! Visit and follow-up indicators: visits made, households reached, coverage, follow-ups
 //! opened, resolved, and overdue at the end of the period.
 
-use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, QueryResult};
 
-use super::{BoxFut, Dims, Indicator, Record, RecordPage, Rollup, Scope, Timing, Unit};
+use super::{BoxFut, Dims, Indicator, RecordPage, Rollup, Scope, Timing, Unit};
 use crate::error::CoreResult;
 use crate::store::Store;
 
@@ -92,37 +91,10 @@ fn overdue_at_end(scope: &Scope) -> Cond {
         .add(Cond::any().add(c("f", "resolved_on").is_null()).add(c("f", "resolved_on").gt(scope.to)))
 }
 
-async fn one(store: &Store, stmt: SelectStatement) -> CoreResult<Vec<(Dims, i64)>> {
-    let n: i64 = match store.conn().query_one(&stmt).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    Ok(vec![(Dims::new(), n)])
-}
-
-fn page(rows: Vec<QueryResult>, limit: u64, link: &str) -> CoreResult<RecordPage> {
-    let more = rows.len() as u64 > limit;
-    let items = rows
-        .iter()
-        .take(limit as usize)
-        .map(|r| {
-            let id: i64 = r.try_get_by_index(0)?;
-            Ok(Record {
-                id,
-                community_id: r.try_get_by_index(1)?,
-                label: r.try_get_by_index(2)?,
-                on: r.try_get_by_index::<Option<NaiveDate>>(3)?,
-                link: format!("{link}/{id}"),
-            })
-        })
-        .collect::<CoreResult<Vec<_>>>()?;
-    let next_after = if more { items.last().map(|r| r.id) } else { None };
-    Ok(RecordPage { items, next_after })
-}
-
 fn visits_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
     Box::pin(async move {
-        one(store, visits_from().expr(Func::count(c("v", "id"))).cond_where(visits_in(scope)).to_owned()).await
+        super::scalar(store, visits_from().expr(Func::count(c("v", "id"))).cond_where(visits_in(scope)).to_owned())
+            .await
     })
 }
 
@@ -150,13 +122,13 @@ fn visits_records<'a>(
             q.and_where(c("v", "id").gt(a));
         }
         q.order_by_expr(c("v", "id"), Order::Asc).limit(limit + 1);
-        page(store.conn().query_all(&q).await?, limit, "/visits")
+        super::record_page(store.conn().query_all(&q).await?, limit, "/visits")
     })
 }
 
 fn visited_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
     Box::pin(async move {
-        one(
+        super::scalar(
             store,
             visits_from().expr(Func::count_distinct(c("v", "household_id"))).cond_where(visits_in(scope)).to_owned(),
         )
@@ -185,7 +157,7 @@ fn visited_records<'a>(
             q.and_where(c("h", "id").gt(a));
         }
         q.order_by_expr(c("h", "id"), Order::Asc).limit(limit + 1);
-        page(store.conn().query_all(&q).await?, limit, "/households")
+        super::record_page(store.conn().query_all(&q).await?, limit, "/households")
     })
 }
 
@@ -210,11 +182,11 @@ async fn follow_up_page(
         q.and_where(c("f", "id").gt(a));
     }
     q.order_by_expr(c("f", "id"), Order::Asc).limit(limit + 1);
-    page(store.conn().query_all(&q).await?, limit, "/follow-ups")
+    super::record_page(store.conn().query_all(&q).await?, limit, "/follow-ups")
 }
 
 fn opened_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { one(store, count_follow_ups(opened_in(scope))).await })
+    Box::pin(async move { super::scalar(store, count_follow_ups(opened_in(scope))).await })
 }
 
 fn opened_records<'a>(
@@ -228,7 +200,7 @@ fn opened_records<'a>(
 }
 
 fn resolved_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { one(store, count_follow_ups(resolved_in(scope))).await })
+    Box::pin(async move { super::scalar(store, count_follow_ups(resolved_in(scope))).await })
 }
 
 fn resolved_records<'a>(
@@ -242,7 +214,7 @@ fn resolved_records<'a>(
 }
 
 fn overdue_values<'a>(store: &'a Store, scope: &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>> {
-    Box::pin(async move { one(store, count_follow_ups(overdue_at_end(scope))).await })
+    Box::pin(async move { super::scalar(store, count_follow_ups(overdue_at_end(scope))).await })
 }
 
 fn overdue_records<'a>(
