@@ -219,6 +219,8 @@ struct ShowPage {
     can_plan: bool,
     statuses: Vec<(String, String)>,
     owners: Vec<(String, String)>,
+    /// The member it concerns, when it concerns one person: (id, name).
+    resident: Option<(i64, String)>,
 }
 
 async fn show_page(
@@ -230,6 +232,13 @@ async fn show_page(
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let h = households::load(&state.store, actor, f.household_id).await?;
+    let resident = match f.resident_id {
+        Some(rid) => {
+            let r = hearth_core::registry::residents::load(&state.store, actor, rid).await?;
+            Some((r.id, r.full_name))
+        }
+        None => None,
+    };
     let names = user_names(state, vec![f.owner_user_id]).await?;
     let value_name = |v: &str, change: &str| -> String {
         match change {
@@ -293,7 +302,7 @@ async fn show_page(
     if row.owner.is_empty() {
         row.owner = names.first().map(|(_, n)| n.clone()).unwrap_or_default();
     }
-    render_status(status, &ShowPage { ctx, f, h, row, history, form, closed, can_plan, statuses, owners })
+    render_status(status, &ShowPage { ctx, f, h, row, history, form, closed, can_plan, statuses, owners, resident })
 }
 
 async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -350,6 +359,8 @@ struct NewPage {
     form: FormState,
     categories: Vec<(String, String)>,
     owners: Vec<(String, String)>,
+    /// The household's members, for "who does this concern" (optional: the whole household).
+    residents: Vec<(String, String)>,
 }
 
 async fn new_page(
@@ -366,7 +377,15 @@ async fn new_page(
         .into_iter()
         .map(|(id, n, _)| (id.to_string(), n))
         .collect();
-    render_status(status, &NewPage { ctx, h, form, categories, owners })
+    let actor = ctx.actor()?;
+    let mut residents = vec![(String::new(), ctx.t("follow-up-whole-household"))];
+    residents.extend(
+        hearth_core::registry::residents::of_household(&state.store, actor, &h)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.to_string(), r.full_name)),
+    );
+    render_status(status, &NewPage { ctx, h, form, categories, owners, residents })
 }
 
 async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -399,7 +418,7 @@ async fn create(
             category: form.get("category"),
             owner_user_id: non_blank(form.get("owner_user_id")).map(|o| o.parse().unwrap_or(-1)),
             due_on: form.get("due_on"),
-            resident_id: None,
+            resident_id: non_blank(form.get("resident_id")).map(|r| r.parse().unwrap_or(-1)),
         },
     };
     match follow_ups::create(&state.store, actor, input).await {

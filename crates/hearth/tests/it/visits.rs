@@ -546,3 +546,44 @@ async fn a_follow_up_opened_directly_through_its_form() {
     let page = c.get(&res.location()).await;
     assert!(page.text.contains("Call about the residence permit") && page.text.contains("Opened"));
 }
+
+#[tokio::test]
+async fn a_follow_up_can_concern_one_member_of_the_household() {
+    use hearth_core::registry::residents;
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 0).await;
+    let other = hh(&app, "north", "N-2", "2016-01-10", None, 0).await;
+    let sys = hearth_core::Actor::system();
+    let member = |household_id: i64, name: &str| residents::ResidentInput {
+        household_id: Some(household_id),
+        full_name: Some(name.into()),
+        ..Default::default()
+    };
+    let mine = residents::create(&app.store, &sys, member(h, "古丽娜尔·艾买提")).await.unwrap().id;
+    let stranger = residents::create(&app.store, &sys, member(other, "李娜")).await.unwrap().id;
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let form = c.get(&format!("/households/{h}/follow-ups/new")).await;
+    assert!(form.text.contains(&format!("<option value=\"{mine}\"")), "members are offered");
+    assert!(!form.text.contains(&format!("<option value=\"{stranger}\"")), "other households' members are not");
+    let path = format!("/households/{h}/follow-ups");
+    let stranger_s = stranger.to_string();
+    fn fields(rid: &str) -> Vec<(&'static str, &str)> {
+        vec![
+            ("description", "School enrolment for the youngest"),
+            ("category", "schooling"),
+            ("opened_on", "2016-03-05"),
+            ("due_on", "2016-03-20"),
+            ("resident_id", rid),
+        ]
+    }
+    let res = c.post_form(&path, &fields(&stranger_s)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("id=\"e-resident_id\""), "the field is named: {}", res.text);
+    assert_eq!(counts(&app).await, (0, 0, 0), "nothing stored");
+    let mine_s = mine.to_string();
+    let res = c.post_form(&path, &fields(&mine_s)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let page = c.get(&res.location()).await;
+    assert!(page.text.contains(&format!("<a href=\"/residents/{mine}\">古丽娜尔·艾买提</a>")), "{}", page.text);
+}
