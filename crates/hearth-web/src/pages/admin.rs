@@ -11,7 +11,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_core::entity::Timestamp;
-use hearth_core::{Actor, CoreError, FieldErrors, Permission};
+use hearth_core::{Actor, Permission};
 
 use crate::AppState;
 use crate::context::Ctx;
@@ -31,24 +31,6 @@ fn require(ctx: &Ctx, p: Permission) -> Result<&Actor, WebError> {
     let actor = ctx.actor()?;
     actor.require(p)?;
     Ok(actor)
-}
-
-/// A path id; anything that is not a number names no record (404).
-fn parse_id(s: &str) -> Result<i64, WebError> {
-    s.parse().map_err(|_| WebError::NotFound)
-}
-
-/// Errors the user can correct go back to the form; anything else is an error page.
-fn form_errors(e: CoreError) -> Result<FieldErrors, WebError> {
-    match e {
-        CoreError::Invalid(f) => Ok(f),
-        CoreError::Conflict { field, code } => {
-            let mut f = FieldErrors::new();
-            f.add(&field, code);
-            Ok(f)
-        }
-        e => Err(e.into()),
-    }
 }
 
 fn utc(t: &Timestamp) -> String {

@@ -15,7 +15,7 @@ use hearth_core::visits::{self, CATEGORIES, STATUSES};
 use hearth_core::{Actor, Permission};
 
 use super::super::form::FormState;
-use super::super::households::{form_errors, non_blank, parse_id, wants_partial};
+use super::super::form::{form_errors, non_blank, parse_id, wants_partial};
 use super::super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;

@@ -3,7 +3,13 @@
 
 use std::collections::HashMap;
 
+use axum::http::HeaderMap;
+use hearth_core::CoreError;
+
 use hearth_core::FieldErrors;
+
+use super::is_htmx;
+use crate::error::WebError;
 
 use crate::error::field_message;
 use crate::i18n::Lang;
@@ -52,4 +58,34 @@ impl FormState {
     pub fn all_errors(&self) -> Vec<(String, String)> {
         self.errors.0.iter().map(|e| (e.field.clone(), field_message(self.lang, e))).collect()
     }
+}
+
+/// An id from the path; anything that is not one names no record, so it is a 404 (not a
+/// 400 that would tell a prober which ids are well-formed).
+pub fn parse_id(s: &str) -> Result<i64, WebError> {
+    s.parse().map_err(|_| WebError::NotFound)
+}
+
+/// Problems the user can fix go back to the form; anything else becomes an error page.
+pub fn form_errors(e: CoreError) -> Result<FieldErrors, WebError> {
+    match e {
+        CoreError::Invalid(f) => Ok(f),
+        CoreError::Conflict { field, code } => {
+            let mut f = FieldErrors::new();
+            f.add(&field, code);
+            Ok(f)
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// htmx asks for the fragment it swaps in, except when restoring history after "back":
+/// then it replaces the whole page and needs the whole page.
+pub fn wants_partial(headers: &HeaderMap) -> bool {
+    is_htmx(headers) && headers.get("hx-history-restore-request").is_none()
+}
+
+/// `None` for an absent or blank query value.
+pub fn non_blank(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }

@@ -15,10 +15,10 @@ use chrono::Utc;
 use hearth_core::entity::{community, household, resident};
 use hearth_core::policy::{self, PersonView};
 use hearth_core::registry::{communities, consent, households, residents};
-use hearth_core::{CoreError, FieldErrors, Permission, timeline};
+use hearth_core::{FieldErrors, Permission, timeline};
 
-use super::form::FormState;
-use super::{is_htmx, render, render_status};
+use super::form::{FormState, form_errors, non_blank, parse_id, wants_partial};
+use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message, urlencode};
@@ -31,36 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/edit", get(edit_form))
         .route("/households/{id}/consents", post(add_consent))
         .route("/consents/{id}/withdraw", post(withdraw_consent))
-}
-
-/// An id from the path; anything that is not one names no record, so it is a 404 (not a
-/// 400 that would tell a prober which ids are well-formed).
-pub(super) fn parse_id(s: &str) -> Result<i64, WebError> {
-    s.parse().map_err(|_| WebError::NotFound)
-}
-
-/// Problems the user can fix go back to the form; anything else becomes an error page.
-pub(super) fn form_errors(e: CoreError) -> Result<FieldErrors, WebError> {
-    match e {
-        CoreError::Invalid(f) => Ok(f),
-        CoreError::Conflict { field, code } => {
-            let mut f = FieldErrors::new();
-            f.add(&field, code);
-            Ok(f)
-        }
-        e => Err(e.into()),
-    }
-}
-
-/// htmx asks for the fragment it swaps in, except when restoring history after "back":
-/// then it replaces the whole page and needs the whole page.
-pub(super) fn wants_partial(headers: &HeaderMap) -> bool {
-    is_htmx(headers) && headers.get("hx-history-restore-request").is_none()
-}
-
-/// `None` for an absent or blank query value.
-pub(super) fn non_blank(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------

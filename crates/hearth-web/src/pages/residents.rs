@@ -13,7 +13,7 @@ use hearth_core::policy::{self, PersonView};
 use hearth_core::registry::{households, residents};
 
 use super::form::FormState;
-use super::households::{form_errors, non_blank, parse_id, wants_partial};
+use super::form::{form_errors, non_blank, parse_id, wants_partial};
 use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;

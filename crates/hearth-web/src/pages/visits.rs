@@ -20,7 +20,7 @@ use hearth_core::visits::{self, CATEGORIES, PURPOSES, coverage, records};
 use hearth_core::{FieldErrors, Permission};
 
 use super::form::FormState;
-use super::households::{form_errors, non_blank, parse_id};
+use super::form::{form_errors, non_blank, parse_id};
 use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;

@@ -11,11 +11,12 @@ use axum::routing::get;
 use hearth_core::Permission;
 use hearth_core::registry::communities::{self, CommunityInput};
 
-use super::{form_errors, require};
+use super::require;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
 use crate::pages::form::FormState;
+use crate::pages::form::form_errors;
 use crate::pages::{render, render_status};
 
 pub fn router() -> Router<AppState> {

@@ -12,11 +12,12 @@ use hearth_core::entity::user;
 use hearth_core::registry::communities;
 use hearth_core::{Actor, Permission, Role};
 
-use super::{all_values, form_errors, parse_id, require, utc};
+use super::{all_values, require, utc};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message};
 use crate::pages::form::FormState;
+use crate::pages::form::{form_errors, parse_id};
 use crate::pages::{render, render_status};
 
 pub fn router() -> Router<AppState> {
