@@ -11,13 +11,17 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod indicators;
+pub mod patch;
 pub mod policy;
+pub mod practice;
+pub mod record;
 pub mod registry;
 pub mod reports;
 pub mod store;
 pub mod timeline;
 pub mod validate;
 pub mod visits;
+pub mod word;
 
 pub use error::{CoreError, CoreResult, FieldError, FieldErrors};
 pub use policy::{Actor, Permission, Role, Scope};

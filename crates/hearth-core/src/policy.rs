@@ -160,6 +160,12 @@ pub fn person_view(actor: &Actor) -> PersonView {
     if actor.is_volunteer() { PersonView::ContactOnly } else { PersonView::Full }
 }
 
+/// Consent records are more than name and contact: only a full view of people sees them.
+/// For everyone else they do not exist (404), by every route.
+pub fn sees_consent(actor: &Actor) -> bool {
+    person_view(actor) == PersonView::Full
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,10 @@
 //! from every practice that records something about it.
 //!
 //! Each practice contributes one provider function that turns its own records into
-//! `Event`s; `for_household` calls them all. A practice added later (visits, attendance,
-//! placements, cases, pair contacts, service requests) writes its provider next to its
-//! records and adds one line to `for_household` — the page and the sorting need no change.
+//! `Event`s (its `Practice::timeline`); `for_household` calls them all, in `PRACTICES`
+//! order. A practice added later (attendance, placements, cases, pair contacts, service
+//! requests) writes its provider next to its records — the page and the sorting need no
+//! change.
 //!
 //! Events carry a stable `kind` key, not prose, so the page can say it in the reader's
 //! language, and a `summary` holding only facts the household page already shows: the
@@ -14,8 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::entity::household;
 use crate::error::CoreResult;
-use crate::policy::{self, Actor, Permission, PersonView};
-use crate::registry::{consent, residents};
+use crate::policy::{self, Actor, Permission};
+use crate::practice::PRACTICES;
+use crate::record::RecordRef;
 use crate::store::Store;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,26 +31,43 @@ pub struct Event {
     pub kind: &'static str,
     /// Plain data to show beside the translated kind (a name, a code); no prose.
     pub summary: String,
-    /// Where the full record is, if it has a page.
-    pub link: Option<String>,
+    /// The record it is about, if it has a page (the web layer makes the link).
+    pub record: Option<RecordRef>,
 }
 
 impl Event {
-    fn new(on: NaiveDate, kind: &'static str) -> Event {
-        Event { on, at: None, kind, summary: String::new(), link: None }
+    pub fn new(on: NaiveDate, kind: &'static str) -> Event {
+        Event { on, at: None, kind, summary: String::new(), record: None }
+    }
+
+    pub fn summary(mut self, s: impl Into<String>) -> Event {
+        self.summary = s.into();
+        self
+    }
+
+    pub fn record(mut self, r: RecordRef) -> Event {
+        self.record = Some(r);
+        self
+    }
+
+    pub fn at(mut self, at: DateTime<Utc>) -> Event {
+        self.at = Some(at);
+        self
     }
 }
 
 /// Every event the actor may see for a household the caller has already loaded, newest
-/// first. The scope check is repeated here so no caller can leak a timeline by passing a
-/// record it fetched for another purpose.
+/// first, from every practice's timeline provider. The scope check is repeated here so no
+/// caller can leak a timeline by passing a record it fetched for another purpose.
 pub async fn for_household(store: &Store, actor: &Actor, household: &household::Model) -> CoreResult<Vec<Event>> {
     actor.require(Permission::ViewPeople)?;
     policy::household_in_scope(store, actor, household.id, household.community_id).await?;
     let mut events = Vec::new();
-    // One line per practice.
-    events.extend(registry(store, actor, household).await?);
-    events.extend(crate::visits::timeline(store, actor, household).await?);
+    for p in PRACTICES {
+        if let Some(provider) = p.timeline {
+            events.extend(provider(store, actor, household).await?);
+        }
+    }
     sort_newest_first(&mut events);
     Ok(events)
 }
@@ -59,41 +78,6 @@ fn sort_newest_first(events: &mut [Event]) {
     events.sort_by(|a, b| {
         (b.on, b.at).cmp(&(a.on, a.at)).then_with(|| a.kind.cmp(b.kind)).then_with(|| a.summary.cmp(&b.summary))
     });
-}
-
-/// The registry's part: moving in and out, members joining the record, consent given and
-/// withdrawn. Consent records are not shown to roles with a contact-only view of people
-/// (volunteers), so their events are left out for them too.
-async fn registry(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<Event>> {
-    let mut out = Vec::new();
-    if let Some(on) = h.moved_in_on {
-        out.push(Event { summary: h.code.clone(), ..Event::new(on, "household_moved_in") });
-    }
-    if let Some(on) = h.moved_out_on {
-        out.push(Event { summary: h.code.clone(), ..Event::new(on, "household_moved_out") });
-    }
-    for r in residents::of_household(store, actor, h).await? {
-        out.push(Event {
-            at: Some(r.created_at),
-            summary: r.full_name.clone(),
-            link: Some(format!("/residents/{}", r.id)),
-            ..Event::new(r.created_at.date_naive(), "resident_added")
-        });
-    }
-    if policy::person_view(actor) == PersonView::Full {
-        for c in consent::of_household(store, h.id).await? {
-            let link = Some(format!("#consent-{}", c.id));
-            if let Some(on) = c.withdrawn_on {
-                out.push(Event {
-                    summary: c.given_by.clone(),
-                    link: link.clone(),
-                    ..Event::new(on, "consent_withdrawn")
-                });
-            }
-            out.push(Event { summary: c.given_by, link, ..Event::new(c.given_on, "consent_given") });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -111,9 +95,9 @@ mod tests {
         let evening = DateTime::parse_from_rfc3339("2020-05-01T18:00:00Z").unwrap().with_timezone(&Utc);
         let mut events = vec![
             Event::new(d("2019-01-01"), "household_moved_in"),
-            Event { at: Some(morning), ..Event::new(d("2020-05-01"), "resident_added") },
+            Event::new(d("2020-05-01"), "resident_added").at(morning),
             Event::new(d("2021-03-01"), "consent_withdrawn"),
-            Event { at: Some(evening), ..Event::new(d("2020-05-01"), "resident_added") },
+            Event::new(d("2020-05-01"), "resident_added").at(evening),
             Event::new(d("2020-05-01"), "consent_given"),
         ];
         sort_newest_first(&mut events);

@@ -73,6 +73,17 @@ pub fn choice(errors: &mut FieldErrors, field: &str, value: Option<&str>, allowe
     }
 }
 
+/// One word of a vocabulary (`crate::word::Word`); blank is `None`, anything else unknown is
+/// `invalid_choice`.
+pub fn word<W: crate::word::Word>(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<W> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    let w = W::parse(v);
+    if w.is_none() {
+        errors.add(field, "invalid_choice");
+    }
+    w
+}
+
 /// A slug: lower-case letters, digits and dashes, 2–40 characters.
 pub fn slug(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {
     let v = required_text(errors, field, value, 40)?;

@@ -40,9 +40,26 @@ pub struct Ctx {
     pub path: String,
     pub client: String,
     pub secure_cookies: bool,
-    /// (my open follow-ups, overdue follow-ups) for the navigation; only on pages for
-    /// users who work follow-ups.
-    pub queues: Option<(u64, u64)>,
+    /// An htmx request (errors are retargeted, an expired session redirects the page).
+    pub htmx: bool,
+    /// For htmx requests: the path (and query) of the page the user is on.
+    pub page_url: Option<String>,
+    /// The navigation entries this user may follow, from every practice's registration,
+    /// with their badge counts (pages only; empty for the API).
+    pub nav: Vec<NavItem>,
+}
+
+/// One navigation entry, translated, with its count when it has a badge.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    /// `data-<badge>-count` on the link (tests and scripts read it).
+    pub badge: Option<&'static str>,
+    pub count: Option<u64>,
+    pub alert: bool,
+    /// The page being shown is this entry's.
+    pub current: bool,
 }
 
 impl Ctx {
@@ -88,6 +105,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// The path and query of an absolute URL of ours (`HX-Current-URL`), for a redirect back.
+fn local_part(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let path = &rest[rest.find('/')?..];
+    crate::pages::is_safe_next(path).then(|| path.to_owned())
+}
+
 fn bearer(req: &Request) -> Option<String> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -129,6 +153,43 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
+/// The entries of every practice's navigation the actor may follow, with badge counts. A
+/// badge that cannot be counted shows its plain label rather than failing the page.
+async fn navigation(state: &AppState, ctx: &Ctx, uri: &axum::http::Uri) -> Vec<NavItem> {
+    let Some(actor) = ctx.authed.as_ref().map(|a| &a.actor) else {
+        return Vec::new();
+    };
+    let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
+    let mut out = Vec::new();
+    for p in crate::practice::all() {
+        let shown: Vec<&crate::practice::NavEntry> =
+            p.nav.iter().filter(|e| hearth_core::policy::allows(actor.role, e.permission)).collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let counts = match p.badges {
+            Some(f) if shown.iter().any(|e| e.badge.is_some()) => f(&state.store, actor).await.unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for e in shown {
+            let count = e.badge.and_then(|b| counts.iter().find(|(name, _)| *name == b).map(|(_, n)| *n));
+            let label = match count {
+                Some(n) => ctx.lang.t_args(e.label, &[("count", n.into())]),
+                None => ctx.lang.t(e.plain_label),
+            };
+            out.push(NavItem {
+                href: e.href,
+                label,
+                badge: e.badge.filter(|_| count.is_some()),
+                count,
+                alert: e.alert && count.is_some_and(|n| n > 0),
+                current: here == e.href,
+            });
+        }
+    }
+    out
+}
+
 /// Builds the context; returns the request (body restored) and a fresh pre-session CSRF
 /// token to set as a cookie, if one had to be made.
 async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String>), Response> {
@@ -152,11 +213,15 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         path,
         client,
         secure_cookies: state.config.secure_cookies,
-        queues: None,
+        htmx: headers.get("hx-request").is_some(),
+        page_url: headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(local_part),
+        nav: Vec::new(),
     };
     let fail = |ctx: &Ctx, e: WebError| crate::error::render(ctx, e);
 
     let bearer_token = bearer(&req);
+    // A session cookie that no longer finds a session (expired, ended elsewhere).
+    let mut stale_session = false;
     if let Some(secret) = &bearer_token {
         match tokens::authenticate(&state.store, secret).await {
             Ok(u) => {
@@ -166,28 +231,29 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
             Err(_) => return Err(fail(&ctx, WebError::BadToken)),
         }
     } else if let Some(token) = csrf::cookie(&headers, SESSION_COOKIE) {
+        stale_session = true;
         match sessions::find(&state.store, &token).await {
             Ok(Some((s, u))) => {
                 let actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
                 ctx.csrf = s.csrf_token.clone();
                 ctx.authed = Some(Authed { actor, user: u, session_token: Some(token) });
+                stale_session = false;
             }
             Ok(None) => {}
             Err(e) => return Err(fail(&ctx, e.into())),
         }
     }
-    // Queue counts for the navigation: two indexed COUNTs, only for pages (not the API or
-    // assets) seen by users who work follow-ups.
-    if let Some(a) = ctx.authed.as_ref().filter(|a| a.session_token.is_some())
-        && req.method() == axum::http::Method::GET
-        && !ctx.path.starts_with("/api")
-        && !ctx.path.starts_with("/assets")
-        && hearth_core::policy::allows(a.actor.role, hearth_core::Permission::ViewPeople)
-    {
-        ctx.queues = hearth_core::visits::follow_ups::queue_counts(&state.store, &a.actor).await.ok();
-    }
     if let Some(lang) = ctx.user().and_then(|u| u.language.as_deref()).and_then(Lang::parse) {
         ctx.lang = lang;
+    }
+    // The navigation, for pages (not the API or assets) seen in a browser session: a few
+    // indexed COUNTs for the badges. Built for every page method, so a rejected form that
+    // is shown again keeps its counts.
+    if ctx.authed.as_ref().is_some_and(|a| a.session_token.is_some())
+        && !ctx.path.starts_with("/api")
+        && !ctx.path.starts_with("/assets")
+    {
+        ctx.nav = navigation(state, &ctx, req.uri()).await;
     }
 
     let mut new_pre_session = None;
@@ -221,7 +287,14 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         // A pre-session token only counts if it came from the cookie, not one we just made.
         let expected = if new_pre_session.is_some() { None } else { Some(ctx.csrf.as_str()) };
         if !csrf::token_ok(expected, submitted.as_deref()) {
-            return Err(fail(&ctx, WebError::CsrfRejected));
+            // The form came from a session that has since expired: nothing is done, and the
+            // worker is sent to sign in again rather than shown a cross-site warning.
+            let e = if stale_session && csrf::origin_ok(&headers) {
+                WebError::Unauthenticated
+            } else {
+                WebError::CsrfRejected
+            };
+            return Err(fail(&ctx, e));
         }
     }
     req.extensions_mut().insert(ctx);

@@ -142,11 +142,35 @@ struct ErrorPage<'a> {
     details: Vec<String>,
 }
 
+#[derive(Template)]
+#[template(path = "error_partial.html")]
+struct ErrorPartial<'a> {
+    ctx: &'a Ctx,
+    title: String,
+    message: String,
+    details: Vec<String>,
+}
+
+/// Where the message area of every page is (base.html), for htmx errors.
+const HTMX_ERROR_TARGET: &str = "#htmx-error";
+
 pub fn render(ctx: &Ctx, e: WebError) -> Response {
     let api = ctx.path.starts_with("/api/");
     if matches!(e, WebError::Unauthenticated) && !api {
-        let next = if ctx.path.starts_with('/') && !ctx.path.starts_with("//") { ctx.path.as_str() } else { "/" };
-        return Redirect::to(&format!("/login?next={}", urlencode(next))).into_response();
+        // Back to the page the worker was on: for htmx, the page, not the fragment's URL.
+        let here = if ctx.htmx { ctx.page_url.as_deref() } else { None };
+        let next = here.unwrap_or(if crate::pages::is_safe_next(&ctx.path) { ctx.path.as_str() } else { "/" });
+        let login = format!("/login?next={}", urlencode(next));
+        if ctx.htmx {
+            // A redirect would be followed inside the XHR and the login page swapped into
+            // the fragment; HX-Redirect makes the whole page go to the login page.
+            let mut res = StatusCode::UNAUTHORIZED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&login) {
+                res.headers_mut().insert("hx-redirect", v);
+            }
+            return res;
+        }
+        return Redirect::to(&login).into_response();
     }
     let lang = ctx.lang;
     let message = lang.t(&format!("error-{}", e.code().replace('_', "-")));
@@ -166,6 +190,20 @@ pub fn render(ctx: &Ctx, e: WebError) -> Response {
             }
         });
         (e.status(), Json(body)).into_response()
+    } else if ctx.htmx {
+        let partial = ErrorPartial {
+            ctx,
+            title: lang.t(&format!("error-title-{}", e.status().as_u16())),
+            message,
+            details: fields.0.iter().map(|f| field_message(lang, f)).collect(),
+        };
+        let mut res = match partial.render() {
+            Ok(html) => (e.status(), [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            Err(_) => (e.status(), e.code()).into_response(),
+        };
+        res.headers_mut().insert("hx-retarget", HeaderValue::from_static(HTMX_ERROR_TARGET));
+        res.headers_mut().insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+        res
     } else {
         let page = ErrorPage {
             ctx,

@@ -46,11 +46,17 @@ pub fn dims_text(dims: &Dims) -> String {
     dims.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
 }
 
+/// What stands for a figure that has no value: `<5` when suppressed, `—` for a ratio of
+/// nothing (denominator 0; never 0%).
+fn no_value(l: &Line) -> String {
+    if l.suppressed { format!("<{}", hearth_core::reports::SUPPRESS_BELOW) } else { "—".to_owned() }
+}
+
 /// The value as exported in CSV: integers for integral units (money in minor units, as in
-/// the JSON), one decimal for percentages, `<5` when suppressed.
+/// the JSON), one decimal for percentages, `<5` when suppressed, `—` for no value.
 pub fn plain_value(l: &Line) -> String {
     match (l.value, l.unit) {
-        (None, _) => format!("<{}", hearth_core::reports::SUPPRESS_BELOW),
+        (None, _) => no_value(l),
         (Some(v), Unit::Percent) => format!("{v:.1}"),
         (Some(v), _) => format!("{}", v as i64),
     }
@@ -71,7 +77,7 @@ fn thousands(n: i64) -> String {
 /// The value as a person reads it: `1,710`, `100.0%`, `4,950.00 CNY`, `6.0 h`, `<5`.
 pub fn display_value(l: &Line) -> String {
     match (l.value, l.unit) {
-        (None, _) => format!("<{}", hearth_core::reports::SUPPRESS_BELOW),
+        (None, _) => no_value(l),
         (Some(v), Unit::Percent) => format!("{v:.1}%"),
         (Some(v), Unit::Count) => thousands(v as i64),
         (Some(v), Unit::Minutes) => format!("{:.1} h", v / 60.0),
@@ -268,7 +274,7 @@ fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 4, community)?;
             match l.value {
                 None => {
-                    ws.write_string(row, 5, format!("<{}", hearth_core::reports::SUPPRESS_BELOW))?;
+                    ws.write_string(row, 5, no_value(l))?;
                 }
                 Some(v) => {
                     let (n, f) = match l.unit {
@@ -358,7 +364,7 @@ pub fn records_csv(
             r.label.clone(),
             r.on.map(|d| d.to_string()).unwrap_or_default(),
             slug_of(r.community_id),
-            r.link.clone(),
+            crate::practice::link(r.record).unwrap_or_default(),
         ])
         .map_err(e)?;
     }
@@ -392,6 +398,11 @@ mod tests {
         assert_eq!(plain_value(&line(Some(495000.0), Unit::CnyMinor)), "495000");
         assert_eq!(line_json(&line(Some(1710.0), Unit::Count))["value"], json!(1710));
         assert_eq!(line_json(&line(None, Unit::Count))["suppressed"], json!(true));
+        // A ratio of nothing is no value, not 0% and not a suppressed count.
+        let none = Line { suppressed: false, numerator: Some(0), denominator: Some(0), ..line(None, Unit::Percent) };
+        assert_eq!((display_value(&none), plain_value(&none)), ("—".to_owned(), "—".to_owned()));
+        assert_eq!(line_json(&none)["value"], Value::Null);
+        assert!(line_json(&none).get("suppressed").is_none());
         assert_eq!(sheet_name("Registry / 登记: a*b"), "Registry  登记 ab");
     }
 

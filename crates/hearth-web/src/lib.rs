@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod pages;
+pub mod practice;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,14 +51,8 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .merge(pages::auth::router())
-        .merge(pages::households::router())
-        .merge(pages::residents::router())
-        .merge(pages::visits::router())
-        .merge(pages::reports::router())
-        .merge(pages::admin::router())
-        .merge(pages::account::router())
+    // Every practice's and area's pages and API, from their registrations.
+    practice::pages_router()
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route("/assets/{file}", get(asset))

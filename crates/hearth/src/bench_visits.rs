@@ -290,10 +290,10 @@ pub async fn run(store: &Store, households: usize, iterations: u32) -> Result<St
     let f = indicators::evaluate(store, &scope, Some(&["visit_coverage_pct"])).await.map_err(err)?;
     if let Some(x) = f.first() {
         figure = format!(
-            "coverage March 2016: {} of {} households, {}%",
+            "coverage March 2016: {} of {} households, {}",
             x.numerator.unwrap_or(0),
             x.denominator.unwrap_or(0),
-            x.value
+            x.value.map(|v| format!("{v}%")).unwrap_or_else(|| "—".into())
         );
     }
     let cov_vals: Vec<Value> = vec![cid.into(), from.into(), to.into()];

@@ -1,32 +1,32 @@
 //! The indicator catalogue: the one place that turns records into figures.
 //!
 //! Every figure hearth shows — on a dashboard, in a report, in an export, against a goal —
-//! is an `Indicator` declared here, with two queries: the aggregate for a scope
-//! (communities × period, aggregated in the database) and the records that make it up (the
-//! drill-down, whose count equals the figure). A practice adds its indicators in its own
-//! file and one line in `catalogue()`; no practice writes counting code anywhere else.
+//! is an `Indicator` declared by a practice (its `indicators()`, registered through
+//! `practice::PRACTICES`). Most indicators are "count (or count distinct) the rows of a table
+//! in these communities whose date falls in the period (or whose state holds at its end)";
+//! those are *declared* as a `Count`, and both the aggregate (grouped by community, computed
+//! in the database) and the drill-down records (whose count equals the figure) are generated
+//! from that one declaration (`count.rs`). The rare indicator that needs its own SQL gives
+//! two functions (`Query::Custom`). A ratio is computed from its two parts' figures.
 
-mod registry;
-mod visits;
+pub mod count;
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use sea_orm::sea_query::SelectStatement;
-use sea_orm::{ConnectionTrait, QueryResult};
+pub use count::{Col, Count, Rows, col};
 
 use crate::error::{CoreError, CoreResult};
+use crate::practice::BoxFut;
+use crate::record::RecordRef;
 use crate::store::Store;
 
 /// Dimension values of one figure, e.g. `{"program_kind": "language"}`. Empty for
 /// indicators without dimensions.
 pub type Dims = BTreeMap<String, String>;
-
-pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;
 
 /// What an evaluation covers: a set of communities (never empty) and an inclusive period.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,14 +84,24 @@ impl Unit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Rollup {
-    /// Parts add up: the query over several communities equals the sum of their figures.
+    /// Parts add up: the figure over several communities is the sum of their figures.
     Sum,
     /// Distinct things over the whole scope (a person attending in two months counts once):
-    /// computed by the query over the whole scope, never by adding parts.
+    /// computed by a query over the whole scope, never by adding parts.
     DistinctCount,
     /// numerator / denominator × 100, recomputed from the two parts' figures over the same
     /// scope — a ratio is never summed or averaged.
     Ratio { numerator: &'static str, denominator: &'static str },
+}
+
+impl Rollup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollup::Sum => "sum",
+            Rollup::DistinctCount => "distinct_count",
+            Rollup::Ratio { .. } => "ratio",
+        }
+    }
 }
 
 /// Whether the figure is a state at the end of the period or a count of events in it.
@@ -102,6 +112,15 @@ pub enum Timing {
     WithinPeriod,
 }
 
+impl Timing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timing::AsOfEnd => "as_of_end",
+            Timing::WithinPeriod => "within_period",
+        }
+    }
+}
+
 /// One record behind a figure, for the drill-down list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Record {
@@ -110,8 +129,8 @@ pub struct Record {
     /// What a worker recognises the record by (a household code, a resident's name, …).
     pub label: String,
     pub on: Option<NaiveDate>,
-    /// The page of the record.
-    pub link: String,
+    /// The record itself (the web layer makes the link).
+    pub record: RecordRef,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -120,24 +139,43 @@ pub struct RecordPage {
     pub next_after: Option<i64>,
 }
 
-pub type ValuesFn = for<'a> fn(&'a Store, &'a Scope) -> BoxFut<'a, Vec<(Dims, i64)>>;
+/// One aggregate row: a community (`None` when computed over the whole scope), the
+/// dimension values, the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub community: Option<i64>,
+    pub dims: Dims,
+    pub value: i64,
+}
+
+/// A hand-written aggregate: `grouped` asks for one row per community (and dimensions);
+/// otherwise rows over the whole scope with `community: None`.
+pub type ValuesFn = for<'a> fn(&'a Store, &'a Scope, bool) -> BoxFut<'a, Vec<Row>>;
 pub type RecordsFn = for<'a> fn(&'a Store, &'a Scope, &'a Dims, Option<i64>, u64) -> BoxFut<'a, RecordPage>;
 
+/// How an indicator is computed.
+#[derive(Clone)]
+pub enum Query {
+    /// Declared: both queries are generated from it.
+    Count(Box<Count>),
+    /// Hand-written, for the indicator a declaration cannot say.
+    Custom { values: ValuesFn, records: RecordsFn },
+    /// Computed from two other indicators (see `Rollup::Ratio`).
+    Ratio,
+}
+
 /// One declared indicator. Names are translated in the web layer (`indicator-<key>`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Indicator {
     /// Stable key: reports, exports, goals and the API use it; never renamed.
     pub key: &'static str,
     /// The practice it belongs to (one export sheet per practice).
     pub practice: &'static str,
     pub unit: Unit,
-    pub dimensions: &'static [&'static str],
+    pub dimensions: Vec<&'static str>,
     pub rollup: Rollup,
     pub timing: Timing,
-    /// The aggregate, one row per dimension combination present. `None` for ratios.
-    pub values: Option<ValuesFn>,
-    /// The records behind a figure (keyset by record id). For a ratio: its numerator's.
-    pub records: Option<RecordsFn>,
+    pub query: Query,
 }
 
 impl std::fmt::Debug for Indicator {
@@ -146,55 +184,66 @@ impl std::fmt::Debug for Indicator {
     }
 }
 
-/// The value of a query selecting one integer (a COUNT or SUM), as an undimensioned figure.
-pub(crate) async fn scalar(store: &Store, stmt: SelectStatement) -> CoreResult<Vec<(Dims, i64)>> {
-    let n: i64 = match store.conn().query_one(&stmt).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    Ok(vec![(Dims::new(), n)])
+impl Indicator {
+    /// A declared count: rows, or distinct values when the declaration says `distinct`.
+    pub fn count(key: &'static str, practice: &'static str, timing: Timing, c: Count) -> Indicator {
+        let rollup = if c.distinct.is_some() { Rollup::DistinctCount } else { Rollup::Sum };
+        let dimensions = c.dims.iter().map(|(name, _)| *name).collect();
+        Indicator { key, practice, unit: Unit::Count, dimensions, rollup, timing, query: Query::Count(Box::new(c)) }
+    }
+
+    /// A percentage of two other indicators of the catalogue.
+    pub fn ratio(
+        key: &'static str,
+        practice: &'static str,
+        timing: Timing,
+        numerator: &'static str,
+        denominator: &'static str,
+    ) -> Indicator {
+        Indicator {
+            key,
+            practice,
+            unit: Unit::Percent,
+            dimensions: Vec::new(),
+            rollup: Rollup::Ratio { numerator, denominator },
+            timing,
+            query: Query::Ratio,
+        }
+    }
+
+    pub fn unit(mut self, unit: Unit) -> Indicator {
+        self.unit = unit;
+        self
+    }
+
+    async fn rows(&self, store: &Store, scope: &Scope, grouped: bool) -> CoreResult<Vec<Row>> {
+        match &self.query {
+            Query::Count(c) => c.values(store, scope, grouped).await,
+            Query::Custom { values, .. } => values(store, scope, grouped).await,
+            Query::Ratio => Err(CoreError::Internal(format!("{} is a ratio", self.key))),
+        }
+    }
 }
 
-/// A drill-down page from rows selected as `id, community_id, label, on` (the convention every
-/// records query follows), fetched with `LIMIT limit + 1` so the extra row tells if more follow.
-pub(crate) fn record_page(rows: Vec<QueryResult>, limit: u64, link_prefix: &str) -> CoreResult<RecordPage> {
-    let more = rows.len() as u64 > limit;
-    let items = rows
-        .iter()
-        .take(limit as usize)
-        .map(|r| {
-            let id: i64 = r.try_get_by_index(0)?;
-            Ok(Record {
-                id,
-                community_id: r.try_get_by_index(1)?,
-                label: r.try_get_by_index(2)?,
-                on: r.try_get_by_index::<Option<NaiveDate>>(3)?,
-                link: format!("{link_prefix}/{id}"),
-            })
-        })
-        .collect::<CoreResult<Vec<_>>>()?;
-    let next_after = if more { items.last().map(|r| r.id) } else { None };
-    Ok(RecordPage { items, next_after })
+static CATALOGUE: LazyLock<Vec<Indicator>> =
+    LazyLock::new(|| crate::practice::PRACTICES.iter().flat_map(|p| (p.indicators)()).collect());
+
+/// Every indicator, in report order (the practices' order, then each practice's).
+pub fn catalogue() -> &'static [Indicator] {
+    &CATALOGUE
 }
 
-/// Every indicator, in report order. One line per practice.
-pub fn catalogue() -> Vec<Indicator> {
-    let mut all = Vec::new();
-    all.extend(registry::indicators());
-    all.extend(visits::indicators());
-    all
+pub fn find(key: &str) -> Option<&'static Indicator> {
+    catalogue().iter().find(|i| i.key == key)
 }
 
-pub fn find(key: &str) -> Option<Indicator> {
-    catalogue().into_iter().find(|i| i.key == key)
-}
-
-/// A computed figure. For ratios, `numerator`/`denominator` carry the parts.
+/// A computed figure. For ratios, `numerator`/`denominator` carry the parts, and `value` is
+/// `None` when the denominator is 0 (there is no percentage of nothing; never show 0%).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Figure {
     pub key: &'static str,
     pub dims: Dims,
-    pub value: f64,
+    pub value: Option<f64>,
     pub unit: Unit,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numerator: Option<i64>,
@@ -203,64 +252,135 @@ pub struct Figure {
 }
 
 impl Figure {
+    fn count(ind: &Indicator, dims: Dims, v: i64) -> Figure {
+        Figure { key: ind.key, dims, value: Some(v as f64), unit: ind.unit, numerator: None, denominator: None }
+    }
+
     /// The value as an integer where the unit is integral (counts, minutes, money).
     pub fn int(&self) -> Option<i64> {
-        (self.unit != Unit::Percent).then_some(self.value as i64)
+        if self.unit == Unit::Percent { None } else { self.value.map(|v| v as i64) }
     }
 }
 
-/// Percent with one decimal, from integer parts (0 when the denominator is 0).
-pub fn percent(numerator: i64, denominator: i64) -> f64 {
-    if denominator == 0 { 0.0 } else { ((numerator as f64) * 1000.0 / (denominator as f64)).round() / 10.0 }
+/// Percent with one decimal, from integer parts; `None` when the denominator is 0.
+pub fn percent(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator != 0).then(|| ((numerator as f64) * 1000.0 / (denominator as f64)).round() / 10.0)
 }
 
-/// Evaluates `keys` (all when `None`) over the scope. Ratios are computed from their parts'
-/// figures for the same dimensions.
-pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> CoreResult<Vec<Figure>> {
-    let wanted: Vec<Indicator> =
-        catalogue().into_iter().filter(|i| keys.is_none_or(|ks| ks.contains(&i.key))).collect();
+/// The figures of a scope: over the whole scope, and per community.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    pub total: Vec<Figure>,
+    pub by_community: BTreeMap<i64, Vec<Figure>>,
+}
+
+fn wanted(keys: Option<&[&str]>) -> CoreResult<Vec<&'static Indicator>> {
     if let Some(ks) = keys {
         for k in ks {
-            if !wanted.iter().any(|i| i.key == *k) {
+            if find(k).is_none() {
                 return Err(CoreError::invalid("indicator", "unknown_indicator"));
             }
         }
     }
-    let mut out = Vec::new();
+    Ok(catalogue().iter().filter(|i| keys.is_none_or(|ks| ks.contains(&i.key))).collect())
+}
+
+/// Evaluates `keys` (all when `None`) over the whole scope.
+pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> CoreResult<Vec<Figure>> {
+    Ok(evaluate_grouped(store, scope, keys, false).await?.total)
+}
+
+/// Evaluates over the scope and, with `per_community`, for each of its communities too —
+/// with one `GROUP BY community` query per indicator (plus one over the whole scope for a
+/// distinct count), however many communities the scope has.
+pub async fn evaluate_grouped(
+    store: &Store,
+    scope: &Scope,
+    keys: Option<&[&str]>,
+    per_community: bool,
+) -> CoreResult<Evaluation> {
+    let wanted = wanted(keys)?;
+    // The parts every wanted figure needs, each computed once.
+    let mut parts: Vec<&'static Indicator> = Vec::new();
     for ind in &wanted {
-        match (ind.rollup, ind.values) {
-            (Rollup::Ratio { numerator, denominator }, _) => {
-                let num = raw_values(store, scope, numerator).await?;
-                let den = raw_values(store, scope, denominator).await?;
-                out.extend(ratio_figures(ind.key, &num, &den));
+        let needs: Vec<&'static Indicator> = match ind.rollup {
+            Rollup::Ratio { numerator, denominator } => [numerator, denominator]
+                .into_iter()
+                .map(|k| find(k).ok_or_else(|| CoreError::Internal(format!("unknown part {k}"))))
+                .collect::<CoreResult<_>>()?,
+            _ => vec![*ind],
+        };
+        for p in needs {
+            if !parts.iter().any(|q| q.key == p.key) {
+                parts.push(p);
             }
-            (_, Some(values)) => {
-                let rows = values(store, scope).await?;
-                if rows.is_empty() && ind.dimensions.is_empty() {
-                    out.push(Figure {
-                        key: ind.key,
-                        dims: Dims::new(),
-                        value: 0.0,
-                        unit: ind.unit,
-                        numerator: None,
-                        denominator: None,
-                    });
-                }
-                for (dims, v) in rows {
-                    out.push(Figure {
-                        key: ind.key,
-                        dims,
-                        value: v as f64,
-                        unit: ind.unit,
-                        numerator: None,
-                        denominator: None,
-                    });
-                }
+        }
+    }
+    let mut totals: BTreeMap<&str, Parts> = BTreeMap::new();
+    let mut grouped: BTreeMap<&str, BTreeMap<i64, Parts>> = BTreeMap::new();
+    for p in &parts {
+        let by_c = if per_community || p.rollup == Rollup::Sum {
+            let rows = p.rows(store, scope, true).await?;
+            let mut m: BTreeMap<i64, Parts> = BTreeMap::new();
+            for r in rows {
+                m.entry(r.community.unwrap_or_default()).or_default().push((r.dims, r.value));
             }
-            (_, None) => return Err(CoreError::Internal(format!("indicator {} has no query", ind.key))),
+            Some(m)
+        } else {
+            None
+        };
+        let total = match (p.rollup, &by_c) {
+            (Rollup::Sum, Some(m)) => sum_parts(m.values()),
+            _ => p.rows(store, scope, false).await?.into_iter().map(|r| (r.dims, r.value)).collect(),
+        };
+        totals.insert(p.key, with_zero(p, total));
+        if let Some(m) = by_c {
+            grouped.insert(p.key, m);
+        }
+    }
+    let mut out = Evaluation::default();
+    for ind in &wanted {
+        out.total.extend(figures(ind, &|k| totals.get(k).cloned().unwrap_or_default()));
+        if per_community {
+            for c in &scope.communities {
+                let part = |k: &str| {
+                    let rows = grouped.get(k).and_then(|m| m.get(c)).cloned().unwrap_or_default();
+                    find(k).map(|p| with_zero(p, rows.clone())).unwrap_or(rows)
+                };
+                out.by_community.entry(*c).or_default().extend(figures(ind, &part));
+            }
         }
     }
     Ok(out)
+}
+
+/// One indicator's values by dimension.
+type Parts = Vec<(Dims, i64)>;
+
+/// An undimensioned count with no rows is 0, not absent.
+fn with_zero(ind: &Indicator, mut rows: Vec<(Dims, i64)>) -> Vec<(Dims, i64)> {
+    if rows.is_empty() && ind.dimensions.is_empty() {
+        rows.push((Dims::new(), 0));
+    }
+    rows
+}
+
+fn sum_parts<'a>(parts: impl Iterator<Item = &'a Vec<(Dims, i64)>>) -> Vec<(Dims, i64)> {
+    let mut sums: BTreeMap<Dims, i64> = BTreeMap::new();
+    for rows in parts {
+        for (d, v) in rows {
+            *sums.entry(d.clone()).or_default() += v;
+        }
+    }
+    sums.into_iter().collect()
+}
+
+/// An indicator's figures from its (or its parts') rows.
+fn figures(ind: &Indicator, rows_of: &dyn Fn(&str) -> Vec<(Dims, i64)>) -> Vec<Figure> {
+    match ind.rollup {
+        Rollup::Ratio { numerator, denominator } => ratio_figures(ind.key, &rows_of(numerator), &rows_of(denominator)),
+        _ => rows_of(ind.key).into_iter().map(|(d, v)| Figure::count(ind, d, v)).collect(),
+    }
 }
 
 /// A ratio's figures from its parts' rows over one scope, one per dimension combination of
@@ -287,17 +407,7 @@ pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]
         .collect()
 }
 
-async fn raw_values(store: &Store, scope: &Scope, key: &str) -> CoreResult<Vec<(Dims, i64)>> {
-    let ind = find(key).ok_or_else(|| CoreError::Internal(format!("unknown part {key}")))?;
-    let values = ind.values.ok_or_else(|| CoreError::Internal(format!("part {key} is itself a ratio")))?;
-    let mut rows = values(store, scope).await?;
-    if rows.is_empty() && ind.dimensions.is_empty() {
-        rows.push((Dims::new(), 0));
-    }
-    Ok(rows)
-}
-
-/// One page of the records behind a figure.
+/// One page of the records behind a figure (for a ratio: its numerator's).
 pub async fn records(
     store: &Store,
     scope: &Scope,
@@ -311,8 +421,12 @@ pub async fn records(
         Rollup::Ratio { numerator, .. } => find(numerator).ok_or(CoreError::NotFound)?,
         _ => ind,
     };
-    let f = ind.records.ok_or(CoreError::NotFound)?;
-    f(store, scope, dims, after, limit.clamp(1, 1000)).await
+    let limit = limit.clamp(1, 1000);
+    match &ind.query {
+        Query::Count(c) => c.records(store, scope, dims, after, limit).await,
+        Query::Custom { records, .. } => records(store, scope, dims, after, limit).await,
+        Query::Ratio => Err(CoreError::NotFound),
+    }
 }
 
 /// Small counts hidden in figures that leave the team: counts (and ratios built on counts)
@@ -323,7 +437,7 @@ pub fn suppress(figures: Vec<Figure>, threshold: i64) -> Vec<(Figure, bool)> {
         .into_iter()
         .map(|f| {
             let hidden = match f.unit {
-                Unit::Count => small(f.value as i64),
+                Unit::Count => f.value.is_some_and(|v| small(v as i64)),
                 Unit::Percent => f.numerator.is_some_and(small) || f.denominator.is_some_and(small),
                 Unit::Minutes | Unit::CnyMinor => false,
             };
@@ -343,25 +457,26 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), all.len(), "duplicate indicator key");
-        for i in &all {
+        for i in all {
             match i.rollup {
                 Rollup::Ratio { numerator, denominator } => {
-                    assert!(find(numerator).is_some_and(|n| n.values.is_some()), "{}", i.key);
-                    assert!(find(denominator).is_some_and(|d| d.values.is_some()), "{}", i.key);
+                    assert!(find(numerator).is_some_and(|n| !matches!(n.query, Query::Ratio)), "{}", i.key);
+                    assert!(find(denominator).is_some_and(|d| !matches!(d.query, Query::Ratio)), "{}", i.key);
                     assert_eq!(i.unit, Unit::Percent);
                 }
-                _ => assert!(i.values.is_some() && i.records.is_some(), "{} needs both queries", i.key),
+                _ => assert!(!matches!(i.query, Query::Ratio), "{} needs a query", i.key),
             }
         }
     }
 
     #[test]
     fn percent_is_computed_from_parts() {
-        assert_eq!(percent(1710, 1710), 100.0);
-        assert_eq!(percent(1, 3), 33.3);
-        assert_eq!(percent(0, 0), 0.0);
+        assert_eq!(percent(1710, 1710), Some(100.0));
+        assert_eq!(percent(1, 3), Some(33.3));
+        assert_eq!(percent(0, 0), None);
+        assert_eq!(percent(0, 5), Some(0.0));
         // Two communities, 9/10 and 1/90: the roll-up is 10/100, not the mean of 90% and 1.1%.
-        assert_eq!(percent(9 + 1, 10 + 90), 10.0);
+        assert_eq!(percent(9 + 1, 10 + 90), Some(10.0));
     }
 
     #[test]
@@ -369,12 +484,20 @@ mod tests {
         let dims = |v: &str| Dims::from([("kind".to_owned(), v.to_owned())]);
         // Parts summed over two communities (9/10 and 1/90 for "a"); "b" has no numerator row.
         let num = vec![(dims("a"), 9 + 1)];
-        let den = vec![(dims("a"), 10 + 90), (dims("b"), 4)];
+        let den = vec![(dims("a"), 10 + 90), (dims("b"), 4), (dims("c"), 0)];
         let f = ratio_figures("x_pct", &num, &den);
-        assert_eq!(f.len(), 2);
-        assert_eq!((f[0].value, f[0].numerator, f[0].denominator), (10.0, Some(10), Some(100)));
-        assert_ne!(f[0].value, (percent(9, 10) + percent(1, 90)) / 2.0);
-        assert_eq!((f[1].value, f[1].numerator, f[1].denominator), (0.0, Some(0), Some(4)));
+        assert_eq!(f.len(), 3);
+        assert_eq!((f[0].value, f[0].numerator, f[0].denominator), (Some(10.0), Some(10), Some(100)));
+        assert_eq!((f[1].value, f[1].numerator, f[1].denominator), (Some(0.0), Some(0), Some(4)));
+        assert_eq!((f[2].value, f[2].denominator), (None, Some(0)));
         assert!(ratio_figures("x_pct", &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn parts_sum_per_dimension() {
+        let dims = |v: &str| Dims::from([("kind".to_owned(), v.to_owned())]);
+        let a = vec![(dims("x"), 2), (dims("y"), 1)];
+        let b = vec![(dims("x"), 3)];
+        assert_eq!(sum_parts([a, b].iter()), vec![(dims("x"), 5), (dims("y"), 1)]);
     }
 }

@@ -5,9 +5,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::audit::{self, Entry};
-use crate::entity::consent;
+use crate::entity::{consent, household};
 use crate::error::{CoreError, CoreResult, FieldErrors};
-use crate::policy::{Actor, Permission};
+use crate::policy::{self, Actor, Permission};
 use crate::store::Store;
 use crate::validate;
 
@@ -76,7 +76,7 @@ pub async fn create(
     Ok(c)
 }
 
-pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<consent::Model>> {
+async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<consent::Model>> {
     Ok(consent::Entity::find()
         .filter(consent::Column::HouseholdId.eq(household_id))
         .order_by_desc(consent::Column::GivenOn)
@@ -85,8 +85,32 @@ pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<co
         .await?)
 }
 
+/// The consent records of a household the caller has loaded for `actor`, newest first, or
+/// `None` when the actor's view of people leaves consent out (volunteers: name and contact
+/// only). For pages that show the household either way.
+pub async fn visible(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Option<Vec<consent::Model>>> {
+    if !policy::sees_consent(actor) {
+        return Ok(None);
+    }
+    policy::household_in_scope(store, actor, h.id, h.community_id).await?;
+    Ok(Some(of_household(store, h.id).await?))
+}
+
+/// A household's consent records, as a read of the household (audited). Not there (404) for
+/// an actor who may not see consent.
+pub async fn list(store: &Store, actor: &Actor, household_id: i64) -> CoreResult<Vec<consent::Model>> {
+    if !policy::sees_consent(actor) {
+        return Err(CoreError::NotFound);
+    }
+    let h = super::households::get(store, actor, household_id).await?;
+    of_household(store, h.id).await
+}
+
 /// A consent record the actor may see (no audit row; see `get`).
 async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
+    if !policy::sees_consent(actor) {
+        return Err(CoreError::NotFound);
+    }
     let c = consent::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     super::households::load(store, actor, c.household_id).await?;
     Ok(c)

@@ -126,6 +126,14 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household
     Ok(redact(actor, h))
 }
 
+/// The fields of a household that `actor` may not see (emptied by `redact`).
+pub fn hidden_fields(actor: &Actor) -> &'static [&'static str] {
+    match policy::person_view(actor) {
+        policy::PersonView::Full => &[],
+        policy::PersonView::ContactOnly => &["notes"],
+    }
+}
+
 /// Volunteers see how to reach a household, not the team's notes about it.
 pub fn redact(actor: &Actor, h: household::Model) -> household::Model {
     match policy::person_view(actor) {

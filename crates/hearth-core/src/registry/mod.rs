@@ -2,9 +2,22 @@
 
 pub mod communities;
 pub mod consent;
+pub mod demo;
 pub mod households;
+pub mod indicators;
 pub mod residents;
 pub mod search;
+mod timeline;
+
+use crate::practice::Practice;
+
+/// The registry as a practice: its indicators, its timeline events, and the demo's people.
+pub const PRACTICE: Practice = Practice {
+    key: "registry",
+    indicators: indicators::indicators,
+    timeline: Some(timeline::events),
+    demo: Some(demo::step),
+};
 
 /// A page of a keyset-paginated list: `next_after` is the `after` for the next page.
 #[derive(Clone, Debug)]

@@ -186,6 +186,25 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident:
     Ok(redact(actor, r))
 }
 
+/// The fields of a resident that `actor` may not see (emptied by `redact`): pages leave
+/// them out, the API omits them.
+pub fn hidden_fields(actor: &Actor) -> &'static [&'static str] {
+    match policy::person_view(actor) {
+        PersonView::Full => &[],
+        PersonView::ContactOnly => &[
+            "sex",
+            "birth_date",
+            "languages_spoken",
+            "languages_to_learn",
+            "education_level",
+            "work_status",
+            "skills",
+            "needs",
+            "notes",
+        ],
+    }
+}
+
 /// Volunteers see name and phone only.
 pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {
     match policy::person_view(actor) {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::audit::{self, Entry};
 use crate::entity::community;
 use crate::error::{CoreError, CoreResult, FieldErrors};
-use crate::indicators::{self, Dims, Figure, Indicator, RecordPage, Rollup, Timing, Unit};
+use crate::indicators::{self, Dims, Figure, Indicator, RecordPage, Rollup, Unit};
 use crate::policy::{Actor, Permission, allows};
 use crate::registry::communities;
 use crate::store::Store;
@@ -37,7 +37,8 @@ pub struct ReportQuery {
     pub outside: bool,
 }
 
-/// One figure as reported: `value` is `None` when suppressed.
+/// One figure as reported: `value` is `None` when suppressed, or for a ratio of nothing
+/// (denominator 0; shown as "—").
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Line {
     pub key: &'static str,
@@ -157,7 +158,7 @@ fn lines(figures: Vec<Figure>, suppress: bool) -> Vec<Line> {
             practice: practice(f.key),
             dims: f.dims,
             unit: f.unit,
-            value: (!hidden).then_some(f.value),
+            value: if hidden { None } else { f.value },
             suppressed: hidden,
             numerator: if hidden { None } else { f.numerator },
             denominator: if hidden { None } else { f.denominator },
@@ -178,12 +179,13 @@ pub async fn build(store: &Store, actor: &Actor, q: &ReportQuery) -> CoreResult<
     let suppressed = must_suppress(actor, q.outside);
     let ids: Vec<i64> = comms.iter().map(|c| c.id).collect();
     let scope = indicators::Scope::new(ids, from, to)?;
-    let total = Section { community: None, lines: lines(indicators::evaluate(store, &scope, None).await?, suppressed) };
+    // One GROUP BY community query per indicator, however many communities.
+    let mut eval = indicators::evaluate_grouped(store, &scope, None, comms.len() > 1).await?;
+    let total = Section { community: None, lines: lines(eval.total, suppressed) };
     let mut by_community = Vec::new();
     if comms.len() > 1 {
         for c in &comms {
-            let s = indicators::Scope::new(vec![c.id], from, to)?;
-            let figures = indicators::evaluate(store, &s, None).await?;
+            let figures = eval.by_community.remove(&c.id).unwrap_or_default();
             by_community.push(Section { community: Some(c.clone()), lines: lines(figures, suppressed) });
         }
     }
@@ -222,23 +224,8 @@ fn protect_breakdown(total: &Section, parts: &mut [Section]) {
 }
 
 /// The catalogue for documentation and the API (names are translated by the caller).
-pub fn catalogue() -> Vec<Indicator> {
+pub fn catalogue() -> &'static [Indicator] {
     indicators::catalogue()
-}
-
-pub fn rollup_name(r: Rollup) -> &'static str {
-    match r {
-        Rollup::Sum => "sum",
-        Rollup::DistinctCount => "distinct_count",
-        Rollup::Ratio { .. } => "ratio",
-    }
-}
-
-pub fn timing_name(t: Timing) -> &'static str {
-    match t {
-        Timing::AsOfEnd => "as_of_end",
-        Timing::WithinPeriod => "within_period",
-    }
 }
 
 /// Which records behind which figure.
@@ -257,7 +244,7 @@ pub struct RecordsQuery {
 /// up to).
 #[derive(Clone, Debug)]
 pub struct Records {
-    pub indicator: Indicator,
+    pub indicator: &'static Indicator,
     pub communities: Vec<community::Model>,
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -305,7 +292,7 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
         _ => indicator.key,
     };
     let figures = indicators::evaluate(store, &scope, Some(&[counted])).await?;
-    let total = figures.iter().find(|f| f.dims == q.dims).map(|f| f.value as i64).unwrap_or(0);
+    let total = figures.iter().find(|f| f.dims == q.dims).and_then(Figure::int).unwrap_or(0);
     let limit = q.limit.unwrap_or(RECORDS_PAGE).clamp(1, 1000);
     let page = indicators::records(store, &scope, indicator.key, &q.dims, q.after, limit).await?;
     let mut entry = Entry::new("read", "report_records", None).summary(format!(
@@ -351,7 +338,7 @@ mod tests {
         let fig = |v: f64| Figure {
             key: "households",
             dims: Dims::new(),
-            value: v,
+            value: Some(v),
             unit: Unit::Count,
             numerator: None,
             denominator: None,
@@ -368,7 +355,7 @@ mod tests {
         let fig = |v: f64| Figure {
             key: "households",
             dims: Dims::new(),
-            value: v,
+            value: Some(v),
             unit: Unit::Count,
             numerator: None,
             denominator: None,

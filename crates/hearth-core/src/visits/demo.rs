@@ -28,6 +28,17 @@ fn day(y: i32, m: u32, d: u32) -> CoreResult<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| CoreError::Internal("demo date".into()))
 }
 
+/// The practice's demo step: the round over the registry's households.
+pub(crate) fn step<'a>(
+    tx: &'a sea_orm::DatabaseTransaction,
+    ctx: &'a mut crate::practice::DemoContext,
+) -> crate::practice::BoxFut<'a, Vec<String>> {
+    Box::pin(async move {
+        let (visits, follow_ups) = insert_round(tx, ctx.community_id, &ctx.team, &ctx.household_ids).await?;
+        Ok(vec![format!("{visits} visits"), format!("{follow_ups} follow-ups")])
+    })
+}
+
 /// Inserts the round in the caller's transaction; returns (visits, follow-ups). The caller's
 /// one audit row for the demo load reports these counts.
 /// `team` are the demo users who visit and own follow-ups (at least one).

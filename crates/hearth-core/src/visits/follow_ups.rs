@@ -12,6 +12,7 @@ use super::{CATEGORIES, STATUSES, can_take, is_closed};
 use crate::audit::{self, Entry};
 use crate::entity::{follow_up, follow_up_history, household, user};
 use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::patch::Patch;
 use crate::policy::{self, Actor, Permission};
 use crate::registry::{Page, clamp_limit, households};
 use crate::store::Store;
@@ -26,18 +27,38 @@ pub struct FollowUpInput {
     pub opened_on: Option<String>,
 }
 
-/// Changes to a follow-up; `None` = keep.
-#[derive(Clone, Debug, Default)]
+/// Changes to a follow-up, as a form or the API (`PATCH /api/v1/follow-ups/{id}`) submits
+/// them: a missing field is kept; `null` clears, which only the closing fields allow (the
+/// others are required). Closing (`resolved`, `cannot_resolve`) needs `resolution_note` and
+/// `resolved_on`.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FollowUpUpdate {
-    pub description: Option<String>,
-    pub category: Option<String>,
-    pub owner_user_id: Option<i64>,
-    pub due_on: Option<String>,
-    pub status: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub description: Patch<String>,
+    /// jobs, schooling, health, housing, documents, money, language, other
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub category: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub owner_user_id: Patch<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Patch<String>,
+    /// open, in_progress, resolved, cannot_resolve
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Patch<String>,
     /// Required when the new status is `resolved` or `cannot_resolve`.
-    pub resolution_note: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub resolution_note: Patch<String>,
     /// Required with a closing status.
-    pub resolved_on: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub resolved_on: Patch<String>,
 }
 
 /// Inserts a validated follow-up and its `created` history row (inside the caller's tx).
@@ -184,19 +205,32 @@ pub async fn history_of(
 pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) -> CoreResult<follow_up::Model> {
     actor.require(Permission::WorkFollowUps)?;
     let f = load(store, actor, id).await?;
-    let planning = u.description.is_some() || u.category.is_some() || u.owner_user_id.is_some() || u.due_on.is_some();
+    let planning =
+        !(u.description.is_keep() && u.category.is_keep() && u.owner_user_id.is_keep() && u.due_on.is_keep());
     if planning {
         actor.require(Permission::RecordVisits)?;
     }
     let h = households::load(store, &Actor::system(), f.household_id).await?;
     let mut e = FieldErrors::new();
+    // Cleared text is submitted as blank, so the required fields say `required`.
+    let (description_in, category_in, due_on_in, status_in) =
+        (u.description.into_text(), u.category.into_text(), u.due_on.into_text(), u.status.into_text());
+    let (note_in, resolved_on_in) = (u.resolution_note.into_text(), u.resolved_on.into_text());
+    let owner_in = match u.owner_user_id {
+        Patch::Keep => None,
+        Patch::Set(o) => Some(o),
+        Patch::Clear => {
+            e.add("owner_user_id", "required");
+            None
+        }
+    };
     if is_closed(&f.status) {
         e.add("status", "already_closed");
         return Err(CoreError::Invalid(e));
     }
     let description =
-        u.description.as_ref().and_then(|d| validate::required_text(&mut e, "description", Some(d), 2000));
-    let category = u.category.as_ref().and_then(|c| {
+        description_in.as_ref().and_then(|d| validate::required_text(&mut e, "description", Some(d), 2000));
+    let category = category_in.as_ref().and_then(|c| {
         if c.trim().is_empty() {
             e.add("category", "required");
             None
@@ -204,11 +238,11 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             validate::choice(&mut e, "category", Some(c), &CATEGORIES)
         }
     });
-    let due_on = u.due_on.as_ref().and_then(|d| validate::required_date(&mut e, "due_on", Some(d)));
+    let due_on = due_on_in.as_ref().and_then(|d| validate::required_date(&mut e, "due_on", Some(d)));
     if due_on.is_some_and(|d| d < f.opened_on) {
         e.add("due_on", "date_before_opened");
     }
-    let owner = match u.owner_user_id {
+    let owner = match owner_in {
         None => None,
         Some(o) if can_take(store, o, &h).await?.is_some() => Some(o),
         Some(_) => {
@@ -216,7 +250,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             None
         }
     };
-    let status = u.status.as_ref().and_then(|s| {
+    let status = status_in.as_ref().and_then(|s| {
         if s.trim().is_empty() {
             e.add("status", "required");
             None
@@ -228,8 +262,8 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     let mut note = None;
     let mut resolved_on = None;
     if closing {
-        note = validate::required_text(&mut e, "resolution_note", u.resolution_note.as_deref(), 2000);
-        resolved_on = validate::required_date(&mut e, "resolved_on", u.resolved_on.as_deref());
+        note = validate::required_text(&mut e, "resolution_note", note_in.as_deref(), 2000);
+        resolved_on = validate::required_date(&mut e, "resolved_on", resolved_on_in.as_deref());
         if let Some(d) = resolved_on {
             if d < f.opened_on {
                 e.add("resolved_on", "date_before_opened");
@@ -237,9 +271,9 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
                 e.add("resolved_on", "date_in_future");
             }
         }
-    } else if (u.resolution_note.as_deref().is_some_and(|n| !n.trim().is_empty())
-        || u.resolved_on.as_deref().is_some_and(|n| !n.trim().is_empty()))
-        && (status.is_some() || u.status.is_none())
+    } else if (note_in.as_deref().is_some_and(|n| !n.trim().is_empty())
+        || resolved_on_in.as_deref().is_some_and(|n| !n.trim().is_empty()))
+        && (status.is_some() || status_in.is_none())
     {
         e.add("status", "resolution_needs_closing_status");
     }
@@ -452,9 +486,12 @@ pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)
     Ok((counts[0], counts[1]))
 }
 
-/// A household's follow-ups the actor may see, newest first (household page, timeline).
-pub async fn of_household(store: &Store, actor: &Actor, household_id: i64) -> CoreResult<Vec<follow_up::Model>> {
-    let mut find = follow_up::Entity::find().filter(follow_up::Column::HouseholdId.eq(household_id));
+/// A household's follow-ups the actor may see, newest first (household page, timeline):
+/// for a volunteer, only those they own.
+pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<follow_up::Model>> {
+    actor.require(Permission::WorkFollowUps)?;
+    policy::household_in_scope(store, actor, h.id, h.community_id).await?;
+    let mut find = follow_up::Entity::find().filter(follow_up::Column::HouseholdId.eq(h.id));
     if actor.is_volunteer() {
         find = find.filter(follow_up::Column::OwnerUserId.eq(actor.user_id.unwrap_or(-1)));
     }

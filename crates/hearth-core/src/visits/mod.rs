@@ -9,15 +9,23 @@
 pub mod coverage;
 pub mod demo;
 pub mod follow_ups;
+pub mod indicators;
 pub mod records;
 
 use crate::auth::users;
 use crate::entity::{household, user};
 use crate::error::CoreResult;
 use crate::policy::{self, Permission};
+use crate::practice::{BoxFut, Practice};
+use crate::record::{EntityKind, RecordRef};
 use crate::store::Store;
+use crate::timeline::Event;
 
 pub use records::{NeedInput, VisitInput};
+
+/// Visits and follow-ups as a practice.
+pub const PRACTICE: Practice =
+    Practice { key: "visits", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
 
 /// Why a visit was made (stored values; the UI translates `visit-purpose-<value>`).
 pub const PURPOSES: [&str; 4] = ["welcome", "follow_up", "hardship_check", "other"];
@@ -94,37 +102,26 @@ pub async fn people_of(store: &Store, community_id: i64) -> CoreResult<Vec<(i64,
 /// The timeline provider: visits made, follow-ups opened and closed. The caller
 /// (`timeline::for_household`) has checked the household's scope. Volunteers do not see
 /// visits, and see only the follow-ups they own.
-pub async fn timeline(
-    store: &Store,
-    actor: &crate::policy::Actor,
-    h: &household::Model,
-) -> CoreResult<Vec<crate::timeline::Event>> {
-    use crate::timeline::Event;
-    let mut out = Vec::new();
-    if policy::allows(actor.role, Permission::RecordVisits) {
-        let visits = records::of_household(store, h.id).await?;
-        let ids: Vec<i64> = visits.iter().map(|v| v.id).collect();
-        let names = records::visitor_names(store, &ids).await?;
-        for v in visits {
-            let who: Vec<&str> = names.iter().filter(|(vid, _, _)| *vid == v.id).map(|(_, _, n)| n.as_str()).collect();
-            out.push(Event {
-                on: v.visited_on,
-                at: None,
-                kind: "visit",
-                summary: who.join(", "),
-                link: Some(format!("/visits/{}", v.id)),
-            });
+fn timeline<'a>(store: &'a Store, actor: &'a crate::policy::Actor, h: &'a household::Model) -> BoxFut<'a, Vec<Event>> {
+    Box::pin(async move {
+        let mut out = Vec::new();
+        for (v, who) in records::of_household(store, actor, h).await? {
+            out.push(
+                Event::new(v.visited_on, "visit")
+                    .summary(who.join(", "))
+                    .record(RecordRef::new(EntityKind::Visit, v.id)),
+            );
         }
-    }
-    if policy::allows(actor.role, Permission::WorkFollowUps) {
-        for f in follow_ups::of_household(store, actor, h.id).await? {
-            let link = Some(format!("/follow-ups/{}", f.id));
-            if let Some(on) = f.resolved_on {
-                let kind = if f.status == "resolved" { "follow_up_resolved" } else { "follow_up_cannot_resolve" };
-                out.push(Event { on, at: None, kind, summary: f.description.clone(), link: link.clone() });
+        if policy::allows(actor.role, Permission::WorkFollowUps) {
+            for f in follow_ups::of_household(store, actor, h).await? {
+                let record = RecordRef::new(EntityKind::FollowUp, f.id);
+                if let Some(on) = f.resolved_on {
+                    let kind = if f.status == "resolved" { "follow_up_resolved" } else { "follow_up_cannot_resolve" };
+                    out.push(Event::new(on, kind).summary(f.description.clone()).record(record));
+                }
+                out.push(Event::new(f.opened_on, "follow_up_opened").summary(f.description).record(record));
             }
-            out.push(Event { on: f.opened_on, at: None, kind: "follow_up_opened", summary: f.description, link });
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }

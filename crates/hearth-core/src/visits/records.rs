@@ -290,12 +290,30 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
     Ok(page)
 }
 
-/// A household's visits, newest first (for its page and timeline; caller checked scope).
-pub async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<visit::Model>> {
-    Ok(visit::Entity::find()
-        .filter(visit::Column::HouseholdId.eq(household_id))
+/// A household's visits the actor may see, newest first, each with its visitors' names (for
+/// the household page and timeline). Empty for roles that do not see visits (volunteers).
+pub async fn of_household(
+    store: &Store,
+    actor: &Actor,
+    h: &crate::entity::household::Model,
+) -> CoreResult<Vec<(visit::Model, Vec<String>)>> {
+    if !policy::allows(actor.role, Permission::RecordVisits) {
+        return Ok(Vec::new());
+    }
+    policy::household_in_scope(store, actor, h.id, h.community_id).await?;
+    let visits = visit::Entity::find()
+        .filter(visit::Column::HouseholdId.eq(h.id))
         .order_by_desc(visit::Column::VisitedOn)
         .order_by_desc(visit::Column::Id)
         .all(store.conn())
-        .await?)
+        .await?;
+    let ids: Vec<i64> = visits.iter().map(|v| v.id).collect();
+    let names = visitor_names(store, &ids).await?;
+    Ok(visits
+        .into_iter()
+        .map(|v| {
+            let who = names.iter().filter(|(vid, _, _)| *vid == v.id).map(|(_, _, n)| n.clone()).collect();
+            (v, who)
+        })
+        .collect())
 }

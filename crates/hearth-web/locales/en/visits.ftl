@@ -77,7 +77,7 @@ coverage-to = To
 coverage-days = Not visited for (days)
 coverage-show = Show
 coverage-figure-title = Households visited
-coverage-figure = { $visited } of { $households } households visited from { $from } to { $to }, { $pct }%
+coverage-figure = { $visited } of { $households } households visited from { $from } to { $to }, { $pct }
 coverage-visits = { $count ->
     [one] { $count } visit made in this period.
    *[other] { $count } visits made in this period.
@@ -115,3 +115,5 @@ indicator-follow_ups_resolved = Follow-ups resolved
 indicator-follow_ups_resolved-desc = Follow-ups resolved during the period.
 indicator-follow_ups_overdue = Follow-ups overdue
 indicator-follow_ups_overdue-desc = Follow-ups due before the end of the period and not closed by then.
+
+nav-follow-ups-overdue = Overdue

@@ -77,7 +77,7 @@ coverage-to = 结束日期
 coverage-days = 未走访天数
 coverage-show = 查看
 coverage-figure-title = 已走访住户
-coverage-figure = { $from } 至 { $to }，{ $households } 户中已走访 { $visited } 户，覆盖率 { $pct }%
+coverage-figure = { $from } 至 { $to }，{ $households } 户中已走访 { $visited } 户，覆盖率 { $pct }
 coverage-visits = 本期共走访 { $count } 次。
 coverage-plan-title = 安排下一轮走访：最近 { $days } 天未走访的住户
 coverage-plan-hint = 这是团队的工作计划清单：自 { $since } 以来我们还没有走访过的住户，不代表对住户的任何评价。
@@ -112,3 +112,5 @@ indicator-follow_ups_resolved = 已解决跟进事项
 indicator-follow_ups_resolved-desc = 本期内解决的跟进事项数。
 indicator-follow_ups_overdue = 逾期跟进事项
 indicator-follow_ups_overdue-desc = 期末前已到期且到期末仍未办结的跟进事项数。
+
+nav-follow-ups-overdue = 已逾期

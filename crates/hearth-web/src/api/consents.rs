@@ -2,16 +2,16 @@
 //! withdrawal. Withdrawal adds a date; nothing is deleted.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::consent;
-use hearth_core::registry::{consent as consents, households};
+use hearth_core::registry::consent as consents;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::created;
-use super::json::{ApiError, ApiJson, path_id};
+use super::json::{ApiError, ApiJson, Id};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -97,15 +97,10 @@ pub struct ConsentList {
         (status = 404, body = ApiError),
     )
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<ConsentList>, WebError> {
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<ConsentList>, WebError> {
     let actor = ctx.actor()?;
-    // Reading a household's consent is a read of the household: `get` records it.
-    let h = households::get(&state.store, actor, path_id(&id)?).await?;
-    let items = consents::of_household(&state.store, h.id).await?;
+    // Reading a household's consent is a read of the household (audited by the core).
+    let items = consents::list(&state.store, actor, id).await?;
     Ok(Json(ConsentList { items: items.into_iter().map(Consent::from).collect() }))
 }
 
@@ -126,7 +121,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<NewConsent>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
@@ -138,7 +133,7 @@ pub async fn create(
         scope_partners: body.scope_partners.unwrap_or(false),
         notes: body.notes,
     };
-    let c = consents::create(&state.store, actor, path_id(&id)?, input).await?;
+    let c = consents::create(&state.store, actor, id, input).await?;
     Ok(created(&format!("/api/v1/consents/{}", c.id), Consent::from(c)))
 }
 
@@ -153,9 +148,9 @@ pub async fn create(
         (status = 404, body = ApiError),
     )
 )]
-pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Consent>, WebError> {
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Consent>, WebError> {
     let actor = ctx.actor()?;
-    let c = consents::get(&state.store, actor, path_id(&id)?).await?;
+    let c = consents::get(&state.store, actor, id).await?;
     Ok(Json(c.into()))
 }
 
@@ -176,10 +171,10 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
 pub async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<Withdrawal>,
 ) -> Result<Json<Consent>, WebError> {
     let actor = ctx.actor()?;
-    let c = consents::withdraw(&state.store, actor, path_id(&id)?, body.withdrawn_on.as_deref()).await?;
+    let c = consents::withdraw(&state.store, actor, id, body.withdrawn_on.as_deref()).await?;
     Ok(Json(c.into()))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/households`: list (keyset pages, filters), create, read, partial update.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::household;
@@ -10,8 +10,10 @@ use hearth_core::{Actor, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use hearth_core::patch::Patch;
+
 use super::created;
-use super::json::{ApiError, ApiJson, ApiQuery, Page, patch, path_id, present};
+use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -92,30 +94,30 @@ pub struct NewHousehold {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HouseholdPatch {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 50)]
-    pub code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub code: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 300)]
-    pub address: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub address: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 50)]
-    pub building: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub building: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 50)]
-    pub unit: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub unit: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub phone: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
-    pub moved_in_on: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub moved_in_on: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
-    pub moved_out_on: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub moved_out_on: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 4000)]
-    pub notes: Option<Option<String>>,
+    pub notes: Patch<String>,
 }
 
 /// List parameters (documentation; parsed by `ApiQuery`).
@@ -212,9 +214,9 @@ pub async fn create(
         (status = 404, body = ApiError),
     )
 )]
-pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Household>, WebError> {
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Household>, WebError> {
     let actor = ctx.actor()?;
-    let h = households::get(&state.store, actor, path_id(&id)?).await?;
+    let h = households::get(&state.store, actor, id).await?;
     Ok(Json(Household::load(&state.store, actor, h).await?))
 }
 
@@ -236,21 +238,21 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<HouseholdPatch>,
 ) -> Result<Json<Household>, WebError> {
     let actor = ctx.actor()?;
     let input = households::HouseholdInput {
         community: None,
-        code: patch(body.code),
-        address: patch(body.address),
-        building: patch(body.building),
-        unit: patch(body.unit),
-        phone: patch(body.phone),
-        moved_in_on: patch(body.moved_in_on),
-        moved_out_on: patch(body.moved_out_on),
-        notes: patch(body.notes),
+        code: body.code.into_text(),
+        address: body.address.into_text(),
+        building: body.building.into_text(),
+        unit: body.unit.into_text(),
+        phone: body.phone.into_text(),
+        moved_in_on: body.moved_in_on.into_text(),
+        moved_out_on: body.moved_out_on.into_text(),
+        notes: body.notes.into_text(),
     };
-    let h = households::update(&state.store, actor, path_id(&id)?, input).await?;
+    let h = households::update(&state.store, actor, id, input).await?;
     Ok(Json(Household::load(&state.store, actor, h).await?))
 }

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::to_bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hearth_core::FieldErrors;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::context::Ctx;
@@ -119,21 +119,6 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> WebError {
     WebError::BadRequest { field: None }
 }
 
-/// For PATCH bodies: a field that is present (even as `null`) is `Some`, so `null` can
-/// mean "clear" while a missing field means "keep".
-pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A PATCH value as the core's input: missing = keep (`None`), `null` = clear (`""`).
-pub fn patch(v: Option<Option<String>>) -> Option<String> {
-    v.map(Option::unwrap_or_default)
-}
-
 /// Query-string parameters, read by hand so a bad number names its parameter and unknown
 /// parameters are ignored.
 #[derive(Clone, Debug, Default)]
@@ -164,9 +149,21 @@ impl ApiQuery {
     }
 }
 
-/// An id in a URL path. Anything that is not an id is simply not found.
-pub fn path_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
+/// The numeric id in an API path (`{id}`): anything else is `400 bad_request` naming the
+/// parameter, so a client learns what it sent wrong.
+#[derive(Clone, Copy, Debug)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WebError::BadRequest { field: None })?;
+        let (name, raw) = params.into_iter().next().ok_or(WebError::BadRequest { field: None })?;
+        raw.parse::<i64>().map(Id).map_err(|_| WebError::BadRequest { field: Some(name) })
+    }
 }
 
 /// The body of every API error.
@@ -204,14 +201,14 @@ pub struct Page<T> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Sample {
         code: Option<String>,
         flag: Option<bool>,
-        #[serde(default, deserialize_with = "present")]
-        notes: Option<Option<String>>,
+        #[serde(default)]
+        notes: hearth_core::patch::Patch<String>,
     }
 
     fn field_of(e: &WebError) -> Vec<(String, &'static str)> {
@@ -240,16 +237,6 @@ mod tests {
             let e = parse::<Sample>(body).unwrap_err();
             assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{body:?}");
         }
-    }
-
-    #[test]
-    fn null_clears_and_missing_keeps() {
-        let s: Sample = parse(br#"{"notes": null}"#).unwrap();
-        assert_eq!(patch(s.notes), Some(String::new()));
-        let s: Sample = parse(br#"{}"#).unwrap();
-        assert_eq!(patch(s.notes), None);
-        let s: Sample = parse(br#"{"notes": "n"}"#).unwrap();
-        assert_eq!(patch(s.notes), Some("n".into()));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub struct IndicatorDoc {
 pub async fn indicators(ctx: Ctx) -> Result<Json<Vec<IndicatorDoc>>, WebError> {
     ctx.actor()?.require(hearth_core::Permission::ViewReports)?;
     let out = reports::catalogue()
-        .into_iter()
+        .iter()
         .map(|i| {
             let (numerator, denominator) = match i.rollup {
                 Rollup::Ratio { numerator, denominator } => (Some(numerator), Some(denominator)),
@@ -81,8 +81,8 @@ pub async fn indicators(ctx: Ctx) -> Result<Json<Vec<IndicatorDoc>>, WebError> {
                 practice: i.practice,
                 unit: i.unit.as_str(),
                 dimensions: i.dimensions.to_vec(),
-                rollup: IndicatorRollup { kind: reports::rollup_name(i.rollup), numerator, denominator },
-                timing: reports::timing_name(i.timing),
+                rollup: IndicatorRollup { kind: i.rollup.as_str(), numerator, denominator },
+                timing: i.timing.as_str(),
                 name: export::indicator_name(ctx.lang, i.key),
                 description: export::indicator_description(ctx.lang, i.key),
                 practice_name: export::practice_name(ctx.lang, i.practice),
@@ -275,7 +275,7 @@ pub async fn records(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -
                 community: slug(i.community_id),
                 label: i.label.clone(),
                 on: i.on,
-                link: i.link.clone(),
+                link: crate::practice::link(i.record).unwrap_or_default(),
             })
             .collect(),
         next_after: r.page.next_after,

@@ -4,18 +4,19 @@
 //! the answer altogether (not sent as `null`), exactly as `residents::redact` leaves them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::Actor;
 use hearth_core::entity::resident;
-use hearth_core::policy::{self, PersonView};
 use hearth_core::registry::residents;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use hearth_core::patch::Patch;
+
 use super::created;
-use super::json::{ApiError, ApiJson, ApiQuery, Page, patch, path_id, present};
+use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -73,23 +74,23 @@ pub struct Resident {
 impl Resident {
     /// The DTO for a resident the core has already redacted for `actor`.
     fn new(actor: &Actor, r: resident::Model) -> Resident {
-        let full = policy::person_view(actor) == PersonView::Full;
-        let show = |v| full.then_some(v);
+        let hidden = residents::hidden_fields(actor);
+        let shown = |name: &str| !hidden.contains(&name);
         Resident {
             id: r.id,
             household_id: r.household_id,
             community_id: r.community_id,
             full_name: r.full_name,
             phone: r.phone,
-            sex: show(r.sex),
-            birth_date: full.then_some(r.birth_date),
-            languages_spoken: show(r.languages_spoken),
-            languages_to_learn: show(r.languages_to_learn),
-            education_level: show(r.education_level),
-            work_status: show(r.work_status),
-            skills: show(r.skills),
-            needs: show(r.needs),
-            notes: show(r.notes),
+            sex: shown("sex").then_some(r.sex),
+            birth_date: shown("birth_date").then_some(r.birth_date),
+            languages_spoken: shown("languages_spoken").then_some(r.languages_spoken),
+            languages_to_learn: shown("languages_to_learn").then_some(r.languages_to_learn),
+            education_level: shown("education_level").then_some(r.education_level),
+            work_status: shown("work_status").then_some(r.work_status),
+            skills: shown("skills").then_some(r.skills),
+            needs: shown("needs").then_some(r.needs),
+            notes: shown("notes").then_some(r.notes),
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -131,39 +132,39 @@ pub struct NewResident {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentPatch {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 200)]
-    pub full_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub full_name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub sex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub sex: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
-    pub birth_date: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub birth_date: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub phone: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 200)]
-    pub languages_spoken: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub languages_spoken: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 200)]
-    pub languages_to_learn: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub languages_to_learn: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub education_level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub education_level: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub work_status: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub work_status: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
-    pub skills: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub skills: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
-    pub needs: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    pub needs: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 4000)]
-    pub notes: Option<Option<String>>,
+    pub notes: Patch<String>,
 }
 
 /// List parameters (documentation; parsed by `ApiQuery`).
@@ -260,9 +261,9 @@ pub async fn create(
         (status = 404, body = ApiError),
     )
 )]
-pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Resident>, WebError> {
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Resident>, WebError> {
     let actor = ctx.actor()?;
-    let r = residents::get(&state.store, actor, path_id(&id)?).await?;
+    let r = residents::get(&state.store, actor, id).await?;
     Ok(Json(Resident::new(actor, r)))
 }
 
@@ -283,24 +284,24 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<ResidentPatch>,
 ) -> Result<Json<Resident>, WebError> {
     let actor = ctx.actor()?;
     let input = residents::ResidentInput {
         household_id: None,
-        full_name: patch(body.full_name),
-        sex: patch(body.sex),
-        birth_date: patch(body.birth_date),
-        phone: patch(body.phone),
-        languages_spoken: patch(body.languages_spoken),
-        languages_to_learn: patch(body.languages_to_learn),
-        education_level: patch(body.education_level),
-        work_status: patch(body.work_status),
-        skills: patch(body.skills),
-        needs: patch(body.needs),
-        notes: patch(body.notes),
+        full_name: body.full_name.into_text(),
+        sex: body.sex.into_text(),
+        birth_date: body.birth_date.into_text(),
+        phone: body.phone.into_text(),
+        languages_spoken: body.languages_spoken.into_text(),
+        languages_to_learn: body.languages_to_learn.into_text(),
+        education_level: body.education_level.into_text(),
+        work_status: body.work_status.into_text(),
+        skills: body.skills.into_text(),
+        needs: body.needs.into_text(),
+        notes: body.notes.into_text(),
     };
-    let r = residents::update(&state.store, actor, path_id(&id)?, input).await?;
+    let r = residents::update(&state.store, actor, id, input).await?;
     Ok(Json(Resident::new(actor, residents::redact(actor, r))))
 }

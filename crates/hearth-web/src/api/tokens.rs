@@ -2,7 +2,7 @@
 //! only its hash is stored.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -10,12 +10,18 @@ use hearth_core::auth::tokens;
 use hearth_core::entity::api_token;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiError, ApiJson, path_id};
+use super::json::{ApiError, ApiJson, Id};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(list, create)).routes(routes!(revoke))
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct Token {
@@ -116,7 +122,7 @@ pub async fn create(
         (status = 404, body = ApiError),
     )
 )]
-pub async fn revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    tokens::revoke(&state.store, ctx.actor()?, path_id(&id)?).await?;
+pub async fn revoke(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    tokens::revoke(&state.store, ctx.actor()?, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

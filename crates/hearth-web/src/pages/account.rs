@@ -4,11 +4,10 @@
 //! page that answers the form that created it; only its hash is kept.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{DateTime, Utc};
 use hearth_core::auth::{tokens, users};
 use hearth_core::registry::communities;
@@ -20,14 +19,26 @@ use crate::AppState;
 use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Lang;
+use crate::practice::{Pages, WebPractice};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(show))
-        .route("/account/language", post(set_language))
-        .route("/account/password", post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{id}/revoke", post(revoke_token))
+/// The signed-in user's own page: password, language, API tokens (and the tokens API).
+pub const AREA: WebPractice = WebPractice {
+    key: "account",
+    pages,
+    api: Some(crate::api::tokens::routes),
+    api_tags: &[("tokens", "Your API tokens")],
+    nav: &[],
+    badges: None,
+    links: &[],
+};
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/account", show)
+        .post("/account/language", set_language)
+        .post("/account/password", change_password)
+        .post("/account/tokens", create_token)
+        .post("/account/tokens/{id}/revoke", revoke_token)
 }
 
 /// A token as the page lists it.

@@ -7,18 +7,32 @@ mod audit;
 mod communities;
 mod users;
 
-use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use hearth_core::entity::Timestamp;
 use hearth_core::{Actor, Permission};
 
-use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
+use crate::practice::{NavEntry, Pages, WebPractice};
+use hearth_core::record::EntityKind;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin", get(index)).merge(users::router()).merge(communities::router()).merge(audit::router())
+/// Administration: users, communities, the audit log.
+pub const AREA: WebPractice = WebPractice {
+    key: "admin",
+    pages,
+    api: None,
+    api_tags: &[],
+    nav: &[
+        NavEntry::link("/admin/users", "nav-users", Permission::ManageUsers),
+        NavEntry::link("/admin/communities", "nav-communities", Permission::ManageCommunities),
+        NavEntry::link("/admin/audit", "nav-audit", Permission::ViewAudit),
+    ],
+    badges: None,
+    links: &[(EntityKind::User, "/admin/users/{id}")],
+};
+
+fn pages() -> Pages {
+    Pages::new().get("/admin", index).merge(users::pages()).merge(communities::pages()).merge(audit::pages())
 }
 
 async fn index(ctx: Ctx) -> Result<Response, WebError> {

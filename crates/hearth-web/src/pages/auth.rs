@@ -1,11 +1,10 @@
 //! Login, logout, first-run and reset setup links, language switching, and the home page.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use hearth_core::auth::{sessions, setup, users};
 use hearth_core::{CoreError, Permission};
 
@@ -15,14 +14,21 @@ use crate::AppState;
 use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::i18n::Lang;
+use crate::practice::{Pages, WebPractice};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
-        .route("/setup/{token}", get(setup_page).post(setup_submit))
-        .route("/lang", post(switch_language))
+/// Signing in and out, first-run setup and password links, the language switch.
+pub const AREA: WebPractice =
+    WebPractice { key: "auth", pages, api: None, api_tags: &[], nav: &[], badges: None, links: &[] };
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/", home)
+        .get("/login", login_page)
+        .post("/login", login_submit)
+        .post("/logout", logout)
+        .get("/setup/{token}", setup_page)
+        .post("/setup/{token}", setup_submit)
+        .post("/lang", switch_language)
 }
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {

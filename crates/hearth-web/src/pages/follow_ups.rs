@@ -2,11 +2,9 @@
 //! follow-up's page with its full history, and the form that moves it along or closes it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::Utc;
 use hearth_core::entity::{follow_up, household};
 use hearth_core::registry::households;
@@ -14,19 +12,22 @@ use hearth_core::visits::follow_ups::{self, FollowUpUpdate, ListQuery, Queue};
 use hearth_core::visits::{self, CATEGORIES, STATUSES};
 use hearth_core::{Actor, Permission};
 
-use super::super::form::FormState;
-use super::super::form::{form_errors, non_blank, parse_id, wants_partial};
-use super::super::{render, render_status};
+use super::form::FormState;
+use super::form::{form_errors, non_blank, parse_id, wants_partial};
+use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
+use crate::practice::Pages;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/follow-ups", get(list))
-        .route("/follow-ups/{id}", get(show).post(update))
-        .route("/households/{id}/follow-ups/new", get(new_form))
-        .route("/households/{id}/follow-ups", axum::routing::post(create))
+/// Follow-up pages (part of the visits practice, registered with the visit pages).
+pub(super) fn pages() -> Pages {
+    Pages::new()
+        .get("/follow-ups", list)
+        .get("/follow-ups/{id}", show)
+        .post("/follow-ups/{id}", update)
+        .get("/households/{id}/follow-ups/new", new_form)
+        .post("/households/{id}/follow-ups", create)
 }
 
 /// A follow-up in a list, ready to show.
@@ -324,21 +325,21 @@ async fn update(
     // Planning fields are only on the form for those who may plan; unchanged ones are kept.
     let changed = |name: &str, now: String| form.get(name).filter(|v| v.trim() != now);
     let planning = ctx.can(Permission::RecordVisits);
-    let update = FollowUpUpdate {
-        description: None,
-        category: None,
-        owner_user_id: if planning {
-            changed("owner_user_id", current.owner_user_id.to_string()).map(|v| v.trim().parse().unwrap_or(-1))
-        } else {
-            None
-        },
-        due_on: if planning { changed("due_on", current.due_on.to_string()) } else { None },
-        status: changed("status", current.status.clone()),
-        resolution_note: form.get("resolution_note"),
-        resolved_on: form.get("resolved_on"),
+    let owner = if planning {
+        changed("owner_user_id", current.owner_user_id.to_string()).map(|v| v.trim().parse().unwrap_or(-1))
+    } else {
+        None
     };
-    let closing = update.status.as_deref().is_some_and(visits::is_closed);
-    let update = if closing { update } else { FollowUpUpdate { resolution_note: None, resolved_on: None, ..update } };
+    let status = changed("status", current.status.clone());
+    let closing = status.as_deref().is_some_and(visits::is_closed);
+    let update = FollowUpUpdate {
+        owner_user_id: owner.into(),
+        due_on: if planning { changed("due_on", current.due_on.to_string()) } else { None }.into(),
+        status: status.into(),
+        resolution_note: if closing { form.get("resolution_note") } else { None }.into(),
+        resolved_on: if closing { form.get("resolved_on") } else { None }.into(),
+        ..Default::default()
+    };
     match follow_ups::update(&state.store, actor, id, update).await {
         Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
         Err(e) => {

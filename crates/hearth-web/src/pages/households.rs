@@ -6,14 +6,11 @@
 //! cannot disagree.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::entity::{community, household, resident};
-use hearth_core::policy::{self, PersonView};
 use hearth_core::registry::{communities, consent, households, residents};
 use hearth_core::{FieldErrors, Permission, timeline};
 
@@ -22,15 +19,42 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message, urlencode};
+use crate::practice::{NavEntry, Pages, WebPractice};
+use hearth_core::record::EntityKind;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/households", get(list).post(create))
-        .route("/households/new", get(new_form))
-        .route("/households/{id}", get(show).post(update))
-        .route("/households/{id}/edit", get(edit_form))
-        .route("/households/{id}/consents", post(add_consent))
-        .route("/consents/{id}/withdraw", post(withdraw_consent))
+/// The registry as a practice on the web: households, residents and consent pages, their
+/// API, the "Households" entry, and where its records are shown.
+pub const PRACTICE: WebPractice = WebPractice {
+    key: "registry",
+    pages,
+    api: Some(crate::api::registry_routes),
+    api_tags: &[
+        ("communities", "The communities a team serves"),
+        ("households", "The household registry"),
+        ("residents", "People in a household"),
+        ("consents", "Consent per household: given, scoped, withdrawable"),
+    ],
+    nav: &[NavEntry::link("/households", "nav-households", Permission::ViewPeople)],
+    badges: None,
+    links: &[
+        (EntityKind::Household, "/households/{id}"),
+        (EntityKind::Resident, "/residents/{id}"),
+        (EntityKind::Consent, "#consent-{id}"),
+        (EntityKind::Community, "/admin/communities"),
+    ],
+};
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/households", list)
+        .post("/households", create)
+        .get("/households/new", new_form)
+        .get("/households/{id}", show)
+        .post("/households/{id}", update)
+        .get("/households/{id}/edit", edit_form)
+        .post("/households/{id}/consents", add_consent)
+        .post("/consents/{id}/withdraw", withdraw_consent)
+        .merge(super::residents::pages())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -325,40 +349,38 @@ async fn show_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let full = policy::person_view(actor) == PersonView::Full;
     let community = communities::get(&state.store, actor, h.community_id).await?;
     let members = residents::of_household(&state.store, actor, &h).await?;
     let today = Utc::now().date_naive().to_string();
-    let consents = if full {
-        consent::of_household(&state.store, h.id)
-            .await?
+    // `None`: this reader's view of people leaves consent out (the core decides).
+    let visible_consents = consent::visible(&state.store, actor, &h).await?;
+    let show_consent = visible_consents.is_some();
+    let consents: Vec<ConsentRow> = visible_consents
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            let mine = withdrawal.as_ref().filter(|w| w.consent_id == c.id);
+            let scopes = [
+                (c.scope_services, "consent-scope-services"),
+                (c.scope_contact, "consent-scope-contact"),
+                (c.scope_partners, "consent-scope-partners"),
+            ]
             .into_iter()
-            .map(|c| {
-                let mine = withdrawal.as_ref().filter(|w| w.consent_id == c.id);
-                let scopes = [
-                    (c.scope_services, "consent-scope-services"),
-                    (c.scope_contact, "consent-scope-contact"),
-                    (c.scope_partners, "consent-scope-partners"),
-                ]
-                .into_iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, key)| ctx.t(key))
-                .collect();
-                ConsentRow {
-                    id: c.id,
-                    given_by: c.given_by,
-                    given_on: c.given_on.to_string(),
-                    scopes,
-                    notes: c.notes,
-                    withdrawn_on: c.withdrawn_on.map(|d| d.to_string()),
-                    withdraw_value: mine.map(|w| w.value.clone()).unwrap_or(today.clone()),
-                    error: mine.and_then(|w| w.errors.0.first()).map(|e| field_message(ctx.lang, e)),
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+            .filter(|(on, _)| *on)
+            .map(|(_, key)| ctx.t(key))
+            .collect();
+            ConsentRow {
+                id: c.id,
+                given_by: c.given_by,
+                given_on: c.given_on.to_string(),
+                scopes,
+                notes: c.notes,
+                withdrawn_on: c.withdrawn_on.map(|d| d.to_string()),
+                withdraw_value: mine.map(|w| w.value.clone()).unwrap_or(today.clone()),
+                error: mine.and_then(|w| w.errors.0.first()).map(|e| field_message(ctx.lang, e)),
+            }
+        })
+        .collect();
     let timeline = timeline::for_household(&state.store, actor, &h)
         .await?
         .into_iter()
@@ -367,7 +389,7 @@ async fn show_page(
             kind: e.kind,
             label: ctx.t(&format!("timeline-{}", e.kind.replace('_', "-"))),
             summary: e.summary,
-            link: e.link,
+            link: e.record.and_then(crate::practice::link),
         })
         .collect();
     let consent_form = consent_form.unwrap_or_else(|| {
@@ -386,7 +408,7 @@ async fn show_page(
         (ctx.t("household-field-moved-in-on"), date(h.moved_in_on)),
         (ctx.t("household-field-moved-out-on"), date(h.moved_out_on)),
     ];
-    if full {
+    if !households::hidden_fields(actor).contains(&"notes") {
         facts.push((ctx.t("household-field-notes"), opt(&h.notes)));
     }
     let alert = withdrawal.as_ref().and_then(|w| {
@@ -396,7 +418,7 @@ async fn show_page(
     let can_edit = ctx.can(Permission::EditPeople);
     render_status(
         status,
-        &ShowPage { ctx, h, facts, members, can_edit, show_consent: full, consents, consent_form, timeline, alert },
+        &ShowPage { ctx, h, facts, members, can_edit, show_consent, consents, consent_form, timeline, alert },
     )
 }
 

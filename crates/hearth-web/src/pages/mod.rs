@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod follow_ups;
 pub mod form;
 pub mod households;
 pub mod reports;
@@ -32,10 +33,23 @@ pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
     headers.get("hx-request").is_some()
 }
 
+/// Is `n` a local path: one leading `/`, no control characters or backslashes (browsers
+/// strip tabs and newlines, so `/%09/evil.example` would become `//evil.example`)?
+pub fn is_safe_next(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.chars().any(|c| c.is_control() || c == '\\')
+        && !n.to_ascii_lowercase().contains("%09")
+        && !n.to_ascii_lowercase().contains("%0a")
+        && !n.to_ascii_lowercase().contains("%0d")
+        && !n.contains("%5c")
+        && !n.contains("%5C")
+}
+
 /// Only local paths are allowed as a redirect target after login or a language switch.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if is_safe_next(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }

@@ -4,11 +4,9 @@
 //! API's and the CLI's.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use hearth_core::entity::community;
 use hearth_core::indicators::Dims;
 use hearth_core::reports::{self, Line, Records, RecordsQuery, Report, ReportQuery};
@@ -22,15 +20,27 @@ use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
 use crate::export;
 use crate::i18n::Lang;
+use crate::practice::{NavEntry, Pages, WebPractice};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports", get(page))
-        .route("/reports.csv", get(csv))
-        .route("/reports.xlsx", get(xlsx))
-        .route("/reports/print", get(print))
-        .route("/reports/records", get(records))
-        .route("/reports/records.csv", get(records_csv))
+/// Reports as a practice on the web (its figures come from every practice's indicators).
+pub const PRACTICE: WebPractice = WebPractice {
+    key: "reports",
+    pages,
+    api: Some(crate::api::reports::routes),
+    api_tags: &[("reports", "The indicator catalogue and reports computed from records")],
+    nav: &[NavEntry::link("/reports", "nav-reports", Permission::ViewReports)],
+    badges: None,
+    links: &[],
+};
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/reports", page)
+        .get("/reports.csv", csv)
+        .get("/reports.xlsx", xlsx)
+        .get("/reports/print", print)
+        .get("/reports/records", records)
+        .get("/reports/records.csv", records_csv)
 }
 
 type Params = Vec<(String, String)>;
@@ -319,7 +329,7 @@ async fn records(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params
         .iter()
         .map(|i| RecordRow {
             label: i.label.clone(),
-            link: i.link.clone(),
+            link: crate::practice::link(i.record).unwrap_or_default(),
             on: i.on.map(|d| d.to_string()).unwrap_or_default(),
             community: slug_of(&r, i.community_id).1,
         })

@@ -2,14 +2,11 @@
 //! always added from their household's page, so the new-resident URLs live under it).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use hearth_core::Permission;
 use hearth_core::entity::{household, resident};
-use hearth_core::policy::{self, PersonView};
 use hearth_core::registry::{households, residents};
 
 use super::form::FormState;
@@ -18,14 +15,17 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
+use crate::practice::Pages;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/residents", get(search))
-        .route("/residents/{id}", get(show).post(update))
-        .route("/residents/{id}/edit", get(edit_form))
-        .route("/households/{id}/residents/new", get(new_form))
-        .route("/households/{id}/residents", axum::routing::post(create))
+/// Resident pages (part of the registry practice, registered with the household pages).
+pub(super) fn pages() -> Pages {
+    Pages::new()
+        .get("/residents", search)
+        .get("/residents/{id}", show)
+        .post("/residents/{id}", update)
+        .get("/residents/{id}/edit", edit_form)
+        .get("/households/{id}/residents/new", new_form)
+        .post("/households/{id}/residents", create)
 }
 
 /// The translated label of a stored choice (`work_status` = `self_employed` →
@@ -139,20 +139,31 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     let choice =
         |field: &str, v: &Option<String>| v.as_deref().map(|v| choice_label(&ctx, field, v)).unwrap_or_default();
     let mut facts = vec![(ctx.t("resident-field-phone"), opt(&r.phone))];
-    // Volunteers see name and contact only; the rest is not even labelled for them.
-    if policy::person_view(actor) == PersonView::Full {
-        facts.extend([
-            (ctx.t("resident-field-sex"), choice("sex", &r.sex)),
-            (ctx.t("resident-field-birth-date"), r.birth_date.map(|d| d.to_string()).unwrap_or_default()),
-            (ctx.t("resident-field-languages-spoken"), opt(&r.languages_spoken)),
-            (ctx.t("resident-field-languages-to-learn"), opt(&r.languages_to_learn)),
-            (ctx.t("resident-field-education-level"), choice("education_level", &r.education_level)),
-            (ctx.t("resident-field-work-status"), choice("work_status", &r.work_status)),
-            (ctx.t("resident-field-skills"), opt(&r.skills)),
-            (ctx.t("resident-field-needs"), opt(&r.needs)),
-            (ctx.t("resident-field-notes"), opt(&r.notes)),
-        ]);
-    }
+    // What this reader may not see is not even labelled for them (the core says which).
+    let hidden = residents::hidden_fields(actor);
+    let more = [
+        (ctx.t("resident-field-sex"), choice("sex", &r.sex)),
+        (ctx.t("resident-field-birth-date"), r.birth_date.map(|d| d.to_string()).unwrap_or_default()),
+        (ctx.t("resident-field-languages-spoken"), opt(&r.languages_spoken)),
+        (ctx.t("resident-field-languages-to-learn"), opt(&r.languages_to_learn)),
+        (ctx.t("resident-field-education-level"), choice("education_level", &r.education_level)),
+        (ctx.t("resident-field-work-status"), choice("work_status", &r.work_status)),
+        (ctx.t("resident-field-skills"), opt(&r.skills)),
+        (ctx.t("resident-field-needs"), opt(&r.needs)),
+        (ctx.t("resident-field-notes"), opt(&r.notes)),
+    ];
+    let names = [
+        "sex",
+        "birth_date",
+        "languages_spoken",
+        "languages_to_learn",
+        "education_level",
+        "work_status",
+        "skills",
+        "needs",
+        "notes",
+    ];
+    facts.extend(names.iter().zip(more).filter(|(n, _)| !hidden.contains(n)).map(|(_, f)| f));
     let can_edit = ctx.can(Permission::EditPeople);
     render(&ShowPage { ctx, r, h, facts, can_edit })
 }

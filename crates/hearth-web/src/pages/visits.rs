@@ -3,15 +3,10 @@
 //! page, and the coverage page (the figure from the indicator catalogue, and the list of
 //! households to plan visits to). Follow-up queues and pages are in `follow_ups.rs`.
 
-#[path = "follow_ups.rs"]
-mod follow_ups;
-
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use hearth_core::entity::household;
 use hearth_core::indicators::{self, Scope};
@@ -25,14 +20,58 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message, urlencode};
+use crate::practice::{BoxFut, NavEntry, Pages, WebPractice};
+use hearth_core::record::EntityKind;
+use hearth_core::visits::follow_ups as follow_ups_core;
+use hearth_core::{Actor, Store};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/households/{id}/visits/new", get(new_form))
-        .route("/households/{id}/visits", axum::routing::post(create))
-        .route("/visits/coverage", get(coverage_page))
-        .route("/visits/{id}", get(show))
-        .merge(follow_ups::router())
+/// Visits and follow-ups as a practice on the web: their pages and API, the two queue
+/// entries in the navigation with their counts, and where visits and follow-ups are shown.
+pub const PRACTICE: WebPractice = WebPractice {
+    key: "visits",
+    pages,
+    api: Some(crate::api::visits_routes),
+    api_tags: &[
+        ("visits", "Household visits: who visited, when, why, what they found"),
+        ("follow-ups", "Each need found, followed with an owner and a due date until resolved"),
+    ],
+    nav: &[
+        NavEntry {
+            href: "/follow-ups",
+            label: "nav-my-follow-ups",
+            permission: Permission::WorkFollowUps,
+            badge: Some("mine"),
+            plain_label: "nav-follow-ups",
+            alert: false,
+        },
+        NavEntry {
+            href: "/follow-ups?queue=overdue",
+            label: "nav-overdue",
+            permission: Permission::WorkFollowUps,
+            badge: Some("overdue"),
+            plain_label: "nav-follow-ups-overdue",
+            alert: true,
+        },
+    ],
+    badges: Some(badges),
+    links: &[(EntityKind::Visit, "/visits/{id}"), (EntityKind::FollowUp, "/follow-ups/{id}")],
+};
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/households/{id}/visits/new", new_form)
+        .post("/households/{id}/visits", create)
+        .get("/visits/coverage", coverage_page)
+        .get("/visits/{id}", show)
+        .merge(super::follow_ups::pages())
+}
+
+/// "My follow-ups" and "Overdue" counts for the navigation.
+fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static str, u64)>> {
+    Box::pin(async move {
+        let (mine, overdue) = follow_ups_core::queue_counts(store, actor).await?;
+        Ok(vec![("mine", mine), ("overdue", overdue)])
+    })
 }
 
 /// One need row of the visit form, with its names, values and errors precomputed.
@@ -255,7 +294,7 @@ struct ShowPage {
     d: records::VisitDetail,
     h: household::Model,
     purpose: String,
-    follow_ups: Vec<follow_ups::Row>,
+    follow_ups: Vec<super::follow_ups::Row>,
 }
 
 async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -263,7 +302,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     let d = records::get(&state.store, actor, parse_id(&id)?).await?;
     let h = households::load(&state.store, actor, d.visit.household_id).await?;
     let purpose = ctx.t(&format!("visit-purpose-{}", d.visit.purpose.replace('_', "-")));
-    let follow_ups = follow_ups::rows(&state, &ctx, d.follow_ups.clone()).await?;
+    let follow_ups = super::follow_ups::rows(&state, &ctx, d.follow_ups.clone()).await?;
     render(&ShowPage { ctx, d, h, purpose, follow_ups })
 }
 
@@ -333,7 +372,7 @@ async fn coverage_page(
     if !(1..=3650).contains(&days) {
         e.add("days", "invalid_choice");
     }
-    let (mut visited, mut households_n, mut visits_n, mut pct) = (0, 0, 0, String::from("0"));
+    let (mut visited, mut households_n, mut visits_n, mut pct) = (0, 0, 0, String::from("—"));
     if let (Some(from), Some(to)) = (from, to) {
         match Scope::new(vec![community.id], from, to) {
             Ok(scope) => {
@@ -345,9 +384,10 @@ async fn coverage_page(
                 .await?;
                 for f in figures {
                     match f.key {
-                        "visits" => visits_n = f.value as i64,
+                        "visits" => visits_n = f.int().unwrap_or(0),
                         "visit_coverage_pct" => {
-                            pct = format!("{}", f.value);
+                            // No households: there is no coverage to speak of ("—", not 0%).
+                            pct = f.value.map(|v| format!("{v}%")).unwrap_or_else(|| "—".into());
                             visited = f.numerator.unwrap_or(0);
                             households_n = f.denominator.unwrap_or(0);
                         }

@@ -69,27 +69,14 @@ async fn session_cookie_attributes() {
     assert!(!cookie.contains("Secure"), "Secure only with --secure-cookies");
 }
 
-async fn age_session(app: &TestApp, idle_minutes: i64, age_hours: i64) {
-    use hearth_core::entity::session;
-    use sea_orm::{EntityTrait, Set, sea_query::Expr};
-    let now = chrono::Utc::now();
-    session::Entity::update_many()
-        .col_expr(session::Column::LastSeenAt, Expr::value(now - chrono::TimeDelta::minutes(idle_minutes)))
-        .col_expr(session::Column::CreatedAt, Expr::value(now - chrono::TimeDelta::hours(age_hours)))
-        .exec(app.store.conn())
-        .await
-        .unwrap();
-    let _ = Set(0); // keep the import list honest across sea-orm versions
-}
-
 #[tokio::test]
 async fn sessions_expire_after_30_minutes_idle() {
     let app = spawn_app().await;
     app.community("north").await;
     let mut c = app.login_as("maria", "caseworker", &["north"]).await;
-    age_session(&app, 29, 1).await;
+    app.age_sessions(29, 1).await;
     assert_eq!(c.get("/").await.location(), "/households", "29 minutes idle is still fine");
-    age_session(&app, 31, 1).await;
+    app.age_sessions(31, 1).await;
     assert!(c.get("/").await.location().starts_with("/login"));
 }
 
@@ -98,9 +85,9 @@ async fn sessions_expire_after_12_hours_even_when_active() {
     let app = spawn_app().await;
     app.community("north").await;
     let mut c = app.login_as("maria", "caseworker", &["north"]).await;
-    age_session(&app, 0, 11).await;
+    app.age_sessions(0, 11).await;
     assert_eq!(c.get("/").await.location(), "/households");
-    age_session(&app, 0, 13).await;
+    app.age_sessions(0, 13).await;
     assert!(c.get("/").await.location().starts_with("/login"));
 }
 

@@ -16,4 +16,5 @@ mod indicators;
 mod registry_pages;
 mod reports;
 mod roles;
+mod shape;
 mod visits;

@@ -5,10 +5,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use hearth_core::audit;
-use hearth_core::entity::{consent, household, pair, resident};
+use hearth_core::entity::{consent, household, resident};
 use hearth_core::registry::residents;
 use hearth_core::{Actor, timeline};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::support::*;
 
@@ -725,7 +725,7 @@ async fn records_of_another_community_are_not_found() {
 #[tokio::test]
 async fn volunteers_see_only_paired_households_and_change_nothing() {
     let app = spawn_app().await;
-    let north = app.community("north").await;
+    app.community("north").await;
     let paired = app.household("north", "N-1001").await;
     let other = app.household("north", "N-1002").await;
     let mut cw = app.login_as("worker", "caseworker", &["north"]).await;
@@ -744,24 +744,7 @@ async fn volunteers_see_only_paired_households_and_change_nothing() {
 
     let mut vol = app.login_as("vol", "volunteer", &["north"]).await;
     assert_eq!(vol.get(&format!("/households/{}", paired.id)).await.status, StatusCode::NOT_FOUND, "not paired yet");
-    let vol_user = hearth_core::entity::user::Entity::find()
-        .all(app.store.conn())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.username == "vol")
-        .unwrap();
-    pair::ActiveModel {
-        community_id: Set(north.id),
-        household_id: Set(paired.id),
-        helper_user_id: Set(vol_user.id),
-        started_on: Set(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
-        ended_on: Set(None),
-        ..Default::default()
-    }
-    .insert(app.store.conn())
-    .await
-    .unwrap();
+    app.pair("vol", paired.id).await;
 
     let page = vol.get(&format!("/households/{}", paired.id)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -940,7 +923,8 @@ async fn timeline_gathers_registry_events_newest_first() {
     let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
     // The member was added today, after every other date here.
     assert_eq!(kinds, vec!["resident_added", "household_moved_out", "consent_given", "household_moved_in"]);
-    assert_eq!(events[0].link.as_deref(), Some(format!("/residents/{rid}").as_str()));
+    let link = events[0].record.and_then(hearth_web::practice::link);
+    assert_eq!(link.as_deref(), Some(format!("/residents/{rid}").as_str()));
     assert_eq!(events[0].summary, "Sara Haile");
     assert!(events.windows(2).all(|w| w[0].on >= w[1].on));
 

@@ -130,6 +130,40 @@ impl TestApp {
     }
 
     /// A client whose requests come from another network address (for throttling tests).
+    /// Pairs the user `username` (a volunteer) with a household, from 2016-04-01, so the
+    /// volunteer may see it.
+    pub async fn pair(&self, username: &str, household_id: i64) {
+        use hearth_core::entity::pair;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let u = users::by_username(&self.store, username).await.unwrap().expect("user to pair");
+        let h = household::Entity::find_by_id(household_id).one(self.store.conn()).await.unwrap().expect("household");
+        pair::ActiveModel {
+            community_id: Set(h.community_id),
+            household_id: Set(h.id),
+            helper_user_id: Set(u.id),
+            started_on: Set(chrono::NaiveDate::from_ymd_opt(2016, 4, 1).unwrap()),
+            ended_on: Set(None),
+            ..Default::default()
+        }
+        .insert(self.store.conn())
+        .await
+        .unwrap();
+    }
+
+    /// Makes every session look idle for `idle_minutes` and `age_hours` old.
+    pub async fn age_sessions(&self, idle_minutes: i64, age_hours: i64) {
+        use hearth_core::entity::session;
+        use sea_orm::EntityTrait;
+        use sea_orm::sea_query::Expr;
+        let now = chrono::Utc::now();
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now - chrono::TimeDelta::minutes(idle_minutes)))
+            .col_expr(session::Column::CreatedAt, Expr::value(now - chrono::TimeDelta::hours(age_hours)))
+            .exec(self.store.conn())
+            .await
+            .unwrap();
+    }
+
     pub fn client_from(&self, ip: [u8; 4]) -> TestClient {
         let router = hearth_web::router(self.state.clone()).layer(MockConnectInfo(SocketAddr::from((ip, 50000))));
         TestClient { router, cookies: HashMap::new(), bearer: None, csrf: None }

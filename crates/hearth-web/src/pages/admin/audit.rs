@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use hearth_core::audit::{self, Filter, Verdict};
 use hearth_core::entity::audit_log;
 use hearth_core::registry::communities;
@@ -20,6 +18,7 @@ use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
 use crate::pages::form::FormState;
 use crate::pages::{render, render_status};
+use crate::practice::Pages;
 
 pub const PAGE_SIZE: u64 = 100;
 
@@ -27,8 +26,8 @@ pub const PAGE_SIZE: u64 = 100;
 const KNOWN_ENTITIES: [&str; 8] =
     ["household", "resident", "consent", "user", "community", "session", "api_token", "pair"];
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(list)).route("/admin/audit/verify", post(verify))
+pub(super) fn pages() -> Pages {
+    Pages::new().get("/admin/audit", list).post("/admin/audit/verify", verify)
 }
 
 #[derive(serde::Deserialize, Default, Clone)]

@@ -3,11 +3,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use hearth_core::Permission;
 use hearth_core::registry::communities::{self, CommunityInput};
 
@@ -18,9 +16,13 @@ use crate::error::{WebError, urlencode};
 use crate::pages::form::FormState;
 use crate::pages::form::form_errors;
 use crate::pages::{render, render_status};
+use crate::practice::Pages;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/communities", get(list)).route("/admin/communities/new", get(new_form).post(create))
+pub(super) fn pages() -> Pages {
+    Pages::new()
+        .get("/admin/communities", list)
+        .get("/admin/communities/new", new_form)
+        .post("/admin/communities/new", create)
 }
 
 struct Row {

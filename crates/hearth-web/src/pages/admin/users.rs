@@ -2,11 +2,9 @@
 //! and enable, reset password.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use hearth_core::auth::{setup, users};
 use hearth_core::entity::user;
 use hearth_core::registry::communities;
@@ -19,15 +17,18 @@ use crate::error::{WebError, field_message};
 use crate::pages::form::FormState;
 use crate::pages::form::{form_errors, parse_id};
 use crate::pages::{render, render_status};
+use crate::practice::Pages;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(list))
-        .route("/admin/users/new", get(new_form).post(create))
-        .route("/admin/users/{id}", get(show).post(update))
-        .route("/admin/users/{id}/disable", post(disable))
-        .route("/admin/users/{id}/enable", post(enable))
-        .route("/admin/users/{id}/reset", post(reset))
+pub(super) fn pages() -> Pages {
+    Pages::new()
+        .get("/admin/users", list)
+        .get("/admin/users/new", new_form)
+        .post("/admin/users/new", create)
+        .get("/admin/users/{id}", show)
+        .post("/admin/users/{id}", update)
+        .post("/admin/users/{id}/disable", disable)
+        .post("/admin/users/{id}/enable", enable)
+        .post("/admin/users/{id}/reset", reset)
 }
 
 pub struct RoleOption {

@@ -1,0 +1,212 @@
+//! Declared counts: "the rows of table T in these communities that match C, counted (or
+//! counted distinct), grouped by community and dimension columns" — and the records behind
+//! each figure — generated from one declaration written with entity columns.
+//!
+//! A declaration says which rows (`Rows`: the table, its id and community columns, joins for
+//! labels and conditions, the label and date a drill-down row shows, and what kind of record
+//! a row is) and which of them count (`when`: a condition on the scope's period). The
+//! community condition is added here, as `=` for one community (so SQLite uses the
+//! `(community_id, …)` index range) and `IN` for several.
+
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, IntoIden, Order, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DynIden, EntityName, QueryResult};
+
+use super::{Dims, Record, RecordPage, Row, Scope};
+use crate::error::CoreResult;
+use crate::record::{EntityKind, RecordRef};
+use crate::store::Store;
+
+/// A column of an entity, qualified by its table.
+#[derive(Clone, Debug)]
+pub struct Col {
+    table: DynIden,
+    column: DynIden,
+}
+
+/// `col(household::Column::Code)`: the qualified column, for declarations.
+pub fn col<C: ColumnTrait>(c: C) -> Col {
+    Col { table: c.entity_name(), column: c.into_iden() }
+}
+
+impl Col {
+    pub fn expr(&self) -> Expr {
+        Expr::col((self.table.clone(), self.column.clone()))
+    }
+}
+
+/// The rows an indicator counts or lists, and how a drill-down row is shown.
+#[derive(Clone, Debug)]
+pub struct Rows {
+    table: DynIden,
+    id: Col,
+    community: Col,
+    joins: Vec<(DynIden, Col, Col)>,
+    label: Col,
+    on: Col,
+    kind: EntityKind,
+}
+
+impl Rows {
+    /// Rows of `entity`, keyed by `id`, confined by `community`; a drill-down row is shown
+    /// by `label` and dated by `on` (both may be columns of a joined table).
+    pub fn of<E: EntityName + Default>(kind: EntityKind, id: Col, community: Col, label: Col, on: Col) -> Rows {
+        Rows { table: E::default().into_iden(), id, community, joins: Vec::new(), label, on, kind }
+    }
+
+    /// An inner join of `entity` on `left = right`.
+    pub fn join<E: EntityName + Default>(mut self, left: Col, right: Col) -> Rows {
+        self.joins.push((E::default().into_iden(), left, right));
+        self
+    }
+
+    fn select(&self) -> SelectStatement {
+        let mut q = Query::select();
+        q.from(self.table.clone());
+        for (t, l, r) in &self.joins {
+            q.inner_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
+        }
+        q
+    }
+
+    fn in_communities(&self, scope: &Scope) -> Cond {
+        match scope.communities.as_slice() {
+            [one] => Cond::all().add(self.community.expr().eq(*one)),
+            many => Cond::all().add(self.community.expr().is_in(many.to_vec())),
+        }
+    }
+}
+
+/// A declared count. Build with `Count::rows(…).when(…)`, then `.distinct(…)` or `.dim(…)`.
+#[derive(Clone, Debug)]
+pub struct Count {
+    rows: Rows,
+    when: fn(&Scope) -> Cond,
+    /// Count distinct values of this column; the drill-down lists `Rows` whose id is one of them.
+    pub(super) distinct: Option<(Col, Rows)>,
+    pub(super) dims: Vec<(&'static str, Col)>,
+}
+
+impl Count {
+    pub fn rows(rows: Rows, when: fn(&Scope) -> Cond) -> Count {
+        Count { rows, when, distinct: None, dims: Vec::new() }
+    }
+
+    /// Counts distinct values of `column` (e.g. households visited); the records behind the
+    /// figure are the `records` rows with those ids.
+    pub fn distinct(mut self, column: Col, records: Rows) -> Count {
+        self.distinct = Some((column, records));
+        self
+    }
+
+    /// A dimension: figures per value of `column`, named `name`.
+    pub fn dim(mut self, name: &'static str, column: Col) -> Count {
+        self.dims.push((name, column));
+        self
+    }
+
+    fn matching(&self, scope: &Scope) -> Cond {
+        self.rows.in_communities(scope).add((self.when)(scope))
+    }
+
+    /// The aggregate: one row per community (when `grouped`) and dimension values.
+    pub(super) async fn values(&self, store: &Store, scope: &Scope, grouped: bool) -> CoreResult<Vec<Row>> {
+        let mut q = self.rows.select();
+        if grouped {
+            q.expr(self.rows.community.expr());
+        }
+        for (_, c) in &self.dims {
+            q.expr(c.expr());
+        }
+        match &self.distinct {
+            Some((c, _)) => q.expr(Func::count_distinct(c.expr())),
+            None => q.expr(Func::count(self.rows.id.expr())),
+        };
+        q.cond_where(self.matching(scope));
+        if grouped {
+            q.add_group_by([self.rows.community.expr()]);
+        }
+        if !self.dims.is_empty() {
+            q.add_group_by(self.dims.iter().map(|(_, c)| c.expr()));
+        }
+        let rows = store.conn().query_all(&q).await?;
+        rows.iter().map(|r| self.row(r, grouped)).collect()
+    }
+
+    fn row(&self, r: &QueryResult, grouped: bool) -> CoreResult<Row> {
+        let mut i = 0;
+        let community = if grouped {
+            i += 1;
+            Some(r.try_get_by_index::<i64>(0)?)
+        } else {
+            None
+        };
+        let mut dims = Dims::new();
+        for (name, _) in &self.dims {
+            let v: Option<String> = r.try_get_by_index(i)?;
+            dims.insert((*name).to_owned(), v.unwrap_or_default());
+            i += 1;
+        }
+        Ok(Row { community, dims, value: r.try_get_by_index(i)? })
+    }
+
+    /// One keyset page of the records behind the figure for `dims`.
+    pub(super) async fn records(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        dims: &Dims,
+        after: Option<i64>,
+        limit: u64,
+    ) -> CoreResult<RecordPage> {
+        let mut cond = self.matching(scope);
+        for (name, c) in &self.dims {
+            if let Some(v) = dims.get(*name) {
+                cond = cond.add(c.expr().eq(v.clone()));
+            }
+        }
+        let (shown, cond) = match &self.distinct {
+            None => (&self.rows, cond),
+            Some((c, target)) => {
+                let mut sub = self.rows.select();
+                sub.expr(c.expr()).cond_where(cond);
+                (target, Cond::all().add(target.id.expr().in_subquery(sub)))
+            }
+        };
+        let mut q = shown.select();
+        q.expr(shown.id.expr()).expr(shown.community.expr()).expr(shown.label.expr()).expr(shown.on.expr());
+        q.cond_where(cond);
+        if let Some(a) = after {
+            q.and_where(shown.id.expr().gt(a));
+        }
+        q.order_by_expr(shown.id.expr(), Order::Asc).limit(limit + 1);
+        let rows = store.conn().query_all(&q).await?;
+        record_page(rows, limit, shown.kind)
+    }
+}
+
+/// A drill-down page from rows selected as `id, community_id, label, on`, fetched with
+/// `LIMIT limit + 1` so the extra row tells if more follow.
+fn record_page(rows: Vec<QueryResult>, limit: u64, kind: EntityKind) -> CoreResult<RecordPage> {
+    let more = rows.len() as u64 > limit;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| {
+            let id: i64 = r.try_get_by_index(0)?;
+            Ok(Record {
+                id,
+                community_id: r.try_get_by_index(1)?,
+                label: r.try_get_by_index(2)?,
+                on: r.try_get_by_index::<Option<chrono::NaiveDate>>(3)?,
+                record: RecordRef::new(kind, id),
+            })
+        })
+        .collect::<CoreResult<Vec<_>>>()?;
+    let next_after = if more { items.last().map(|r| r.id) } else { None };
+    Ok(RecordPage { items, next_after })
+}
+
+/// `column` within the scope's period (inclusive), for `when` conditions.
+pub fn within(column: Col, scope: &Scope) -> Cond {
+    Cond::all().add(column.expr().gte(scope.from)).add(column.expr().lte(scope.to))
+}

@@ -1,0 +1,248 @@
+//! `/api/v1/follow-ups`: list follow-up queues, open, change and resolve follow-ups, each
+//! with its history. Every rule is decided by `hearth_core::visits::follow_ups`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_core::entity::{follow_up, follow_up_history};
+use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate, Queue};
+use hearth_core::visits::records::NeedInput;
+use hearth_core::{CoreError, Permission};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::created;
+use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::WebError;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(list_follow_ups, create_follow_up)).routes(routes!(get_follow_up, update_follow_up))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowUp {
+    pub id: i64,
+    pub community_id: i64,
+    pub household_id: i64,
+    pub resident_id: Option<i64>,
+    /// The visit it was found on, if any.
+    pub visit_id: Option<i64>,
+    pub description: String,
+    /// jobs, schooling, health, housing, documents, money, language, other
+    pub category: String,
+    pub owner_user_id: i64,
+    pub opened_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// open, in_progress, resolved, cannot_resolve
+    pub status: String,
+    pub resolution_note: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Every change, oldest first (only on single-record reads and writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryEntry>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<i64>,
+    /// created, status, owner, due_on, category, description
+    pub change: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The resolution note, on a closing status change.
+    pub note: Option<String>,
+}
+
+impl FollowUp {
+    pub(super) fn new(f: follow_up::Model, history: Option<Vec<follow_up_history::Model>>) -> FollowUp {
+        FollowUp {
+            id: f.id,
+            community_id: f.community_id,
+            household_id: f.household_id,
+            resident_id: f.resident_id,
+            visit_id: f.visit_id,
+            description: f.description,
+            category: f.category,
+            owner_user_id: f.owner_user_id,
+            opened_on: f.opened_on,
+            due_on: f.due_on,
+            status: f.status,
+            resolution_note: f.resolution_note,
+            resolved_on: f.resolved_on,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            history: history.map(|h| {
+                h.into_iter()
+                    .map(|r| HistoryEntry {
+                        at: r.at,
+                        actor_user_id: r.actor_user_id,
+                        change: r.change,
+                        from: r.from_value,
+                        to: r.to_value,
+                        note: r.note,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFollowUp {
+    #[schema(required = true, value_type = i64)]
+    pub household_id: Option<i64>,
+    #[schema(required = true, value_type = String, max_length = 2000)]
+    pub description: Option<String>,
+    #[schema(required = true, value_type = String, example = "documents")]
+    pub category: Option<String>,
+    pub owner_user_id: Option<i64>,
+    #[schema(required = true, value_type = String, format = Date)]
+    pub due_on: Option<String>,
+    pub resident_id: Option<i64>,
+    /// The day the need was found; today when left out.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub opened_on: Option<String>,
+}
+
+/// Follow-up list parameters (documentation; parsed by `ApiQuery`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FollowUpParams {
+    /// `all` (default), `mine` (owner = caller, open) or `overdue` (due before today, open).
+    queue: Option<String>,
+    community: Option<String>,
+    household_id: Option<i64>,
+    category: Option<String>,
+    owner_user_id: Option<i64>,
+    status: Option<String>,
+    /// Keyset: the previous page's `next_after` (ordering: due date, then id).
+    after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u64>,
+}
+
+/// Follow-ups the caller may see (volunteers: their own, on paired households), soonest due first.
+#[utoipa::path(
+    get, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "list_follow_ups",
+    params(FollowUpParams),
+    responses(
+        (status = 200, body = Page<FollowUp>),
+        (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError),
+    )
+)]
+pub async fn list_follow_ups(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    q: ApiQuery,
+) -> Result<Json<Page<FollowUp>>, WebError> {
+    let actor = ctx.actor()?;
+    let queue = match q.text("queue") {
+        None => Queue::All,
+        Some(s) => Queue::parse(Some(&s))?,
+    };
+    let query = follow_ups::ListQuery {
+        queue,
+        community: q.text("community"),
+        household_id: q.int("household_id")?,
+        category: q.text("category"),
+        owner_user_id: q.int("owner_user_id")?,
+        status: q.text("status"),
+        after: q.int("after")?,
+        limit: q.int("limit")?,
+        today: None,
+    };
+    let page = follow_ups::list(&state.store, actor, &query).await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|f| FollowUp::new(f, None)).collect(),
+        next_after: page.next_after,
+    }))
+}
+
+/// Opens a follow-up directly (not from a visit).
+#[utoipa::path(
+    post, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "create_follow_up",
+    request_body = NewFollowUp,
+    responses(
+        (status = 201, body = FollowUp, headers(("Location" = String))),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError, description = "Unknown household"), (status = 422, body = ApiError),
+    )
+)]
+pub async fn create_follow_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<NewFollowUp>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let household_id = body.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
+    let input = FollowUpInput {
+        household_id,
+        opened_on: body.opened_on,
+        need: NeedInput {
+            description: body.description,
+            category: body.category,
+            owner_user_id: body.owner_user_id,
+            due_on: body.due_on,
+            resident_id: body.resident_id,
+        },
+    };
+    let f = follow_ups::create(&state.store, actor, input).await?;
+    let history = history(&state, &ctx, f.id).await?;
+    let out = FollowUp::new(f, Some(history));
+    Ok(created(&format!("/api/v1/follow-ups/{}", out.id), out))
+}
+
+async fn history(state: &AppState, ctx: &Ctx, id: i64) -> Result<Vec<follow_up_history::Model>, WebError> {
+    Ok(follow_ups::history_of(&state.store, ctx.actor()?, id).await?.into_iter().map(|(h, _)| h).collect())
+}
+
+/// One follow-up with its full history (the read is audited).
+#[utoipa::path(
+    get, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "get_follow_up",
+    params(("id" = i64, Path, description = "Follow-up id")),
+    responses(
+        (status = 200, body = FollowUp),
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError),
+    )
+)]
+pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<FollowUp>, WebError> {
+    let f = follow_ups::get(&state.store, ctx.actor()?, id).await?;
+    let history = history(&state, &ctx, f.id).await?;
+    Ok(Json(FollowUp::new(f, Some(history))))
+}
+
+/// Changes a follow-up: status (closing needs a note and date), owner, due date,
+/// description, category. Each change is kept in its history.
+#[utoipa::path(
+    patch, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "update_follow_up",
+    params(("id" = i64, Path, description = "Follow-up id")),
+    request_body = FollowUpUpdate,
+    responses(
+        (status = 200, body = FollowUp),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 422, body = ApiError),
+    )
+)]
+pub async fn update_follow_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    ApiJson(update): ApiJson<FollowUpUpdate>,
+) -> Result<Json<FollowUp>, WebError> {
+    let actor = ctx.actor()?;
+    let f = follow_ups::update(&state.store, actor, id, update).await?;
+    let history = history(&state, &ctx, f.id).await?;
+    Ok(Json(FollowUp::new(f, Some(history))))
+}

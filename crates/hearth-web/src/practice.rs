@@ -1,0 +1,157 @@
+//! The web side of each practice, registered in one place.
+//!
+//! A practice's web module (`pages/<word>.rs`, `api/<word>.rs`, `templates/<word>/`) exports
+//! one `WebPractice`: its pages (through `Pages`, which records every route so the role ×
+//! route test can check that each page has a row), its API routes and their OpenAPI tags, its
+//! navigation entries with their badge counts, and the pages of its kinds of record. The
+//! router, the OpenAPI document, the navigation and record links iterate `PRACTICES` (and the
+//! platform's own areas in `PLATFORM`); adding a practice is one line there.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
+use hearth_core::record::{EntityKind, RecordRef};
+use hearth_core::{Actor, CoreResult, Permission, Store};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{AppState, pages};
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;
+
+/// Badge counts for the navigation: (badge name, count). Cheap (indexed counts), no
+/// personal data, so no audit row.
+pub type BadgesFn = for<'a> fn(&'a Store, &'a Actor) -> BoxFut<'a, Vec<(&'static str, u64)>>;
+
+/// One entry in the navigation bar.
+#[derive(Clone, Copy, Debug)]
+pub struct NavEntry {
+    pub href: &'static str,
+    /// Fluent key of the label. With a badge, the key takes `$count`.
+    pub label: &'static str,
+    /// Shown to roles the policy allows this.
+    pub permission: Permission,
+    /// The badge (from the practice's `badges`) whose count the label shows.
+    pub badge: Option<&'static str>,
+    /// Fluent key of the label when the badge count is unknown.
+    pub plain_label: &'static str,
+    /// Mark the entry (e.g. overdue work) while its count is above 0.
+    pub alert: bool,
+}
+
+impl NavEntry {
+    pub const fn link(href: &'static str, label: &'static str, permission: Permission) -> NavEntry {
+        NavEntry { href, label, permission, badge: None, plain_label: label, alert: false }
+    }
+}
+
+/// One practice (or platform area) as the web layer sees it.
+#[derive(Clone, Copy)]
+pub struct WebPractice {
+    pub key: &'static str,
+    pub pages: fn() -> Pages,
+    pub api: Option<fn(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>>,
+    /// OpenAPI tags of its API: (name, description).
+    pub api_tags: &'static [(&'static str, &'static str)],
+    pub nav: &'static [NavEntry],
+    pub badges: Option<BadgesFn>,
+    /// Where each of its kinds of record is shown: `{id}` is replaced by the id.
+    pub links: &'static [(EntityKind, &'static str)],
+}
+
+/// The practices, in navigation order. One line per practice.
+pub const PRACTICES: &[WebPractice] = &[pages::households::PRACTICE, pages::visits::PRACTICE, pages::reports::PRACTICE];
+
+/// What every deployment has besides practices: sign-in, the account page, administration.
+pub const PLATFORM: &[WebPractice] = &[pages::auth::AREA, pages::account::AREA, pages::admin::AREA];
+
+/// Practices first, then the platform (for routes, API, navigation).
+pub fn all() -> impl Iterator<Item = &'static WebPractice> {
+    PRACTICES.iter().chain(PLATFORM)
+}
+
+/// The page of a record, from the practice that registered its kind.
+pub fn link(r: RecordRef) -> Option<String> {
+    all()
+        .flat_map(|p| p.links)
+        .find(|(k, _)| *k == r.kind)
+        .map(|(_, pattern)| pattern.replace("{id}", &r.id.to_string()))
+}
+
+/// The API of every practice and area, in one OpenAPI router.
+pub fn api_routes(mut r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    for p in all() {
+        if let Some(add) = p.api {
+            r = add(r);
+        }
+    }
+    r
+}
+
+/// The tags the OpenAPI document lists, in order.
+pub fn api_tags() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    all().flat_map(|p| p.api_tags)
+}
+
+/// A page router that remembers its routes, so tests can list them (axum's `Router` can't).
+#[derive(Default)]
+pub struct Pages {
+    router: Router<AppState>,
+    routes: Vec<(Method, &'static str)>,
+}
+
+impl Pages {
+    pub fn new() -> Pages {
+        Pages::default()
+    }
+
+    fn add(mut self, method: Method, path: &'static str, mr: MethodRouter<AppState>) -> Pages {
+        self.routes.push((method, path));
+        // Routing the same path again merges the method routers.
+        self.router = self.router.route(path, mr);
+        self
+    }
+
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, routing::get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, routing::post(handler))
+    }
+
+    pub fn merge(mut self, other: Pages) -> Pages {
+        self.routes.extend(other.routes);
+        self.router = self.router.merge(other.router);
+        self
+    }
+
+    pub fn routes(&self) -> &[(Method, &'static str)] {
+        &self.routes
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+/// Every page route of every practice and area: (method, path template).
+pub fn page_routes() -> Vec<(Method, &'static str)> {
+    all().flat_map(|p| (p.pages)().routes.into_iter()).collect()
+}
+
+/// Every page of every practice and area, as one router.
+pub fn pages_router() -> Router<AppState> {
+    all().fold(Router::new(), |r, p| r.merge((p.pages)().into_router()))
+}
