@@ -19,20 +19,81 @@ use sha2::{Digest, Sha256};
 use crate::entity::audit_log;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::Actor;
+use crate::record::EntityKind;
 use crate::store::Store;
+
+/// What was done, stored as its snake_case name (the audit page translates
+/// `audit-action-<name>`). A practice adds its actions here, one line each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Create,
+    Read,
+    List,
+    Update,
+    Withdraw,
+    Use,
+    Revoke,
+    Login,
+    SetPassword,
+    ResetPassword,
+    IssueSetupLink,
+    DemoLoad,
+    DemoLogins,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::Create,
+        Action::Read,
+        Action::List,
+        Action::Update,
+        Action::Withdraw,
+        Action::Use,
+        Action::Revoke,
+        Action::Login,
+        Action::SetPassword,
+        Action::ResetPassword,
+        Action::IssueSetupLink,
+        Action::DemoLoad,
+        Action::DemoLogins,
+    ];
+
+    /// The stored name: never changed once released.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::List => "list",
+            Action::Update => "update",
+            Action::Withdraw => "withdraw",
+            Action::Use => "use",
+            Action::Revoke => "revoke",
+            Action::Login => "login",
+            Action::SetPassword => "set_password",
+            Action::ResetPassword => "reset_password",
+            Action::IssueSetupLink => "issue_setup_link",
+            Action::DemoLoad => "demo_load",
+            Action::DemoLogins => "demo_logins",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
 
 /// What happened, to what. `community_id` lets audit browsing be filtered by community.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub action: &'static str,
-    pub entity: &'static str,
+    pub action: Action,
+    pub entity: EntityKind,
     pub entity_id: Option<i64>,
     pub community_id: Option<i64>,
     pub summary: String,
 }
 
 impl Entry {
-    pub fn new(action: &'static str, entity: &'static str, entity_id: Option<i64>) -> Entry {
+    pub fn new(action: Action, entity: EntityKind, entity_id: Option<i64>) -> Entry {
         Entry { action, entity, entity_id, community_id: None, summary: String::new() }
     }
     pub fn community(mut self, id: i64) -> Entry {
@@ -91,8 +152,8 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
         actor_user_id: actor.user_id,
         actor: actor.username.clone(),
         community_id: entry.community_id,
-        action: entry.action.to_owned(),
-        entity: entry.entity.to_owned(),
+        action: entry.action.as_str().to_owned(),
+        entity: entry.entity.as_str().to_owned(),
         entity_id: entry.entity_id,
         summary: entry.summary,
         prev_hash,

@@ -11,6 +11,8 @@
 //! `ensure` is idempotent: when the community `jiafu` exists, no data is added; only the
 //! demo logins get fresh random passwords, which the returned report prints.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use std::fmt;
 
 use chrono::{NaiveDate, Utc};
@@ -183,7 +185,7 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
         audit::append(
             &tx,
             &actor,
-            Entry::new("demo_load", "community", Some(community.id))
+            Entry::new(Action::DemoLoad, EntityKind::Community, Some(community.id))
                 .community(community.id)
                 .summary(format!("demo community loaded: {}", facts.join(", "))),
         )
@@ -192,7 +194,7 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
         audit::append(
             &tx,
             &actor,
-            Entry::new("demo_logins", "user", None).community(community.id).summary(format!(
+            Entry::new(Action::DemoLogins, EntityKind::User, None).community(community.id).summary(format!(
                 "new passwords for {}",
                 DEMO_USERS.iter().map(|u| u.username).collect::<Vec<_>>().join(", ")
             )),

@@ -13,6 +13,7 @@ use serde::Serialize;
 pub enum EntityKind {
     Community,
     User,
+    #[serde(rename = "api_token")]
     Token,
     Session,
     SetupLink,
@@ -50,7 +51,7 @@ impl EntityKind {
         match self {
             EntityKind::Community => "community",
             EntityKind::User => "user",
-            EntityKind::Token => "token",
+            EntityKind::Token => "api_token",
             EntityKind::Session => "session",
             EntityKind::SetupLink => "setup_link",
             EntityKind::Household => "household",

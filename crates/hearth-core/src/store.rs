@@ -86,12 +86,52 @@ impl Store {
     }
 }
 
-/// Maps a unique-constraint violation to a `Conflict` on `field`, anything else to `Db`.
-pub fn map_unique(err: DbErr, field: &str, code: &'static str) -> CoreError {
-    let text = err.to_string().to_lowercase();
-    if text.contains("unique") || text.contains("duplicate key") {
-        CoreError::Conflict { field: field.to_owned(), code }
-    } else {
-        CoreError::Db(err)
+/// The unique constraints a user can run into, each with the field and code it is reported
+/// as: (PostgreSQL's constraint name, SQLite's column list, field, code). A new unique
+/// constraint on user input gets a row here.
+const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
+    ("uq_households_community_code", "households.community_id, households.code", "code", "code_taken"),
+    ("users_username_key", "users.username", "username", "username_taken"),
+    ("communities_slug_key", "communities.slug", "slug", "slug_taken"),
+];
+
+/// Which unique constraint a database error violated, by its name (PostgreSQL: `violates
+/// unique constraint "name"`) or its columns (SQLite: `UNIQUE constraint failed: t.a, t.b`).
+fn violated_unique(err: &DbErr) -> Option<(&'static str, &'static str)> {
+    let text = err.to_string();
+    let pg = text.split("unique constraint \"").nth(1).and_then(|rest| rest.split('"').next());
+    let sqlite = text.split("UNIQUE constraint failed: ").nth(1).map(|rest| rest.trim());
+    UNIQUE_CONSTRAINTS.iter().find_map(|(name, columns, field, code)| {
+        let hit = pg == Some(*name) || sqlite.is_some_and(|c| c.starts_with(columns));
+        hit.then_some((*field, *code))
+    })
+}
+
+/// A write's database error: a known unique-constraint violation becomes a `Conflict` on its
+/// field (so the form or the API names it); anything else stays a database error.
+pub fn map_unique(err: DbErr) -> CoreError {
+    match violated_unique(&err) {
+        Some((field, code)) => CoreError::Conflict { field: field.to_owned(), code },
+        None => CoreError::Db(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_are_found_by_constraint_name_or_columns() {
+        let pg = DbErr::Custom(
+            "error returned from database: duplicate key value violates unique constraint \"uq_households_community_code\""
+                .into(),
+        );
+        assert_eq!(violated_unique(&pg), Some(("code", "code_taken")));
+        let sqlite = DbErr::Custom("UNIQUE constraint failed: users.username".into());
+        assert_eq!(violated_unique(&sqlite), Some(("username", "username_taken")));
+        // Another constraint (or a message that merely mentions "unique") is not a user's conflict.
+        let other = DbErr::Custom("UNIQUE constraint failed: api_tokens.token_hash".into());
+        assert_eq!(violated_unique(&other), None);
+        assert_eq!(violated_unique(&DbErr::Custom("unique snowflake".into())), None);
     }
 }

@@ -151,7 +151,11 @@ async fn load(store: &Store, n: usize) -> Result<(i64, Vec<i64>, usize, usize), 
                 c.id.into(),
                 (base + *i as i64).into(),
                 "Needs help".into(),
-                hearth_core::visits::CATEGORIES.get(seq % 8).copied().unwrap_or("other").into(),
+                {
+                    use hearth_core::word::Word;
+                    let all = hearth_core::visits::Category::all();
+                    all.get(seq % all.len()).map(|c| c.word()).unwrap_or_else(|| "other".into()).into()
+                },
                 team.get((seq / 7) % TEAM).copied().unwrap_or_default().into(),
                 opened.into(),
                 due.into(),

@@ -1,6 +1,8 @@
 //! One-time setup links: the first admin on an empty deployment, and password resets an
 //! admin issues for a user. The link carries a random token; only its hash is stored.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -53,7 +55,7 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
     active.password_hash = Set(None);
     active.update(&tx).await?;
     sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(&tx, actor, Entry::new("reset_password", "user", Some(user_id))).await?;
+    audit::append(&tx, actor, Entry::new(Action::ResetPassword, EntityKind::User, Some(user_id))).await?;
     tx.commit().await?;
     issue(store, RESET, Some(user_id)).await
 }
@@ -66,7 +68,7 @@ pub async fn issue_for_new_user(store: &Store, actor: &Actor, user_id: i64) -> C
     if u.password_hash.is_some() {
         return Err(CoreError::invalid("user", "has_password"));
     }
-    audit::record(store, actor, Entry::new("issue_setup_link", "user", Some(user_id))).await?;
+    audit::record(store, actor, Entry::new(Action::IssueSetupLink, EntityKind::User, Some(user_id))).await?;
     issue(store, NEW_USER, Some(user_id)).await
 }
 

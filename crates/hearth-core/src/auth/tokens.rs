@@ -1,6 +1,8 @@
 //! API tokens for scripts and integrations. Shown once at creation; stored as a hash;
 //! each use is audited; revocable by their owner and by admins.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -42,7 +44,7 @@ pub async fn create(store: &Store, actor: &Actor, owner_id: i64, name: &str) -> 
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "api_token", Some(model.id)).summary(format!("for user {}", owner.id)),
+        Entry::new(Action::Create, EntityKind::Token, Some(model.id)).summary(format!("for user {}", owner.id)),
     )
     .await?;
     tx.commit().await?;
@@ -67,7 +69,7 @@ pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<(
     let mut active: api_token::ActiveModel = t.into();
     active.revoked_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
-    audit::append(&tx, actor, Entry::new("revoke", "api_token", Some(token_id))).await?;
+    audit::append(&tx, actor, Entry::new(Action::Revoke, EntityKind::Token, Some(token_id))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -94,7 +96,7 @@ pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<user::Model
     let mut active: api_token::ActiveModel = t.into();
     active.last_used_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
-    audit::append(&tx, &actor, Entry::new("use", "api_token", Some(token_id))).await?;
+    audit::append(&tx, &actor, Entry::new(Action::Use, EntityKind::Token, Some(token_id))).await?;
     tx.commit().await?;
     Ok(u)
 }

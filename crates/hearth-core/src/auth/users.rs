@@ -1,7 +1,9 @@
 //! User accounts: creation, roles, community assignment, disabling, and login.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{password, sessions, throttle};
 use crate::audit::{self, Entry};
@@ -85,14 +87,14 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     }
     .insert(&tx)
     .await
-    .map_err(|e| map_unique(e, "username", "username_taken"))?;
+    .map_err(map_unique)?;
     for cid in &ids {
         user_community::ActiveModel { user_id: Set(model.id), community_id: Set(*cid) }.insert(&tx).await?;
     }
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "user", Some(model.id)).summary(format!(
+        Entry::new(Action::Create, EntityKind::User, Some(model.id)).summary(format!(
             "role {}, {} communities",
             role.as_str(),
             ids.len()
@@ -123,6 +125,22 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
 
 pub async fn get(store: &Store, user_id: i64) -> CoreResult<user::Model> {
     user::Entity::find_by_id(user_id).one(store.conn()).await?.ok_or(CoreError::NotFound)
+}
+
+/// Display names of users, by id: colleagues' names are not personal data of residents,
+/// so this read is not audited. Unknown ids are left out.
+pub async fn display_names(store: &Store, ids: &[i64]) -> CoreResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(store.conn())
+        .await?)
 }
 
 pub async fn by_username(store: &Store, username: &str) -> CoreResult<Option<user::Model>> {
@@ -179,7 +197,7 @@ pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Res
         (true, Some(u)) => {
             throttle::record_success(store, username, client).await?;
             let actor = actor_for(store, &u).await?;
-            audit::record(store, &actor, Entry::new("login", "user", Some(u.id))).await?;
+            audit::record(store, &actor, Entry::new(Action::Login, EntityKind::User, Some(u.id))).await?;
             Ok(u)
         }
         _ => {
@@ -203,7 +221,7 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
     active.password_changed_at = Set(Some(Utc::now()));
     active.update(&tx).await?;
     sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(&tx, actor, Entry::new("set_password", "user", Some(user_id))).await?;
+    audit::append(&tx, actor, Entry::new(Action::SetPassword, EntityKind::User, Some(user_id))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -281,7 +299,7 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "user", Some(user_id)).summary(format!("changed: {}", changed.join(", "))),
+        Entry::new(Action::Update, EntityKind::User, Some(user_id)).summary(format!("changed: {}", changed.join(", "))),
     )
     .await?;
     tx.commit().await?;

@@ -8,7 +8,7 @@ pub struct Model {
     pub community_id: i64,
     pub household_id: i64,
     pub visited_on: Date,
-    pub purpose: String,
+    pub purpose: crate::visits::VisitPurpose,
     pub companions: Option<String>,
     pub notes: Option<String>,
     pub recorded_by: Option<i64>,

@@ -1,5 +1,7 @@
 //! Communities: the unit a team serves and the key every record carries.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
 use std::collections::HashMap;
 
@@ -62,8 +64,8 @@ pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> Core
     }
     .insert(&tx)
     .await
-    .map_err(|err| map_unique(err, "slug", "slug_taken"))?;
-    audit::append(&tx, actor, Entry::new("create", "community", Some(c.id)).community(c.id)).await?;
+    .map_err(map_unique)?;
+    audit::append(&tx, actor, Entry::new(Action::Create, EntityKind::Community, Some(c.id)).community(c.id)).await?;
     tx.commit().await?;
     Ok(c)
 }

@@ -1,6 +1,8 @@
 //! Consent, recorded per household: who gave it, when, for which scopes, and when it was
 //! withdrawn. Withdrawal is a dated fact added to the record, never a deletion.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -69,7 +71,9 @@ pub async fn create(
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "consent", Some(c.id)).community(c.community_id).summary(format!("scopes: {scopes}")),
+        Entry::new(Action::Create, EntityKind::Consent, Some(c.id))
+            .community(c.community_id)
+            .summary(format!("scopes: {scopes}")),
     )
     .await?;
     tx.commit().await?;
@@ -119,7 +123,8 @@ async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Mode
 /// Reads a consent record for display or the API, and records the read.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
     let c = load(store, actor, id).await?;
-    audit::record(store, actor, Entry::new("read", "consent", Some(c.id)).community(c.community_id)).await?;
+    audit::record(store, actor, Entry::new(Action::Read, EntityKind::Consent, Some(c.id)).community(c.community_id))
+        .await?;
     Ok(c)
 }
 
@@ -144,7 +149,8 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Optio
     let mut a: consent::ActiveModel = c.into();
     a.withdrawn_on = Set(on);
     let c = a.update(&tx).await?;
-    audit::append(&tx, actor, Entry::new("withdraw", "consent", Some(c.id)).community(c.community_id)).await?;
+    audit::append(&tx, actor, Entry::new(Action::Withdraw, EntityKind::Consent, Some(c.id)).community(c.community_id))
+        .await?;
     tx.commit().await?;
     Ok(c)
 }

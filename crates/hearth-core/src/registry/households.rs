@@ -1,5 +1,7 @@
 //! Households: the unit a team visits and serves.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
 use sea_orm::sea_query::Query;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -107,11 +109,13 @@ pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> Core
     }
     .insert(&tx)
     .await
-    .map_err(|err| map_unique(err, "code", "code_taken"))?;
+    .map_err(map_unique)?;
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)),
+        Entry::new(Action::Create, EntityKind::Household, Some(h.id))
+            .community(h.community_id)
+            .summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -145,7 +149,8 @@ pub fn redact(actor: &Actor, h: household::Model) -> household::Model {
 /// Reads a household for display, and records the read in the audit log.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
     let h = load(store, actor, id).await?;
-    audit::record(store, actor, Entry::new("read", "household", Some(h.id)).community(h.community_id)).await?;
+    audit::record(store, actor, Entry::new(Action::Read, EntityKind::Household, Some(h.id)).community(h.community_id))
+        .await?;
     Ok(h)
 }
 
@@ -180,11 +185,13 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
         a.notes = Set(x);
     }
     a.updated_at = Set(Utc::now());
-    let h = a.update(&tx).await.map_err(|err| map_unique(err, "code", "code_taken"))?;
+    let h = a.update(&tx).await.map_err(map_unique)?;
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "household", Some(h.id)).community(h.community_id).summary(changed_fields(&v)),
+        Entry::new(Action::Update, EntityKind::Household, Some(h.id))
+            .community(h.community_id)
+            .summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -282,7 +289,12 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
             household: h,
         })
         .collect();
-    audit::record(store, actor, Entry::new("list", "household", None).summary(format!("{} rows", items.len()))).await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::List, EntityKind::Household, None).summary(format!("{} rows", items.len())),
+    )
+    .await?;
     Ok(Page { items, next_after: page.next_after })
 }
 

@@ -2,6 +2,8 @@
 //! optional and exists because a service needs it. There is deliberately no field for
 //! ethnicity, religion or political opinion.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -171,7 +173,9 @@ pub async fn create(store: &Store, actor: &Actor, input: ResidentInput) -> CoreR
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "resident", Some(r.id)).community(r.community_id).summary(changed_fields(&v)),
+        Entry::new(Action::Create, EntityKind::Resident, Some(r.id))
+            .community(r.community_id)
+            .summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -226,7 +230,8 @@ pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::Model> {
     let r = load(store, actor, id).await?;
-    audit::record(store, actor, Entry::new("read", "resident", Some(r.id)).community(r.community_id)).await?;
+    audit::record(store, actor, Entry::new(Action::Read, EntityKind::Resident, Some(r.id)).community(r.community_id))
+        .await?;
     Ok(r)
 }
 
@@ -262,7 +267,9 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "resident", Some(r.id)).community(r.community_id).summary(changed_fields(&v)),
+        Entry::new(Action::Update, EntityKind::Resident, Some(r.id))
+            .community(r.community_id)
+            .summary(changed_fields(&v)),
     )
     .await?;
     tx.commit().await?;
@@ -315,7 +322,11 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     }
     let rows = find.order_by_asc(resident::Column::Id).limit(limit + 1).all(store.conn()).await?;
     let page = page_of(rows, limit, |r| r.id);
-    audit::record(store, actor, Entry::new("list", "resident", None).summary(format!("{} rows", page.items.len())))
-        .await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::List, EntityKind::Resident, None).summary(format!("{} rows", page.items.len())),
+    )
+    .await?;
     Ok(Page { items: page.items.into_iter().map(|r| redact(actor, r)).collect(), next_after: page.next_after })
 }

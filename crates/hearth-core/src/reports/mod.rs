@@ -6,6 +6,8 @@
 //! whole scope (a ratio from the summed parts, a distinct count over the whole scope), never
 //! by adding the breakdown's rows.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -295,7 +297,7 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
     let total = figures.iter().find(|f| f.dims == q.dims).and_then(Figure::int).unwrap_or(0);
     let limit = q.limit.unwrap_or(RECORDS_PAGE).clamp(1, 1000);
     let page = indicators::records(store, &scope, indicator.key, &q.dims, q.after, limit).await?;
-    let mut entry = Entry::new("read", "report_records", None).summary(format!(
+    let mut entry = Entry::new(Action::Read, EntityKind::ReportRecords, None).summary(format!(
         "indicator {}, {from}..{to}, {} rows",
         indicator.key,
         page.items.len()

@@ -1,6 +1,8 @@
 //! Planning visits: households not visited since a day. This is a service plan for the
 //! team ("who have we not been to lately?"), never a mark against a household.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
@@ -77,7 +79,7 @@ pub async fn not_visited_since(
     audit::record(
         store,
         actor,
-        Entry::new("list", "household", None)
+        Entry::new(Action::List, EntityKind::Household, None)
             .community(community_id)
             .summary(format!("not visited since {since}: {} rows", items.len())),
     )

@@ -7,21 +7,23 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use super::{Category, FollowUpStatus, VisitPurpose};
 use crate::entity::{follow_up, follow_up_history, visit, visit_visitor};
 use crate::error::{CoreError, CoreResult};
+use crate::word::Word;
 
 const CHUNK: usize = 500;
 
 /// What a need found in the round looks like (category, description).
-const NEEDS: [(&str, &str); 8] = [
-    ("jobs", "Looking for work; wants to hear about the job fairs"),
-    ("schooling", "Child needs a place at the nearby primary school"),
-    ("health", "Needs help registering with the community clinic"),
-    ("housing", "Water heater not working; report to the property company"),
-    ("documents", "Residence registration not yet transferred"),
-    ("money", "Asked about the hardship allowance"),
-    ("language", "Would like to join the free language class"),
-    ("other", "Asked how to get a cable-TV connection"),
+const NEEDS: [(Category, &str); 8] = [
+    (Category::Jobs, "Looking for work; wants to hear about the job fairs"),
+    (Category::Schooling, "Child needs a place at the nearby primary school"),
+    (Category::Health, "Needs help registering with the community clinic"),
+    (Category::Housing, "Water heater not working; report to the property company"),
+    (Category::Documents, "Residence registration not yet transferred"),
+    (Category::Money, "Asked about the hardship allowance"),
+    (Category::Language, "Would like to join the free language class"),
+    (Category::Other, "Asked how to get a cable-TV connection"),
 ];
 
 fn day(y: i32, m: u32, d: u32) -> CoreResult<NaiveDate> {
@@ -61,7 +63,7 @@ pub async fn insert_round<C: ConnectionTrait>(
                 community_id: Set(community_id),
                 household_id: Set(*hid),
                 visited_on: Set(visited_on(k)),
-                purpose: Set("welcome".into()),
+                purpose: Set(VisitPurpose::Welcome),
                 companions: Set(k.is_multiple_of(7).then(|| "Property company staff".to_owned())),
                 notes: Set(None),
                 recorded_by: Set(Some(first)),
@@ -107,10 +109,10 @@ pub async fn insert_round<C: ConnectionTrait>(
         let owner = team.get(j % team.len().min(2)).copied().unwrap_or(first);
         let due = on + TimeDelta::days(if j % 3 == 0 { 14 } else { 30 });
         let (status, due, resolved) = match j % 20 {
-            0..=15 => ("resolved", due, Some(due - TimeDelta::days((j % 10) as i64))),
-            16 => ("cannot_resolve", due, Some(due)),
-            17 | 18 => ("open", due, None),
-            _ => ("in_progress", day(2017, 1, 15)?, None),
+            0..=15 => (FollowUpStatus::Resolved, due, Some(due - TimeDelta::days((j % 10) as i64))),
+            16 => (FollowUpStatus::CannotResolve, due, Some(due)),
+            17 | 18 => (FollowUpStatus::Open, due, None),
+            _ => (FollowUpStatus::InProgress, day(2017, 1, 15)?, None),
         };
         planned.push((*hid, vid, on, category, description, owner, due, status, resolved));
     }
@@ -122,13 +124,13 @@ pub async fn insert_round<C: ConnectionTrait>(
                 resident_id: Set(None),
                 visit_id: Set(Some(*vid)),
                 description: Set((*description).to_owned()),
-                category: Set((*category).to_owned()),
+                category: Set(*category),
                 owner_user_id: Set(*owner),
                 opened_on: Set(*on),
                 due_on: Set(*due),
-                status: Set((*status).to_owned()),
+                status: Set(*status),
                 resolution_note: Set(resolved.map(|_| {
-                    if *status == "resolved" {
+                    if *status == FollowUpStatus::Resolved {
                         "Done together with the household".to_owned()
                     } else {
                         "Outside what the team can arrange; referred on".to_owned()
@@ -164,11 +166,11 @@ pub async fn insert_round<C: ConnectionTrait>(
             }
         };
         hist.push(row(f.opened_on, "created", None, "open", None));
-        if f.status != "open" {
+        if f.status != FollowUpStatus::Open {
             hist.push(row(f.opened_on + TimeDelta::days(2), "status", Some("open"), "in_progress", None));
         }
         if let Some(r) = f.resolved_on {
-            hist.push(row(r, "status", Some("in_progress"), &f.status, f.resolution_note.clone()));
+            hist.push(row(r, "status", Some("in_progress"), &f.status.word(), f.resolution_note.clone()));
         }
     }
     let mut hist = hist.into_iter().peekable();

@@ -1,6 +1,8 @@
 //! Follow-ups: a need with an owner and a due date, followed until resolved. Every change
 //! is kept in `follow_up_history`; closing one needs a resolution note and date.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -8,15 +10,16 @@ use sea_orm::{
 };
 
 use super::records::{NeedInput, ValidNeed, validate_need};
-use super::{CATEGORIES, STATUSES, can_take, is_closed};
+use super::{Category, FollowUpStatus, can_take};
 use crate::audit::{self, Entry};
-use crate::entity::{follow_up, follow_up_history, household, user};
+use crate::entity::{follow_up, follow_up_history, household};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::patch::Patch;
 use crate::policy::{self, Actor, Permission};
 use crate::registry::{Page, clamp_limit, households};
 use crate::store::Store;
 use crate::validate;
+use crate::word::Word;
 
 /// A follow-up opened directly (not from a visit).
 #[derive(Clone, Debug, Default)]
@@ -81,7 +84,7 @@ pub(super) async fn insert<C: ConnectionTrait>(
         owner_user_id: Set(n.owner),
         opened_on: Set(opened_on),
         due_on: Set(n.due_on),
-        status: Set("open".into()),
+        status: Set(FollowUpStatus::Open),
         resolution_note: Set(None),
         resolved_on: Set(None),
         created_by: Set(actor.user_id),
@@ -91,7 +94,7 @@ pub(super) async fn insert<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    history(conn, actor, f.id, "created", None, Some("open".into()), None).await?;
+    history(conn, actor, f.id, "created", None, Some(FollowUpStatus::Open.word()), None).await?;
     Ok(f)
 }
 
@@ -141,9 +144,9 @@ pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreR
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "follow_up", Some(f.id))
+        Entry::new(Action::Create, EntityKind::FollowUp, Some(f.id))
             .community(f.community_id)
-            .summary(format!("category: {}", f.category)),
+            .summary(format!("category: {}", f.category.word())),
     )
     .await?;
     tx.commit().await?;
@@ -165,7 +168,8 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up
 /// Reads a follow-up and records the read.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up::Model> {
     let f = load(store, actor, id).await?;
-    audit::record(store, actor, Entry::new("read", "follow_up", Some(f.id)).community(f.community_id)).await?;
+    audit::record(store, actor, Entry::new(Action::Read, EntityKind::FollowUp, Some(f.id)).community(f.community_id))
+        .await?;
     Ok(f)
 }
 
@@ -182,14 +186,7 @@ pub async fn history_of(
         .all(store.conn())
         .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
-    let names: Vec<(i64, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(store.conn())
-        .await?;
+    let names = crate::auth::users::display_names(store, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -224,7 +221,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             None
         }
     };
-    if is_closed(&f.status) {
+    if f.status.is_closed() {
         e.add("status", "already_closed");
         return Err(CoreError::Invalid(e));
     }
@@ -235,7 +232,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             e.add("category", "required");
             None
         } else {
-            validate::choice(&mut e, "category", Some(c), &CATEGORIES)
+            validate::word::<Category>(&mut e, "category", Some(c))
         }
     });
     let due_on = due_on_in.as_ref().and_then(|d| validate::required_date(&mut e, "due_on", Some(d)));
@@ -255,10 +252,10 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             e.add("status", "required");
             None
         } else {
-            validate::choice(&mut e, "status", Some(s), &STATUSES)
+            validate::word::<FollowUpStatus>(&mut e, "status", Some(s))
         }
     });
-    let closing = status.as_deref().is_some_and(is_closed);
+    let closing = status.is_some_and(FollowUpStatus::is_closed);
     let mut note = None;
     let mut resolved_on = None;
     if closing {
@@ -288,7 +285,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
         changed.push("description");
     }
     if let Some(c) = category.filter(|c| *c != f.category) {
-        history(&tx, actor, f.id, "category", Some(f.category.clone()), Some(c.clone()), None).await?;
+        history(&tx, actor, f.id, "category", Some(f.category.word()), Some(c.word()), None).await?;
         a.category = Set(c);
         changed.push("category");
     }
@@ -303,7 +300,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
         changed.push("due_on");
     }
     if let Some(s) = status.filter(|s| *s != f.status) {
-        history(&tx, actor, f.id, "status", Some(f.status.clone()), Some(s.clone()), note.clone()).await?;
+        history(&tx, actor, f.id, "status", Some(f.status.word()), Some(s.word()), note.clone()).await?;
         if closing {
             a.resolution_note = Set(note);
             a.resolved_on = Set(resolved_on);
@@ -320,7 +317,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     audit::append(
         &tx,
         actor,
-        Entry::new("update", "follow_up", Some(f.id))
+        Entry::new(Action::Update, EntityKind::FollowUp, Some(f.id))
             .community(f.community_id)
             .summary(format!("fields: {}", changed.join(", "))),
     )
@@ -384,8 +381,8 @@ fn open_status() -> sea_orm::sea_query::SimpleExpr {
 /// The filter shared by lists and counts.
 async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Condition> {
     let mut e = FieldErrors::new();
-    let category = validate::choice(&mut e, "category", q.category.as_deref(), &CATEGORIES);
-    let status = validate::choice(&mut e, "status", q.status.as_deref(), &STATUSES);
+    let category = validate::word::<Category>(&mut e, "category", q.category.as_deref());
+    let status = validate::word::<FollowUpStatus>(&mut e, "status", q.status.as_deref());
     e.into_result()?;
     let mut cond = Condition::all();
     match actor.community_filter() {
@@ -415,7 +412,7 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
     }
     match status {
         Some(s) => {
-            if q.queue != Queue::All && is_closed(&s) {
+            if q.queue != Queue::All && s.is_closed() {
                 // Queues hold open work only; asking one for closed items finds nothing.
                 cond = cond.add(follow_up::Column::Id.lt(0));
             }
@@ -466,7 +463,11 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
     audit::record(
         store,
         actor,
-        Entry::new("list", "follow_up", None).summary(format!("queue {}: {} rows", q.queue.as_str(), rows.len())),
+        Entry::new(Action::List, EntityKind::FollowUp, None).summary(format!(
+            "queue {}: {} rows",
+            q.queue.as_str(),
+            rows.len()
+        )),
     )
     .await?;
     Ok(Page { items: rows, next_after })

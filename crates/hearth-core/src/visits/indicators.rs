@@ -3,11 +3,13 @@
 
 use sea_orm::sea_query::{Cond, ExprTrait};
 
+use super::FollowUpStatus;
 use crate::entity::{follow_up, household, visit};
 use crate::indicators::count::within;
 use crate::indicators::{Count, Indicator, Rows, Scope, Timing, col};
 use crate::record::EntityKind;
 use crate::registry::indicators::households;
+use crate::word::Word;
 
 const PRACTICE: &str = "visits";
 
@@ -34,7 +36,7 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(follow_ups(F::ResolvedOn), |s| {
-                within(col(F::ResolvedOn), s).add(col(F::Status).expr().eq("resolved"))
+                within(col(F::ResolvedOn), s).add(col(F::Status).expr().eq(FollowUpStatus::Resolved.word()))
             }),
         ),
         Indicator::count(

@@ -12,6 +12,9 @@ pub mod follow_ups;
 pub mod indicators;
 pub mod records;
 
+use sea_orm::entity::prelude::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
 use crate::auth::users;
 use crate::entity::{household, user};
 use crate::error::CoreResult;
@@ -20,6 +23,7 @@ use crate::practice::{BoxFut, Practice};
 use crate::record::{EntityKind, RecordRef};
 use crate::store::Store;
 use crate::timeline::Event;
+use crate::word::Word;
 
 pub use records::{NeedInput, VisitInput};
 
@@ -27,17 +31,74 @@ pub use records::{NeedInput, VisitInput};
 pub const PRACTICE: Practice =
     Practice { key: "visits", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
 
-/// Why a visit was made (stored values; the UI translates `visit-purpose-<value>`).
-pub const PURPOSES: [&str; 4] = ["welcome", "follow_up", "hardship_check", "other"];
-/// What a follow-up is about.
-pub const CATEGORIES: [&str; 8] = ["jobs", "schooling", "health", "housing", "documents", "money", "language", "other"];
-/// A follow-up's life: open → in_progress → resolved / cannot_resolve.
-pub const STATUSES: [&str; 4] = ["open", "in_progress", "resolved", "cannot_resolve"];
-/// Statuses that still need work (queues, overdue).
-pub const OPEN_STATUSES: [&str; 2] = ["open", "in_progress"];
+/// Why a visit was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum VisitPurpose {
+    Welcome,
+    FollowUp,
+    HardshipCheck,
+    Other,
+}
 
-pub fn is_closed(status: &str) -> bool {
-    !OPEN_STATUSES.contains(&status)
+impl Word for VisitPurpose {
+    const FLUENT: &'static str = "visit-purpose";
+}
+
+/// What a follow-up is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Jobs,
+    Schooling,
+    Health,
+    Housing,
+    Documents,
+    Money,
+    Language,
+    Other,
+}
+
+impl Word for Category {
+    const FLUENT: &'static str = "follow-up-category";
+}
+
+/// A follow-up's life: open → in_progress → resolved / cannot_resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpStatus {
+    Open,
+    InProgress,
+    Resolved,
+    CannotResolve,
+}
+
+impl Word for FollowUpStatus {
+    const FLUENT: &'static str = "follow-up-status";
+}
+
+/// Templates and messages show a word as its stored name.
+macro_rules! display_as_word {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.word())
+            }
+        }
+    )*};
+}
+display_as_word!(VisitPurpose, Category, FollowUpStatus);
+
+impl FollowUpStatus {
+    /// Statuses that still need work (queues, overdue).
+    pub const OPEN: [FollowUpStatus; 2] = [FollowUpStatus::Open, FollowUpStatus::InProgress];
+
+    pub fn is_closed(self) -> bool {
+        !FollowUpStatus::OPEN.contains(&self)
+    }
 }
 
 /// May `user_id` be given work on this household: an enabled user who can work follow-ups
@@ -116,7 +177,11 @@ fn timeline<'a>(store: &'a Store, actor: &'a crate::policy::Actor, h: &'a househ
             for f in follow_ups::of_household(store, actor, h).await? {
                 let record = RecordRef::new(EntityKind::FollowUp, f.id);
                 if let Some(on) = f.resolved_on {
-                    let kind = if f.status == "resolved" { "follow_up_resolved" } else { "follow_up_cannot_resolve" };
+                    let kind = if f.status == FollowUpStatus::Resolved {
+                        "follow_up_resolved"
+                    } else {
+                        "follow_up_cannot_resolve"
+                    };
                     out.push(Event::new(on, kind).summary(f.description.clone()).record(record));
                 }
                 out.push(Event::new(f.opened_on, "follow_up_opened").summary(f.description).record(record));

@@ -1,11 +1,13 @@
 //! Visits: record one (with the needs found, each opening a follow-up), read, list.
 
+use crate::audit::Action;
+use crate::record::EntityKind;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
-use super::{CATEGORIES, PURPOSES, can_take, can_visit, follow_ups};
+use super::{Category, VisitPurpose, can_take, can_visit, follow_ups};
 use crate::audit::{self, Entry};
-use crate::entity::{follow_up, household, user, visit, visit_visitor};
+use crate::entity::{follow_up, household, visit, visit_visitor};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::policy::{self, Actor, Permission};
 use crate::registry::{Page, clamp_limit, households, page_of};
@@ -48,7 +50,7 @@ pub struct VisitDetail {
 /// Validated need, ready to insert.
 pub(super) struct ValidNeed {
     pub description: String,
-    pub category: String,
+    pub category: Category,
     pub owner: i64,
     pub due_on: NaiveDate,
     pub resident_id: Option<i64>,
@@ -71,7 +73,7 @@ pub(super) async fn validate_need(
         e.add(&f("category"), "required");
         None
     } else {
-        validate::choice(e, &f("category"), n.category.as_deref(), &CATEGORIES)
+        validate::word::<Category>(e, &f("category"), n.category.as_deref())
     };
     let due_on = validate::required_date(e, &f("due_on"), n.due_on.as_deref());
     if let (Some(d), Some(o)) = (due_on, opened_on)
@@ -126,7 +128,7 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
         e.add("purpose", "required");
         None
     } else {
-        validate::choice(&mut e, "purpose", input.purpose.as_deref(), &PURPOSES)
+        validate::word::<VisitPurpose>(&mut e, "purpose", input.purpose.as_deref())
     };
     let companions = validate::text(&mut e, "companions", input.companions.as_deref(), 500);
     let notes = validate::text(&mut e, "notes", input.notes.as_deref(), 4000);
@@ -163,7 +165,7 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
         community_id: Set(h.community_id),
         household_id: Set(h.id),
         visited_on: Set(visited_on),
-        purpose: Set(purpose.unwrap_or_default()),
+        purpose: Set(purpose.ok_or_else(|| CoreError::Internal("validated purpose".into()))?),
         companions: Set(companions),
         notes: Set(notes),
         recorded_by: Set(actor.user_id),
@@ -184,7 +186,7 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
     audit::append(
         &tx,
         actor,
-        Entry::new("create", "visit", Some(v.id)).community(v.community_id).summary(format!(
+        Entry::new(Action::Create, EntityKind::Visit, Some(v.id)).community(v.community_id).summary(format!(
             "visitors: {}, needs: {}",
             visitors.len(),
             opened.len()
@@ -206,14 +208,7 @@ pub async fn visitor_names(store: &Store, visit_ids: &[i64]) -> CoreResult<Vec<(
         .all(store.conn())
         .await?;
     let ids: Vec<i64> = links.iter().map(|l| l.user_id).collect();
-    let names: Vec<(i64, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(store.conn())
-        .await?;
+    let names = crate::auth::users::display_names(store, &ids).await?;
     Ok(links
         .into_iter()
         .map(|l| {
@@ -240,7 +235,8 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<VisitDetai
         .order_by_asc(follow_up::Column::Id)
         .all(store.conn())
         .await?;
-    audit::record(store, actor, Entry::new("read", "visit", Some(v.id)).community(v.community_id)).await?;
+    audit::record(store, actor, Entry::new(Action::Read, EntityKind::Visit, Some(v.id)).community(v.community_id))
+        .await?;
     Ok(VisitDetail { visit: v, visitors, follow_ups: fus })
 }
 
@@ -285,8 +281,12 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
     let rows =
         visit::Entity::find().filter(cond).order_by_asc(visit::Column::Id).limit(limit + 1).all(store.conn()).await?;
     let page = page_of(rows, limit, |v| v.id);
-    audit::record(store, actor, Entry::new("list", "visit", None).summary(format!("{} rows", page.items.len())))
-        .await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::List, EntityKind::Visit, None).summary(format!("{} rows", page.items.len())),
+    )
+    .await?;
     Ok(page)
 }
 

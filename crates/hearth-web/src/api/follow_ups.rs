@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::{follow_up, follow_up_history};
 use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate, Queue};
 use hearth_core::visits::records::NeedInput;
+use hearth_core::word::Word;
 use hearth_core::{CoreError, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -70,11 +71,11 @@ impl FollowUp {
             resident_id: f.resident_id,
             visit_id: f.visit_id,
             description: f.description,
-            category: f.category,
+            category: f.category.word(),
             owner_user_id: f.owner_user_id,
             opened_on: f.opened_on,
             due_on: f.due_on,
-            status: f.status,
+            status: f.status.word(),
             resolution_note: f.resolution_note,
             resolved_on: f.resolved_on,
             created_at: f.created_at,

@@ -8,6 +8,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::visit;
 use hearth_core::visits::records::{self, NeedInput, VisitInput};
+use hearth_core::word::Word;
 use hearth_core::{CoreError, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -52,7 +53,7 @@ impl Visit {
             community_id: v.community_id,
             household_id: v.household_id,
             visited_on: v.visited_on,
-            purpose: v.purpose,
+            purpose: v.purpose.word(),
             companions: v.companions,
             notes: v.notes,
             recorded_by: v.recorded_by,

@@ -9,7 +9,8 @@ use chrono::Utc;
 use hearth_core::entity::{follow_up, household};
 use hearth_core::registry::households;
 use hearth_core::visits::follow_ups::{self, FollowUpUpdate, ListQuery, Queue};
-use hearth_core::visits::{self, CATEGORIES, STATUSES};
+use hearth_core::visits::{self, Category, FollowUpStatus};
+use hearth_core::word::Word;
 use hearth_core::{Actor, Permission};
 
 use super::form::FormState;
@@ -49,17 +50,7 @@ fn t_key(ctx: &Ctx, prefix: &str, v: &str) -> String {
 }
 
 async fn user_names(state: &AppState, ids: Vec<i64>) -> Result<Vec<(i64, String)>, WebError> {
-    use hearth_core::entity::user;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(state.store.conn())
-        .await
-        .map_err(hearth_core::CoreError::from)?)
+    Ok(hearth_core::auth::users::display_names(&state.store, &ids).await?)
 }
 
 /// Rows for follow-ups the caller has already been allowed to see.
@@ -76,10 +67,10 @@ pub async fn rows(state: &AppState, ctx: &Ctx, items: Vec<follow_up::Model>) -> 
             household_id: f.household_id,
             household: codes.iter().find(|(id, _)| *id == f.household_id).map(|(_, c)| c.clone()).unwrap_or_default(),
             owner: owners.iter().find(|(id, _)| *id == f.owner_user_id).map(|(_, n)| n.clone()).unwrap_or_default(),
-            category: t_key(ctx, "follow-up-category", &f.category),
-            status: t_key(ctx, "follow-up-status", &f.status),
-            overdue: !visits::is_closed(&f.status) && f.due_on < today,
-            status_key: f.status,
+            category: ctx.t(&f.category.fluent_key()),
+            status: ctx.t(&f.status.fluent_key()),
+            overdue: !f.status.is_closed() && f.due_on < today,
+            status_key: f.status.word(),
             due_on: f.due_on.to_string(),
             description: f.description,
         })
@@ -175,9 +166,9 @@ async fn list(
         return render(&ListResults { ctx, rows, next_href, first_href });
     }
     let mut categories = vec![(String::new(), ctx.t("follow-ups-any"))];
-    categories.extend(CATEGORIES.iter().map(|c| ((*c).to_owned(), t_key(&ctx, "follow-up-category", c))));
+    categories.extend(super::form::word_options::<Category>(&ctx));
     let mut statuses = vec![(String::new(), ctx.t("follow-ups-any-open"))];
-    statuses.extend(STATUSES.iter().map(|s| ((*s).to_owned(), t_key(&ctx, "follow-up-status", s))));
+    statuses.extend(super::form::word_options::<FollowUpStatus>(&ctx));
     let mut owners = vec![(String::new(), ctx.t("follow-ups-any"))];
     if queue != Queue::Mine && !actor.is_volunteer() {
         owners.extend(owner_options(&state, actor).await?);
@@ -279,10 +270,10 @@ async fn show_page(
             }
         })
         .collect();
-    let closed = visits::is_closed(&f.status);
+    let closed = f.status.is_closed();
     let form = form.unwrap_or_else(|| {
         let mut form = FormState::new(ctx.lang);
-        form.set("status", &f.status);
+        form.set("status", f.status.word());
         form.set("owner_user_id", f.owner_user_id);
         form.set("due_on", f.due_on);
         form.set("resolved_on", Utc::now().date_naive());
@@ -298,7 +289,7 @@ async fn show_page(
     } else {
         Vec::new()
     };
-    let statuses = STATUSES.iter().map(|s| ((*s).to_owned(), t_key(&ctx, "follow-up-status", s))).collect();
+    let statuses = super::form::word_options::<FollowUpStatus>(&ctx);
     let mut row = rows(state, &ctx, vec![f.clone()]).await?.into_iter().next().ok_or(WebError::NotFound)?;
     if row.owner.is_empty() {
         row.owner = names.first().map(|(_, n)| n.clone()).unwrap_or_default();
@@ -330,8 +321,8 @@ async fn update(
     } else {
         None
     };
-    let status = changed("status", current.status.clone());
-    let closing = status.as_deref().is_some_and(visits::is_closed);
+    let status = changed("status", current.status.word());
+    let closing = status.as_deref().and_then(FollowUpStatus::parse).is_some_and(FollowUpStatus::is_closed);
     let update = FollowUpUpdate {
         owner_user_id: owner.into(),
         due_on: if planning { changed("due_on", current.due_on.to_string()) } else { None }.into(),
@@ -372,7 +363,7 @@ async fn new_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let mut categories = vec![(String::new(), ctx.t("follow-up-choose-category"))];
-    categories.extend(CATEGORIES.iter().map(|c| ((*c).to_owned(), t_key(&ctx, "follow-up-category", c))));
+    categories.extend(super::form::word_options::<Category>(&ctx));
     let owners = visits::people_of(&state.store, h.community_id)
         .await?
         .into_iter()

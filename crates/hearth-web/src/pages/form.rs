@@ -89,3 +89,8 @@ pub fn wants_partial(headers: &HeaderMap) -> bool {
 pub fn non_blank(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
+
+/// A vocabulary as form options: (stored word, label in the reader's language).
+pub fn word_options<W: hearth_core::word::Word>(ctx: &crate::context::Ctx) -> Vec<(String, String)> {
+    W::all().into_iter().map(|w| (w.word(), ctx.t(&w.fluent_key()))).collect()
+}

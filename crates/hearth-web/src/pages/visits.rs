@@ -11,7 +11,8 @@ use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use hearth_core::entity::household;
 use hearth_core::indicators::{self, Scope};
 use hearth_core::registry::{communities, households};
-use hearth_core::visits::{self, CATEGORIES, PURPOSES, coverage, records};
+use hearth_core::visits::{self, Category, VisitPurpose, coverage, records};
+use hearth_core::word::Word;
 use hearth_core::{FieldErrors, Permission};
 
 use super::form::FormState;
@@ -109,10 +110,6 @@ struct VisitForm {
     needs: Vec<NeedRow>,
 }
 
-fn options(ctx: &Ctx, prefix: &str, values: &[&str]) -> Vec<(String, String)> {
-    values.iter().map(|v| ((*v).to_owned(), ctx.t(&format!("{prefix}-{}", v.replace('_', "-"))))).collect()
-}
-
 /// The values of a repeated form field (`visitor=1&visitor=2`).
 fn all_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
     pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
@@ -137,8 +134,8 @@ async fn visit_form(
         .collect();
     let owners = people.iter().map(|(id, name, _)| (id.to_string(), name.clone())).collect();
     Ok(VisitForm {
-        purposes: options(&ctx, "visit-purpose", &PURPOSES),
-        categories: options(&ctx, "follow-up-category", &CATEGORIES),
+        purposes: super::form::word_options::<VisitPurpose>(&ctx),
+        categories: super::form::word_options::<Category>(&ctx),
         visitors,
         owners,
         needs,
@@ -301,7 +298,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     let actor = ctx.actor()?;
     let d = records::get(&state.store, actor, parse_id(&id)?).await?;
     let h = households::load(&state.store, actor, d.visit.household_id).await?;
-    let purpose = ctx.t(&format!("visit-purpose-{}", d.visit.purpose.replace('_', "-")));
+    let purpose = ctx.t(&d.visit.purpose.fluent_key());
     let follow_ups = super::follow_ups::rows(&state, &ctx, d.follow_ups.clone()).await?;
     render(&ShowPage { ctx, d, h, purpose, follow_ups })
 }

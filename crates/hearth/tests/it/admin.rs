@@ -2,8 +2,10 @@
 //! communities, the audit log browser, and that only admins reach any of it.
 
 use axum::http::StatusCode;
+use hearth_core::audit::Action;
 use hearth_core::auth::users;
 use hearth_core::entity::{audit_log, community, user_community};
+use hearth_core::record::EntityKind;
 use hearth_core::{Actor, audit};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -344,12 +346,14 @@ async fn audit_page_filters_pages_and_verifies_the_chain() {
 
     // 100 a page, newest first, and an "older" link that continues where the page ended.
     for i in 0..120 {
-        audit::record(&app.store, &Actor::system(), audit::Entry::new("ping", "test", Some(i))).await.unwrap();
+        audit::record(&app.store, &Actor::system(), audit::Entry::new(Action::DemoLogins, EntityKind::User, Some(i)))
+            .await
+            .unwrap();
     }
-    let first = admin.get("/admin/audit?action=ping").await;
+    let first = admin.get("/admin/audit?action=demo_logins").await;
     assert_eq!(rows_of(&first.text), 100);
     assert!(first.text.find(r#"data-label="Id">119<"#) < first.text.find(r#"data-label="Id">118<"#), "newest first");
-    let start = first.text.find("/admin/audit?action=ping&#38;before=").expect("older link");
+    let start = first.text.find("/admin/audit?action=demo_logins&#38;before=").expect("older link");
     let href: String = first.text[start..].chars().take_while(|c| *c != '"').collect::<String>().replace("&#38;", "&");
     let second = admin.get(&href).await;
     assert_eq!(rows_of(&second.text), 20, "{href}");

@@ -732,21 +732,8 @@ async fn openapi_document_and_swagger_ui() {
     let res = c.get("/api/openapi.json").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let doc = res.json();
-    for path in [
-        "/api/v1/communities",
-        "/api/v1/communities/{slug}",
-        "/api/v1/households",
-        "/api/v1/households/{id}",
-        "/api/v1/households/{id}/consents",
-        "/api/v1/residents",
-        "/api/v1/residents/{id}",
-        "/api/v1/consents/{id}",
-        "/api/v1/consents/{id}/withdraw",
-        "/api/v1/tokens",
-        "/api/v1/tokens/{id}",
-    ] {
-        assert!(doc["paths"][path].is_object(), "{path} not documented");
-    }
+    // Which paths and methods are documented is checked against the one route table
+    // (roles.rs, both ways); here, what the document says about them.
     assert!(doc["paths"]["/api/v1/households/{id}"]["patch"].is_object());
     assert!(doc["paths"]["/api/v1/tokens/{id}"]["delete"].is_object());
     let params = doc["paths"]["/api/v1/households"]["get"]["parameters"].as_array().unwrap();

@@ -1,7 +1,9 @@
 //! The audit chain: rows for reads and writes, tamper detection, one chain under
 //! concurrent writers.
 
+use hearth_core::audit::Action;
 use hearth_core::audit::{self, Entry, Verdict};
+use hearth_core::record::EntityKind;
 use hearth_core::{Actor, entity::audit_log};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
@@ -67,7 +69,13 @@ async fn parallel_writers_keep_one_chain() {
         let store = app.store.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..25 {
-                audit::record(&store, &Actor::system(), Entry::new("test", "writer", Some(w * 100 + i))).await.unwrap();
+                audit::record(
+                    &store,
+                    &Actor::system(),
+                    Entry::new(Action::Read, EntityKind::Household, Some(w * 100 + i)),
+                )
+                .await
+                .unwrap();
             }
         }));
     }

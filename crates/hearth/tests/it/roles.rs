@@ -331,6 +331,12 @@ async fn the_api_table_covers_every_documented_route() {
         }
     }
     assert!(missing.is_empty(), "routes without a role row: {missing:?}");
+    let undocumented: Vec<String> = table
+        .iter()
+        .filter(|(m, tpl)| !doc["paths"][tpl.as_str()][m.as_str()].is_object())
+        .map(|(m, tpl)| format!("{} {tpl}", m.to_uppercase()))
+        .collect();
+    assert!(undocumented.is_empty(), "rows for undocumented routes: {undocumented:?}");
 }
 
 #[tokio::test]
