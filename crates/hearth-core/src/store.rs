@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use hearth_migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    PrimaryKeyTrait, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::error::{CoreError, CoreResult};
@@ -84,6 +84,19 @@ impl Store {
         self.db.execute_unprepared("SELECT 1").await?;
         Ok(())
     }
+}
+
+/// Re-reads a row inside a write transaction, locked against other writers until the
+/// transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the
+/// database's write lock). Validation then checks the row it will write over, so two people
+/// acting at once can never both pass a check that only one of them should (closing the
+/// same follow-up twice, withdrawing the same consent twice).
+pub async fn locked<E>(tx: &DatabaseTransaction, id: i64) -> CoreResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    E::find_by_id(id).lock_exclusive().one(tx).await?.ok_or(CoreError::NotFound)
 }
 
 /// The unique constraints a user can run into, each with the field and code it is reported

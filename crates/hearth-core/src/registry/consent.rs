@@ -131,6 +131,10 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::M
 pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
     let c = load(store, actor, id).await?;
+    // Checked against the row under the write lock: of two withdrawals at once, one wins and
+    // the other is told it is already withdrawn.
+    let tx = store.write().await?;
+    let c = crate::store::locked::<consent::Entity>(&tx, c.id).await?;
     let mut e = FieldErrors::new();
     let on = validate::required_date(&mut e, "withdrawn_on", withdrawn_on);
     if let Some(d) = on {
@@ -145,7 +149,6 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Optio
         e.add("withdrawn_on", "already_withdrawn");
     }
     e.into_result()?;
-    let tx = store.write().await?;
     let mut a: consent::ActiveModel = c.into();
     a.withdrawn_on = Set(on);
     let c = a.update(&tx).await?;

@@ -157,8 +157,10 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household:
 pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput) -> CoreResult<household::Model> {
     actor.require(Permission::EditPeople)?;
     let h = load(store, actor, id).await?;
-    let v = validate_input(&input, false, Some(&h))?;
+    // Validated against the row as it is under the write lock, in the transaction that writes.
     let tx = store.write().await?;
+    let h = crate::store::locked::<household::Entity>(&tx, h.id).await?;
+    let v = validate_input(&input, false, Some(&h))?;
     let mut a: household::ActiveModel = h.into();
     if let Some(x) = v.code.clone() {
         a.code = Set(x);

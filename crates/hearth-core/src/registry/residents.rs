@@ -240,6 +240,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
     let r = load(store, actor, id).await?;
     let v = validate_input(&input, false)?;
     let tx = store.write().await?;
+    let r = crate::store::locked::<resident::Entity>(&tx, r.id).await?;
     let mut a: resident::ActiveModel = r.into();
     if let Some(x) = v.full_name.clone() {
         a.full_name = Set(x);

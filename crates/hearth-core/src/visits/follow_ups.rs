@@ -208,6 +208,10 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
         actor.require(Permission::RecordVisits)?;
     }
     let h = households::load(store, &Actor::system(), f.household_id).await?;
+    // Everything below is checked against the row under the write lock, in the transaction
+    // that writes: two people closing one follow-up at once cannot both close it.
+    let tx = store.write().await?;
+    let f = crate::store::locked::<follow_up::Entity>(&tx, f.id).await?;
     let mut e = FieldErrors::new();
     // Cleared text is submitted as blank, so the required fields say `required`.
     let (description_in, category_in, due_on_in, status_in) =
@@ -276,7 +280,6 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     }
     e.into_result()?;
 
-    let tx = store.write().await?;
     let mut changed = Vec::new();
     let mut a: follow_up::ActiveModel = f.clone().into();
     if let Some(d) = description.filter(|d| *d != f.description) {

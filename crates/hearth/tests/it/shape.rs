@@ -235,3 +235,77 @@ async fn a_report_over_many_communities_groups_by_community_in_one_query_each() 
     let households = grouped.total.iter().find(|f| f.key == "households").unwrap();
     assert_eq!(households.value, Some(7.0), "4 in north + 3 in south");
 }
+
+#[tokio::test]
+async fn a_check_and_the_write_it_guards_are_one_transaction() {
+    use hearth_core::patch::Patch;
+    use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate};
+    let app = spawn_app().await;
+    let (h, cid) = household_with_consent(&app).await;
+    let owner = app.user("owner", "caseworker", &["north"]).await;
+    let sys = Actor::system();
+    let f = follow_ups::create(
+        &app.store,
+        &sys,
+        FollowUpInput {
+            household_id: h,
+            need: hearth_core::visits::NeedInput {
+                description: Some("Residence registration".into()),
+                category: Some("documents".into()),
+                owner_user_id: Some(owner.id),
+                due_on: Some("2030-01-01".into()),
+                resident_id: None,
+            },
+            opened_on: None,
+        },
+    )
+    .await
+    .unwrap();
+    // Ten people close the same follow-up at once: exactly one closes it.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let (store, today) = (app.store.clone(), today.clone());
+        tasks.push(tokio::spawn(async move {
+            let close = FollowUpUpdate {
+                status: Patch::Set("resolved".into()),
+                resolution_note: Patch::Set(format!("done by {i}")),
+                resolved_on: Patch::Set(today),
+                ..Default::default()
+            };
+            follow_ups::update(&store, &Actor::system(), f.id, close).await
+        }));
+    }
+    let mut closed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => closed += 1,
+            Err(hearth_core::CoreError::Invalid(e)) => {
+                assert_eq!(e.get("status").map(|x| x.code), Some("already_closed"))
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(closed, 1);
+    let history = follow_ups::history_of(&app.store, &sys, f.id).await.unwrap();
+    assert_eq!(history.iter().filter(|(r, _)| r.change == "status").count(), 1, "one closing in the history");
+    // Ten withdrawals of one consent at once: one wins, the others are told it is withdrawn.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(
+            async move { consent::withdraw(&store, &Actor::system(), cid, Some("2016-04-01")).await },
+        ));
+    }
+    let mut withdrawn = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => withdrawn += 1,
+            Err(hearth_core::CoreError::Invalid(e)) => {
+                assert_eq!(e.get("withdrawn_on").map(|x| x.code), Some("already_withdrawn"))
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(withdrawn, 1);
+}
