@@ -200,11 +200,19 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
     Ok(h)
 }
 
-#[derive(Clone, Debug, Default)]
+/// Which households to list (also the API's query parameters).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this community (slug).
     pub community: Option<String>,
+    /// Name search: a resident's name, full pinyin or initials ("zhangwei", "zw"), or the
+    /// start of a household code.
     pub q: Option<String>,
+    /// Keyset: only households with an id above this (the previous page's `next_after`).
     pub after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

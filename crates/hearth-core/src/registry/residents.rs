@@ -287,12 +287,20 @@ pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) ->
     Ok(rows.into_iter().map(|r| redact(actor, r)).collect())
 }
 
-#[derive(Clone, Debug, Default)]
+/// Which residents to list (also the API's query parameters).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this community (slug).
     pub community: Option<String>,
+    /// Only the members of this household.
     pub household_id: Option<i64>,
+    /// Name search: as written, full pinyin or initials ("zhangwei", "zw" → 张伟).
     pub q: Option<String>,
+    /// Keyset: only residents with an id above this (the previous page's `next_after`).
     pub after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

@@ -350,6 +350,16 @@ impl Queue {
             _ => Err(CoreError::invalid("queue", "invalid_choice")),
         }
     }
+    fn all() -> Queue {
+        Queue::All
+    }
+
+    /// A queue named in a query string; an unknown name is `invalid_choice` on `queue`.
+    fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Queue, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Queue::parse(Some(&s)).map_err(|_| serde::de::Error::custom("invalid_choice"))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Queue::Mine => "mine",
@@ -359,18 +369,31 @@ impl Queue {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// Which follow-ups to list (also the API's query parameters, where the queue defaults to
+/// `all`; the pages' default is "My follow-ups").
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `all` (default), `mine` (owner = caller, open) or `overdue` (due before today, open).
+    #[serde(default = "Queue::all", deserialize_with = "Queue::deserialize")]
+    #[param(value_type = Option<String>)]
     pub queue: Queue,
+    /// Only this community (slug).
     pub community: Option<String>,
     pub household_id: Option<i64>,
+    /// jobs, schooling, health, housing, documents, money, language, other
     pub category: Option<String>,
     pub owner_user_id: Option<i64>,
+    /// open, in_progress, resolved, cannot_resolve
     pub status: Option<String>,
     /// Keyset: the last id of the previous page (ordering is due date, then id).
     pub after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// "Today" for the overdue queue (tests and the demo pass a fixed day).
+    #[serde(skip)]
+    #[param(ignore)]
     pub today: Option<NaiveDate>,
 }
 

@@ -240,13 +240,21 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<VisitDetai
     Ok(VisitDetail { visit: v, visitors, follow_ups: fus })
 }
 
-#[derive(Clone, Debug, Default)]
+/// Which visits to list (also the API's query parameters).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this community (slug).
     pub community: Option<String>,
     pub household_id: Option<i64>,
+    /// Visited on or after (`YYYY-MM-DD`).
     pub from: Option<String>,
+    /// Visited on or before (`YYYY-MM-DD`).
     pub to: Option<String>,
+    /// Keyset: the previous page's `next_after`.
     pub after: Option<i64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

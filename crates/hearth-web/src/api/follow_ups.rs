@@ -6,17 +6,17 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::{follow_up, follow_up_history};
-use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate, Queue};
+use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate};
 use hearth_core::visits::records::NeedInput;
 use hearth_core::word::Word;
 use hearth_core::{CoreError, Permission};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
+use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -114,28 +114,10 @@ pub struct NewFollowUp {
     pub opened_on: Option<String>,
 }
 
-/// Follow-up list parameters (documentation; parsed by `ApiQuery`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct FollowUpParams {
-    /// `all` (default), `mine` (owner = caller, open) or `overdue` (due before today, open).
-    queue: Option<String>,
-    community: Option<String>,
-    household_id: Option<i64>,
-    category: Option<String>,
-    owner_user_id: Option<i64>,
-    status: Option<String>,
-    /// Keyset: the previous page's `next_after` (ordering: due date, then id).
-    after: Option<i64>,
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u64>,
-}
-
 /// Follow-ups the caller may see (volunteers: their own, on paired households), soonest due first.
 #[utoipa::path(
     get, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "list_follow_ups",
-    params(FollowUpParams),
+    params(follow_ups::ListQuery),
     responses(
         (status = 200, body = Page<FollowUp>),
         (status = 400, body = ApiError), (status = 401, body = ApiError),
@@ -145,24 +127,9 @@ pub struct FollowUpParams {
 pub async fn list_follow_ups(
     State(state): State<AppState>,
     ctx: Ctx,
-    q: ApiQuery,
+    ApiParams(query): ApiParams<follow_ups::ListQuery>,
 ) -> Result<Json<Page<FollowUp>>, WebError> {
     let actor = ctx.actor()?;
-    let queue = match q.text("queue") {
-        None => Queue::All,
-        Some(s) => Queue::parse(Some(&s))?,
-    };
-    let query = follow_ups::ListQuery {
-        queue,
-        community: q.text("community"),
-        household_id: q.int("household_id")?,
-        category: q.text("category"),
-        owner_user_id: q.int("owner_user_id")?,
-        status: q.text("status"),
-        after: q.int("after")?,
-        limit: q.int("limit")?,
-        today: None,
-    };
     let page = follow_ups::list(&state.store, actor, &query).await?;
     Ok(Json(Page {
         items: page.items.into_iter().map(|f| FollowUp::new(f, None)).collect(),

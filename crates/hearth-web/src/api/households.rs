@@ -8,12 +8,12 @@ use hearth_core::entity::household;
 use hearth_core::registry::{communities, households, residents};
 use hearth_core::{Actor, Store};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use hearth_core::patch::Patch;
 
 use super::created;
-use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
+use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -120,27 +120,10 @@ pub struct HouseholdPatch {
     pub notes: Patch<String>,
 }
 
-/// List parameters (documentation; parsed by `ApiQuery`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ListParams {
-    /// Only this community (slug).
-    community: Option<String>,
-    /// Name search: a resident's name, full pinyin or initials ("zhangwei", "zw"), or the
-    /// start of a household code.
-    q: Option<String>,
-    /// Keyset: only households with an id above this (the previous page's `next_after`).
-    after: Option<i64>,
-    /// Page size, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u64>,
-}
-
 /// Households the caller may see, by ascending id.
 #[utoipa::path(
     get, path = "/api/v1/households", tag = "households", operation_id = "list_households",
-    params(ListParams),
+    params(households::ListQuery),
     responses(
         (status = 200, body = Page<Household>),
         (status = 400, body = ApiError, description = "A parameter is not a number"),
@@ -149,14 +132,12 @@ pub struct ListParams {
         (status = 404, body = ApiError, description = "Unknown community"),
     )
 )]
-pub async fn list(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<Page<Household>>, WebError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiParams(q): ApiParams<households::ListQuery>,
+) -> Result<Json<Page<Household>>, WebError> {
     let actor = ctx.actor()?;
-    let q = households::ListQuery {
-        community: query.text("community"),
-        q: query.text("q"),
-        after: query.int("after")?,
-        limit: query.int("limit")?,
-    };
     let page = households::list(&state.store, actor, &q).await?;
     Ok(Json(Page {
         items: page

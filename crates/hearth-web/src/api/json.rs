@@ -119,6 +119,30 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> WebError {
     WebError::BadRequest { field: None }
 }
 
+/// Query-string parameters into `T` (a core list query, which is also their OpenAPI
+/// `IntoParams`): a value of the wrong type is `400 bad_request` naming the parameter; an
+/// empty value counts as absent; unknown parameters are ignored.
+#[derive(Clone, Debug)]
+pub struct ApiParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiParams<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw).map_err(|_| WebError::BadRequest { field: None })?;
+        let kept: Vec<(String, String)> =
+            pairs.into_iter().map(|(k, v)| (k, v.trim().to_owned())).filter(|(_, v)| !v.is_empty()).collect();
+        let query = serde_urlencoded::to_string(&kept).map_err(|_| WebError::BadRequest { field: None })?;
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiParams).map_err(|e| {
+            let field = e.path().to_string();
+            WebError::BadRequest { field: (!field.is_empty() && field != ".").then_some(field) }
+        })
+    }
+}
+
 /// Query-string parameters, read by hand so a bad number names its parameter and unknown
 /// parameters are ignored.
 #[derive(Clone, Debug, Default)]

@@ -11,12 +11,12 @@ use hearth_core::Actor;
 use hearth_core::entity::resident;
 use hearth_core::registry::residents;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use hearth_core::patch::Patch;
 
 use super::created;
-use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
+use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -167,28 +167,10 @@ pub struct ResidentPatch {
     pub notes: Patch<String>,
 }
 
-/// List parameters (documentation; parsed by `ApiQuery`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ListParams {
-    /// Only this community (slug).
-    community: Option<String>,
-    /// Only this household.
-    household_id: Option<i64>,
-    /// Name search: name, full pinyin or initials ("zhangwei", "zw" find 张伟).
-    q: Option<String>,
-    /// Keyset: only residents with an id above this (the previous page's `next_after`).
-    after: Option<i64>,
-    /// Page size, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u64>,
-}
-
 /// Residents the caller may see, by ascending id.
 #[utoipa::path(
     get, path = "/api/v1/residents", tag = "residents", operation_id = "list_residents",
-    params(ListParams),
+    params(residents::ListQuery),
     responses(
         (status = 200, body = Page<Resident>),
         (status = 400, body = ApiError, description = "A parameter is not a number"),
@@ -197,15 +179,12 @@ pub struct ListParams {
         (status = 404, body = ApiError, description = "Unknown community"),
     )
 )]
-pub async fn list(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<Page<Resident>>, WebError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiParams(q): ApiParams<residents::ListQuery>,
+) -> Result<Json<Page<Resident>>, WebError> {
     let actor = ctx.actor()?;
-    let q = residents::ListQuery {
-        community: query.text("community"),
-        household_id: query.int("household_id")?,
-        q: query.text("q"),
-        after: query.int("after")?,
-        limit: query.int("limit")?,
-    };
     let page = residents::list(&state.store, actor, &q).await?;
     Ok(Json(Page {
         items: page.items.into_iter().map(|r| Resident::new(actor, r)).collect(),

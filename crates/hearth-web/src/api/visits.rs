@@ -11,13 +11,13 @@ use hearth_core::visits::records::{self, NeedInput, VisitInput};
 use hearth_core::word::Word;
 use hearth_core::{CoreError, Permission};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
 use super::follow_ups::FollowUp;
-use super::json::{ApiError, ApiJson, ApiQuery, Id, Page};
+use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -124,45 +124,22 @@ pub struct NewVisit {
     pub needs: Vec<NewNeed>,
 }
 
-#[derive(Deserialize, ToSchema)]
-/// Visit list parameters (documentation; parsed by `ApiQuery`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct VisitParams {
-    /// Only this community (slug).
-    community: Option<String>,
-    household_id: Option<i64>,
-    /// Visited on or after (`YYYY-MM-DD`).
-    from: Option<String>,
-    /// Visited on or before (`YYYY-MM-DD`).
-    to: Option<String>,
-    /// Keyset: the previous page's `next_after`.
-    after: Option<i64>,
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u64>,
-}
-
 /// Visits the caller may see, by ascending id.
 #[utoipa::path(
     get, path = "/api/v1/visits", tag = "visits", operation_id = "list_visits",
-    params(VisitParams),
+    params(records::ListQuery),
     responses(
         (status = 200, body = Page<Visit>),
         (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError),
     )
 )]
-pub async fn list_visits(State(state): State<AppState>, ctx: Ctx, q: ApiQuery) -> Result<Json<Page<Visit>>, WebError> {
+pub async fn list_visits(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiParams(query): ApiParams<records::ListQuery>,
+) -> Result<Json<Page<Visit>>, WebError> {
     let actor = ctx.actor()?;
-    let query = records::ListQuery {
-        community: q.text("community"),
-        household_id: q.int("household_id")?,
-        from: q.text("from"),
-        to: q.text("to"),
-        after: q.int("after")?,
-        limit: q.int("limit")?,
-    };
     let page = records::list(&state.store, actor, &query).await?;
     Ok(Json(Page { items: page.items.into_iter().map(Visit::new).collect(), next_after: page.next_after }))
 }

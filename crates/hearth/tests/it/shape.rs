@@ -144,6 +144,19 @@ async fn a_non_numeric_path_id_is_a_400_naming_the_parameter() {
     }
     // A well-formed id that does not exist is still not found.
     assert_eq!(c.get("/api/v1/households/424242").await.status, StatusCode::NOT_FOUND);
+    // Query parameters are typed the same way, from the documented parameter structs.
+    for (path, param) in [
+        ("/api/v1/households?limit=ten", "limit"),
+        ("/api/v1/residents?household_id=x", "household_id"),
+        ("/api/v1/visits?after=1e3", "after"),
+        ("/api/v1/follow-ups?queue=someday", "queue"),
+    ] {
+        let res = c.get(path).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.text);
+        assert_eq!(res.json()["error"]["field_codes"][param], "wrong_type", "{path}");
+    }
+    // An empty value is no value; an unknown parameter is ignored.
+    assert_eq!(c.get("/api/v1/households?limit=&after=&colour=red").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
