@@ -14,11 +14,19 @@ use crate::policy::{Actor, Permission};
 use crate::store::{Store, map_unique};
 use crate::validate;
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// A community as submitted (the API's create body and the admin form).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommunityInput {
+    #[schema(required = true, value_type = String, max_length = 200)]
     pub name: Option<String>,
+    /// 2–40 lower-case letters, digits and dashes; unique.
+    #[schema(required = true, value_type = String, example = "north-gate")]
     pub slug: Option<String>,
+    #[schema(max_length = 300)]
     pub address: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
     pub established_on: Option<String>,
 }
 

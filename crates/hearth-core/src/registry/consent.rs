@@ -13,16 +13,26 @@ use crate::policy::{self, Actor, Permission};
 use crate::store::Store;
 use crate::validate;
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// Consent as submitted (the API's body and the household page's form): at least one scope
+/// must be `true`.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentInput {
+    /// Who gave consent (name as they gave it).
+    #[schema(required = true, value_type = String, max_length = 200)]
     pub given_by: Option<String>,
+    #[schema(required = true, value_type = String, format = Date, example = "2024-05-01")]
     pub given_on: Option<String>,
+    /// Consent to receive services.
     #[serde(default)]
     pub scope_services: bool,
+    /// Consent to be contacted.
     #[serde(default)]
     pub scope_contact: bool,
+    /// Consent to sharing with partner organisations.
     #[serde(default)]
     pub scope_partners: bool,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

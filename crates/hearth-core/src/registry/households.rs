@@ -10,23 +10,81 @@ use super::{Page, clamp_limit, page_of, search};
 use crate::audit::{self, Entry};
 use crate::entity::{community, household, resident};
 use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::patch::Patch;
 use crate::policy::{self, Actor, Permission};
 use crate::store::{Store, map_unique};
 use crate::validate;
 
-/// Submitted household fields. `None` = not submitted (keep); `Some("")` = clear.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// A household as submitted: the API's create body, and what forms submit. Dates are
+/// `YYYY-MM-DD`. `None` = not submitted (keep, on update); `Some("")` = clear.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HouseholdInput {
-    /// Community slug; only on create.
+    /// Community slug; may be left out when the caller has exactly one community.
     pub community: Option<String>,
+    /// Unique within the community.
+    #[schema(required = true, value_type = String, max_length = 50, example = "3-2-401")]
     pub code: Option<String>,
+    #[schema(required = true, value_type = String, max_length = 300)]
     pub address: Option<String>,
+    #[schema(max_length = 50)]
     pub building: Option<String>,
+    #[schema(max_length = 50)]
     pub unit: Option<String>,
     pub phone: Option<String>,
+    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
     pub moved_in_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub moved_out_on: Option<String>,
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
+}
+
+/// Changes to a household: a missing field is kept, `null` clears it.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub address: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub building: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub unit: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub moved_in_on: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub moved_out_on: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub notes: Patch<String>,
+}
+
+impl HouseholdChanges {
+    /// As submitted text (`null` = cleared = `""`), for the one validation forms share.
+    pub fn into_input(self) -> HouseholdInput {
+        HouseholdInput {
+            community: None,
+            code: self.code.into_text(),
+            address: self.address.into_text(),
+            building: self.building.into_text(),
+            unit: self.unit.into_text(),
+            phone: self.phone.into_text(),
+            moved_in_on: self.moved_in_on.into_text(),
+            moved_out_on: self.moved_out_on.into_text(),
+            notes: self.notes.into_text(),
+        }
+    }
 }
 
 /// Validated values; `Option<Option<T>>`: outer = submitted, inner = value or cleared.

@@ -12,6 +12,7 @@ use super::{Page, clamp_limit, page_of, search};
 use crate::audit::{self, Entry};
 use crate::entity::{household, resident};
 use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::patch::Patch;
 use crate::policy::{self, Actor, Permission, PersonView};
 use crate::store::Store;
 use crate::validate;
@@ -22,21 +23,95 @@ pub const EDUCATION_LEVELS: [&str; 6] =
 pub const WORK_STATUSES: [&str; 7] =
     ["employed", "self_employed", "seeking_work", "not_seeking", "student", "retired", "unable_to_work"];
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// A resident as submitted: the API's create body, and what forms submit. Only
+/// `household_id` (on create) and `full_name` are required.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResidentInput {
-    /// Only on create.
+    #[schema(required = true, value_type = i64)]
     pub household_id: Option<i64>,
+    #[schema(required = true, value_type = String, max_length = 200, example = "张伟")]
     pub full_name: Option<String>,
+    /// `female`, `male` or `other`.
     pub sex: Option<String>,
+    #[schema(value_type = Option<String>, format = Date, example = "1988-07-14")]
     pub birth_date: Option<String>,
     pub phone: Option<String>,
+    #[schema(max_length = 200)]
     pub languages_spoken: Option<String>,
+    #[schema(max_length = 200)]
     pub languages_to_learn: Option<String>,
+    /// `none`, `primary`, `lower_secondary`, `upper_secondary`, `vocational` or `tertiary`.
     pub education_level: Option<String>,
+    /// `employed`, `self_employed`, `seeking_work`, `not_seeking`, `student`, `retired` or
+    /// `unable_to_work`.
     pub work_status: Option<String>,
+    #[schema(max_length = 2000)]
     pub skills: Option<String>,
+    #[schema(max_length = 2000)]
     pub needs: Option<String>,
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
+}
+
+/// Changes to a resident: a missing field is kept, `null` clears it. A resident cannot
+/// move household through this call.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub full_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub sex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub birth_date: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub languages_spoken: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub languages_to_learn: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub education_level: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub work_status: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub skills: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub needs: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub notes: Patch<String>,
+}
+
+impl ResidentChanges {
+    /// As submitted text (`null` = cleared = `""`), for the one validation forms share.
+    pub fn into_input(self) -> ResidentInput {
+        ResidentInput {
+            household_id: None,
+            full_name: self.full_name.into_text(),
+            sex: self.sex.into_text(),
+            birth_date: self.birth_date.into_text(),
+            phone: self.phone.into_text(),
+            languages_spoken: self.languages_spoken.into_text(),
+            languages_to_learn: self.languages_to_learn.into_text(),
+            education_level: self.education_level.into_text(),
+            work_status: self.work_status.into_text(),
+            skills: self.skills.into_text(),
+            needs: self.needs.into_text(),
+            notes: self.notes.into_text(),
+        }
+    }
 }
 
 type Field<T> = Option<Option<T>>;

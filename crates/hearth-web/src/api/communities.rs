@@ -6,11 +6,11 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::community;
 use hearth_core::registry::communities::{self, CommunityInput};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::created;
-use super::json::{ApiError, ApiJson};
+use super::json::{ApiJson, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -39,21 +39,6 @@ impl From<community::Model> for Community {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCommunity {
-    #[schema(required = true, value_type = String, max_length = 200)]
-    pub name: Option<String>,
-    /// 2–40 lower-case letters, digits and dashes; unique.
-    #[schema(required = true, value_type = String, example = "north-gate")]
-    pub slug: Option<String>,
-    #[schema(max_length = 300)]
-    pub address: Option<String>,
-    /// `YYYY-MM-DD`.
-    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
-    pub established_on: Option<String>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct CommunityList {
     pub items: Vec<Community>,
@@ -62,10 +47,7 @@ pub struct CommunityList {
 /// Communities the caller may see (admins: all).
 #[utoipa::path(
     get, path = "/api/v1/communities", tag = "communities", operation_id = "list_communities",
-    responses(
-        (status = 200, body = CommunityList),
-        (status = 401, body = ApiError),
-    )
+    responses((status = 200, body = CommunityList), ReadErrors),
 )]
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<CommunityList>, WebError> {
     let actor = ctx.actor()?;
@@ -76,28 +58,16 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Commun
 /// Creates a community (admins only).
 #[utoipa::path(
     post, path = "/api/v1/communities", tag = "communities", operation_id = "create_community",
-    request_body = NewCommunity,
-    responses(
-        (status = 201, body = Community, headers(("Location" = String))),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 409, body = ApiError, description = "The slug is taken"),
-        (status = 422, body = ApiError),
-    )
+    request_body = CommunityInput,
+    responses((status = 201, body = Community, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(body): ApiJson<NewCommunity>,
+    ApiJson(input): ApiJson<CommunityInput>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let c = communities::create(
-        &state.store,
-        actor,
-        CommunityInput { name: body.name, slug: body.slug, address: body.address, established_on: body.established_on },
-    )
-    .await?;
+    let c = communities::create(&state.store, actor, input).await?;
     let location = format!("/api/v1/communities/{}", c.slug);
     Ok(created(&location, Community::from(c)))
 }
@@ -106,11 +76,7 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/communities/{slug}", tag = "communities", operation_id = "get_community",
     params(("slug" = String, Path, description = "The community's slug")),
-    responses(
-        (status = 200, body = Community),
-        (status = 401, body = ApiError),
-        (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = Community), ReadErrors),
 )]
 pub async fn get(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::created;
-use super::json::{ApiError, ApiJson, Id};
+use super::json::{ApiJson, Id, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -57,21 +57,6 @@ impl From<consent::Model> for Consent {
     }
 }
 
-/// New consent: at least one scope must be `true`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewConsent {
-    #[schema(required = true, value_type = String, max_length = 200)]
-    pub given_by: Option<String>,
-    #[schema(required = true, value_type = String, format = Date, example = "2024-05-01")]
-    pub given_on: Option<String>,
-    pub scope_services: Option<bool>,
-    pub scope_contact: Option<bool>,
-    pub scope_partners: Option<bool>,
-    #[schema(max_length = 2000)]
-    pub notes: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Withdrawal {
@@ -90,12 +75,7 @@ pub struct ConsentList {
 #[utoipa::path(
     get, path = "/api/v1/households/{id}/consents", tag = "consents", operation_id = "list_household_consents",
     params(("id" = i64, Path, description = "Household id")),
-    responses(
-        (status = 200, body = ConsentList),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = ConsentList), ReadErrors),
 )]
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<ConsentList>, WebError> {
     let actor = ctx.actor()?;
@@ -107,32 +87,16 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result
 /// Records consent for a household.
 #[utoipa::path(
     post, path = "/api/v1/households/{id}/consents", tag = "consents", operation_id = "create_consent",
-    params(("id" = i64, Path, description = "Household id")),
-    request_body = NewConsent,
-    responses(
-        (status = 201, body = Consent, headers(("Location" = String))),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-        (status = 422, body = ApiError),
-    )
+    params(("id" = i64, Path, description = "Household id")), request_body = consents::ConsentInput,
+    responses((status = 201, body = Consent, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    ApiJson(body): ApiJson<NewConsent>,
+    ApiJson(input): ApiJson<consents::ConsentInput>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let input = consents::ConsentInput {
-        given_by: body.given_by,
-        given_on: body.given_on,
-        scope_services: body.scope_services.unwrap_or(false),
-        scope_contact: body.scope_contact.unwrap_or(false),
-        scope_partners: body.scope_partners.unwrap_or(false),
-        notes: body.notes,
-    };
     let c = consents::create(&state.store, actor, id, input).await?;
     Ok(created(&format!("/api/v1/consents/{}", c.id), Consent::from(c)))
 }
@@ -141,12 +105,7 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/consents/{id}", tag = "consents", operation_id = "get_consent",
     params(("id" = i64, Path, description = "Consent id")),
-    responses(
-        (status = 200, body = Consent),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = Consent), ReadErrors),
 )]
 pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Consent>, WebError> {
     let actor = ctx.actor()?;
@@ -157,16 +116,8 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<
 /// Withdraws consent as of a date.
 #[utoipa::path(
     post, path = "/api/v1/consents/{id}/withdraw", tag = "consents", operation_id = "withdraw_consent",
-    params(("id" = i64, Path, description = "Consent id")),
-    request_body = Withdrawal,
-    responses(
-        (status = 200, body = Consent),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-        (status = 422, body = ApiError, description = "Bad date, or already withdrawn"),
-    )
+    params(("id" = i64, Path, description = "Consent id")), request_body = Withdrawal,
+    responses((status = 200, body = Consent), WriteErrors),
 )]
 pub async fn withdraw(
     State(state): State<AppState>,

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
+use super::json::{ApiJson, ApiParams, Id, Page, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -118,11 +118,7 @@ pub struct NewFollowUp {
 #[utoipa::path(
     get, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "list_follow_ups",
     params(follow_ups::ListQuery),
-    responses(
-        (status = 200, body = Page<FollowUp>),
-        (status = 400, body = ApiError), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError),
-    )
+    responses((status = 200, body = Page<FollowUp>), ReadErrors),
 )]
 pub async fn list_follow_ups(
     State(state): State<AppState>,
@@ -141,11 +137,7 @@ pub async fn list_follow_ups(
 #[utoipa::path(
     post, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "create_follow_up",
     request_body = NewFollowUp,
-    responses(
-        (status = 201, body = FollowUp, headers(("Location" = String))),
-        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError, description = "Unknown household"), (status = 422, body = ApiError),
-    )
+    responses((status = 201, body = FollowUp, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create_follow_up(
     State(state): State<AppState>,
@@ -180,10 +172,7 @@ async fn history(state: &AppState, ctx: &Ctx, id: i64) -> Result<Vec<follow_up_h
 #[utoipa::path(
     get, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "get_follow_up",
     params(("id" = i64, Path, description = "Follow-up id")),
-    responses(
-        (status = 200, body = FollowUp),
-        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = FollowUp), ReadErrors),
 )]
 pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<FollowUp>, WebError> {
     let f = follow_ups::get(&state.store, ctx.actor()?, id).await?;
@@ -195,13 +184,8 @@ pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) 
 /// description, category. Each change is kept in its history.
 #[utoipa::path(
     patch, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "update_follow_up",
-    params(("id" = i64, Path, description = "Follow-up id")),
-    request_body = FollowUpUpdate,
-    responses(
-        (status = 200, body = FollowUp),
-        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError), (status = 422, body = ApiError),
-    )
+    params(("id" = i64, Path, description = "Follow-up id")), request_body = FollowUpUpdate,
+    responses((status = 200, body = FollowUp), WriteErrors),
 )]
 pub async fn update_follow_up(
     State(state): State<AppState>,

@@ -7,13 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::household;
 use hearth_core::registry::{communities, households, residents};
 use hearth_core::{Actor, Store};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use hearth_core::patch::Patch;
-
 use super::created;
-use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
+use super::json::{ApiJson, ApiParams, Id, Page, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -66,71 +64,11 @@ impl Household {
     }
 }
 
-/// A new household. Dates are `YYYY-MM-DD`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewHousehold {
-    /// Community slug; may be left out when the caller has exactly one community.
-    pub community: Option<String>,
-    /// Unique within the community.
-    #[schema(required = true, value_type = String, max_length = 50, example = "3-2-401")]
-    pub code: Option<String>,
-    #[schema(required = true, value_type = String, max_length = 300)]
-    pub address: Option<String>,
-    #[schema(max_length = 50)]
-    pub building: Option<String>,
-    #[schema(max_length = 50)]
-    pub unit: Option<String>,
-    pub phone: Option<String>,
-    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
-    pub moved_in_on: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
-    pub moved_out_on: Option<String>,
-    #[schema(max_length = 4000)]
-    pub notes: Option<String>,
-}
-
-/// Changes to a household: a missing field is kept, `null` clears it.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HouseholdPatch {
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 50)]
-    pub code: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 300)]
-    pub address: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 50)]
-    pub building: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 50)]
-    pub unit: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub phone: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub moved_in_on: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub moved_out_on: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 4000)]
-    pub notes: Patch<String>,
-}
-
 /// Households the caller may see, by ascending id.
 #[utoipa::path(
     get, path = "/api/v1/households", tag = "households", operation_id = "list_households",
     params(households::ListQuery),
-    responses(
-        (status = 200, body = Page<Household>),
-        (status = 400, body = ApiError, description = "A parameter is not a number"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError, description = "Unknown community"),
-    )
+    responses((status = 200, body = Page<Household>), ReadErrors),
 )]
 pub async fn list(
     State(state): State<AppState>,
@@ -152,33 +90,15 @@ pub async fn list(
 /// Creates a household.
 #[utoipa::path(
     post, path = "/api/v1/households", tag = "households", operation_id = "create_household",
-    request_body = NewHousehold,
-    responses(
-        (status = 201, body = Household, headers(("Location" = String))),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 409, body = ApiError, description = "The code is taken in this community"),
-        (status = 422, body = ApiError),
-    )
+    request_body = households::HouseholdInput,
+    responses((status = 201, body = Household, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(body): ApiJson<NewHousehold>,
+    ApiJson(input): ApiJson<households::HouseholdInput>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let input = households::HouseholdInput {
-        community: body.community,
-        code: body.code,
-        address: body.address,
-        building: body.building,
-        unit: body.unit,
-        phone: body.phone,
-        moved_in_on: body.moved_in_on,
-        moved_out_on: body.moved_out_on,
-        notes: body.notes,
-    };
     let h = households::create(&state.store, actor, input).await?;
     let out = Household::load(&state.store, actor, h).await?;
     Ok(created(&format!("/api/v1/households/{}", out.id), out))
@@ -188,12 +108,7 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/households/{id}", tag = "households", operation_id = "get_household",
     params(("id" = i64, Path, description = "Household id")),
-    responses(
-        (status = 200, body = Household),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = Household), ReadErrors),
 )]
 pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Household>, WebError> {
     let actor = ctx.actor()?;
@@ -204,36 +119,17 @@ pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<
 /// Changes some fields of a household.
 #[utoipa::path(
     patch, path = "/api/v1/households/{id}", tag = "households", operation_id = "update_household",
-    params(("id" = i64, Path, description = "Household id")),
-    request_body = HouseholdPatch,
-    responses(
-        (status = 200, body = Household),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The code is taken in this community"),
-        (status = 422, body = ApiError),
-    )
+    params(("id" = i64, Path, description = "Household id")), request_body = households::HouseholdChanges,
+    responses((status = 200, body = Household), WriteErrors),
 )]
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    ApiJson(body): ApiJson<HouseholdPatch>,
+    ApiJson(changes): ApiJson<households::HouseholdChanges>,
 ) -> Result<Json<Household>, WebError> {
     let actor = ctx.actor()?;
-    let input = households::HouseholdInput {
-        community: None,
-        code: body.code.into_text(),
-        address: body.address.into_text(),
-        building: body.building.into_text(),
-        unit: body.unit.into_text(),
-        phone: body.phone.into_text(),
-        moved_in_on: body.moved_in_on.into_text(),
-        moved_out_on: body.moved_out_on.into_text(),
-        notes: body.notes.into_text(),
-    };
+    let input = changes.into_input();
     let h = households::update(&state.store, actor, id, input).await?;
     Ok(Json(Household::load(&state.store, actor, h).await?))
 }

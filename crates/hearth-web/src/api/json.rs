@@ -212,6 +212,57 @@ pub struct ErrorDetail {
     pub request_id: String,
 }
 
+/// The errors any read can answer, documented once for every read route.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ReadErrors {
+    /// A query parameter or path id of the wrong type (`error.fields` names it).
+    #[response(status = 400)]
+    BadRequest(ApiError),
+    /// Not signed in, or a bad or revoked token.
+    #[response(status = 401)]
+    Unauthenticated(ApiError),
+    /// The caller's role may never do this.
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// No such record, or not in the caller's communities or pairings.
+    #[response(status = 404)]
+    NotFound(ApiError),
+    /// A value is not allowed (an unknown indicator, a period that ends before it starts).
+    #[response(status = 422)]
+    Invalid(ApiError),
+}
+
+/// The errors any write can answer, documented once for every write route.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// Malformed JSON, a field or path id of the wrong type (`error.fields` names it).
+    #[response(status = 400)]
+    BadRequest(ApiError),
+    /// Not signed in, or a bad or revoked token.
+    #[response(status = 401)]
+    Unauthenticated(ApiError),
+    /// The caller's role may never do this.
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// No such record, or not in the caller's communities or pairings.
+    #[response(status = 404)]
+    NotFound(ApiError),
+    /// Taken already (a household code, a slug, a username), named in `error.fields`.
+    #[response(status = 409)]
+    Conflict(ApiError),
+    /// The body is larger than 256 KiB.
+    #[response(status = 413)]
+    TooLarge(ApiError),
+    /// The body is not `application/json`.
+    #[response(status = 415)]
+    UnsupportedMediaType(ApiError),
+    /// Every field that is wrong, each with a code and a sentence (`error.fields`).
+    #[response(status = 422)]
+    Invalid(ApiError),
+}
+
 /// A page of a keyset-paginated list.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::json::{ApiError, ApiQuery};
+use super::json::{ApiQuery, ReadErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -62,10 +62,7 @@ pub struct IndicatorDoc {
 /// The indicator catalogue: every figure hearth can report.
 #[utoipa::path(
     get, path = "/api/v1/indicators", tag = "reports", operation_id = "list_indicators",
-    responses(
-        (status = 200, body = Vec<IndicatorDoc>),
-        (status = 401, body = ApiError),
-    )
+    responses((status = 200, body = Vec<IndicatorDoc>), ReadErrors),
 )]
 pub async fn indicators(ctx: Ctx) -> Result<Json<Vec<IndicatorDoc>>, WebError> {
     ctx.actor()?.require(hearth_core::Permission::ViewReports)?;
@@ -165,13 +162,8 @@ pub fn report_query(q: &ApiQuery) -> ReportQuery {
 
 /// Every indicator for a period × communities.
 #[utoipa::path(
-    get, path = "/api/v1/reports", tag = "reports", operation_id = "get_report",
-    params(ReportParams),
-    responses(
-        (status = 200, body = ReportDoc),
-        (status = 401, body = ApiError),
-        (status = 422, body = ApiError, description = "Bad `from`/`to` or an unknown `community`"),
-    )
+    get, path = "/api/v1/reports", tag = "reports", operation_id = "get_report", params(ReportParams),
+    responses((status = 200, body = ReportDoc), ReadErrors),
 )]
 pub async fn report(
     State(state): State<AppState>,
@@ -248,13 +240,7 @@ pub fn records_query(q: &ApiQuery) -> Result<RecordsQuery, WebError> {
 #[utoipa::path(
     get, path = "/api/v1/reports/records", tag = "reports", operation_id = "list_report_records",
     params(RecordsParams),
-    responses(
-        (status = 200, body = RecordsDoc),
-        (status = 400, body = ApiError, description = "`after` or `limit` is not a number"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Your role may not list records"),
-        (status = 422, body = ApiError, description = "Unknown `key`, bad dates or an unknown `community`"),
-    )
+    responses((status = 200, body = RecordsDoc), ReadErrors),
 )]
 pub async fn records(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<RecordsDoc>, WebError> {
     let actor = ctx.actor()?;

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiError, ApiJson, Id};
+use super::json::{ApiJson, Id, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -78,10 +78,7 @@ fn own_id(ctx: &Ctx) -> Result<i64, WebError> {
 /// The caller's tokens (never their secrets).
 #[utoipa::path(
     get, path = "/api/v1/tokens", tag = "tokens", operation_id = "list_tokens",
-    responses(
-        (status = 200, body = TokenList),
-        (status = 401, body = ApiError),
-    )
+    responses((status = 200, body = TokenList), ReadErrors),
 )]
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<TokenList>, WebError> {
     let uid = own_id(&ctx)?;
@@ -91,14 +88,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<TokenL
 
 /// Creates a token for the caller; the answer carries the secret, once.
 #[utoipa::path(
-    post, path = "/api/v1/tokens", tag = "tokens", operation_id = "create_token",
-    request_body = NewToken,
-    responses(
-        (status = 201, body = CreatedToken, headers(("Location" = String))),
-        (status = 400, body = ApiError, description = "Malformed JSON or a wrong type"),
-        (status = 401, body = ApiError),
-        (status = 422, body = ApiError),
-    )
+    post, path = "/api/v1/tokens", tag = "tokens", operation_id = "create_token", request_body = NewToken,
+    responses((status = 201, body = CreatedToken, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create(
     State(state): State<AppState>,
@@ -116,11 +107,7 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/api/v1/tokens/{id}", tag = "tokens", operation_id = "revoke_token",
     params(("id" = i64, Path, description = "Token id")),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 401, body = ApiError),
-        (status = 404, body = ApiError),
-    )
+    responses((status = 204, description = "Revoked"), WriteErrors),
 )]
 pub async fn revoke(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     tokens::revoke(&state.store, ctx.actor()?, id).await?;

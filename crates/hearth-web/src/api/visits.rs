@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::created;
 use super::follow_ups::FollowUp;
-use super::json::{ApiError, ApiJson, ApiParams, Id, Page};
+use super::json::{ApiJson, ApiParams, Id, Page, ReadErrors, WriteErrors};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -126,13 +126,8 @@ pub struct NewVisit {
 
 /// Visits the caller may see, by ascending id.
 #[utoipa::path(
-    get, path = "/api/v1/visits", tag = "visits", operation_id = "list_visits",
-    params(records::ListQuery),
-    responses(
-        (status = 200, body = Page<Visit>),
-        (status = 400, body = ApiError), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError),
-    )
+    get, path = "/api/v1/visits", tag = "visits", operation_id = "list_visits", params(records::ListQuery),
+    responses((status = 200, body = Page<Visit>), ReadErrors),
 )]
 pub async fn list_visits(
     State(state): State<AppState>,
@@ -146,13 +141,8 @@ pub async fn list_visits(
 
 /// Records a visit; each need opens a follow-up. All or nothing.
 #[utoipa::path(
-    post, path = "/api/v1/visits", tag = "visits", operation_id = "create_visit",
-    request_body = NewVisit,
-    responses(
-        (status = 201, body = Visit, headers(("Location" = String))),
-        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError, description = "Unknown household"), (status = 422, body = ApiError),
-    )
+    post, path = "/api/v1/visits", tag = "visits", operation_id = "create_visit", request_body = NewVisit,
+    responses((status = 201, body = Visit, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create_visit(
     State(state): State<AppState>,
@@ -180,10 +170,7 @@ pub async fn create_visit(
 #[utoipa::path(
     get, path = "/api/v1/visits/{id}", tag = "visits", operation_id = "get_visit",
     params(("id" = i64, Path, description = "Visit id")),
-    responses(
-        (status = 200, body = Visit),
-        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError),
-    )
+    responses((status = 200, body = Visit), ReadErrors),
 )]
 pub async fn get_visit(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Visit>, WebError> {
     let d = records::get(&state.store, ctx.actor()?, id).await?;
