@@ -94,6 +94,16 @@ pub fn slug(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Optio
     Some(v)
 }
 
+/// Sets each submitted field of validated values `v` (an `Option` per field: `None` = not
+/// submitted) on the active model `a`, leaving the others untouched:
+/// `set_submitted!(a, v; code, address, notes)`.
+macro_rules! set_submitted {
+    ($a:ident, $v:ident; $($name:ident),* $(,)?) => {
+        $( if let Some(x) = $v.$name.clone() { $a.$name = sea_orm::Set(x); } )*
+    };
+}
+pub(crate) use set_submitted;
+
 #[cfg(test)]
 mod tests {
     use super::*;

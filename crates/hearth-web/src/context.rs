@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hearth_core::Actor;
 use hearth_core::auth::{random_token, sessions, tokens, users};
 use hearth_core::entity::user;
@@ -85,6 +85,15 @@ impl Ctx {
     pub fn can(&self, p: hearth_core::Permission) -> bool {
         self.authed.as_ref().is_some_and(|a| hearth_core::policy::allows(a.actor.role, p))
     }
+    /// A redirect to `to` that also sets (or, with `max_age` 0, clears) one of our cookies.
+    pub fn redirect_setting(&self, to: &str, name: &str, value: &str, max_age: Option<i64>) -> Response {
+        let mut res = axum::response::Redirect::to(to).into_response();
+        if let Ok(v) = HeaderValue::from_str(&self.cookie(name, value, max_age)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        res
+    }
+
     /// `Set-Cookie` value for a cookie of ours, honouring `--secure-cookies`.
     pub fn cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
         let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");

@@ -118,14 +118,16 @@ async fn load(store: &Store, residents_total: usize) -> Result<(i64, i64), Strin
     Ok((c.id, 1_000_000 + households_total as i64 / 2))
 }
 
-struct Timing {
-    label: &'static str,
-    hearth: Duration,
-    raw: Duration,
-    rows: usize,
+/// One measured query: through hearth, and the raw SQL doing the same work.
+pub(crate) struct Timing {
+    pub label: &'static str,
+    pub hearth: Duration,
+    pub raw: Duration,
+    pub rows: usize,
 }
 
-async fn time<F, Fut>(iterations: u32, mut f: F) -> Result<(Duration, usize), String>
+/// The mean time of `iterations` runs after one warm-up, and the rows the last run returned.
+pub(crate) async fn time<F, Fut>(iterations: u32, mut f: F) -> Result<(Duration, usize), String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<usize, String>>,
@@ -135,7 +137,7 @@ where
     for _ in 0..iterations {
         rows = f().await?;
     }
-    Ok((start.elapsed() / iterations, rows))
+    Ok((start.elapsed() / iterations.max(1), rows))
 }
 
 pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Result<String, String> {

@@ -3,7 +3,9 @@
 //! comparison, as the raw SQL doing the same work on the same database in the same run. The
 //! raw statements' query plans are printed too. Numbers go to docs/PERFORMANCE.md.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::bench::{Timing, time};
 
 use chrono::{NaiveDate, TimeDelta};
 use hearth_core::auth::users::{self, NewUser};
@@ -188,26 +190,6 @@ async fn load(store: &Store, n: usize) -> Result<(i64, Vec<i64>, usize, usize), 
         store.conn().execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(e)?;
     }
     Ok((c.id, team, visits.len(), fus.len()))
-}
-
-struct Timing {
-    label: &'static str,
-    hearth: Duration,
-    raw: Duration,
-    rows: usize,
-}
-
-async fn time<F, Fut>(iterations: u32, mut f: F) -> Result<(Duration, usize), String>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<usize, String>>,
-{
-    let mut rows = f().await?; // warm-up
-    let start = Instant::now();
-    for _ in 0..iterations {
-        rows = f().await?;
-    }
-    Ok((start.elapsed() / iterations.max(1), rows))
 }
 
 /// `?` placeholders as the backend writes them.

@@ -220,30 +220,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
     let h = crate::store::locked::<household::Entity>(&tx, h.id).await?;
     let v = validate_input(&input, false, Some(&h))?;
     let mut a: household::ActiveModel = h.into();
-    if let Some(x) = v.code.clone() {
-        a.code = Set(x);
-    }
-    if let Some(x) = v.address.clone() {
-        a.address = Set(x);
-    }
-    if let Some(x) = v.building.clone() {
-        a.building = Set(x);
-    }
-    if let Some(x) = v.unit.clone() {
-        a.unit = Set(x);
-    }
-    if let Some(x) = v.phone.clone() {
-        a.phone = Set(x);
-    }
-    if let Some(x) = v.moved_in_on {
-        a.moved_in_on = Set(x);
-    }
-    if let Some(x) = v.moved_out_on {
-        a.moved_out_on = Set(x);
-    }
-    if let Some(x) = v.notes.clone() {
-        a.notes = Set(x);
-    }
+    validate::set_submitted!(a, v; code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
     a.updated_at = Set(Utc::now());
     let h = a.update(&tx).await.map_err(map_unique)?;
     audit::append(

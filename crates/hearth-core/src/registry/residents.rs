@@ -317,24 +317,8 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
     let tx = store.write().await?;
     let r = crate::store::locked::<resident::Entity>(&tx, r.id).await?;
     let mut a: resident::ActiveModel = r.into();
-    if let Some(x) = v.full_name.clone() {
-        a.full_name = Set(x);
-    }
-    macro_rules! apply {
-        ($($name:ident),*) => { $( if let Some(x) = v.$name.clone() { a.$name = Set(x); } )* };
-    }
-    apply!(
-        sex,
-        birth_date,
-        phone,
-        languages_spoken,
-        languages_to_learn,
-        education_level,
-        work_status,
-        skills,
-        needs,
-        notes
-    );
+    validate::set_submitted!(a, v; full_name, sex, birth_date, phone, languages_spoken, languages_to_learn,
+        education_level, work_status, skills, needs, notes);
     a.updated_at = Set(Utc::now());
     let r = a.update(&tx).await?;
     if v.full_name.is_some() {

@@ -21,13 +21,36 @@ use crate::store::Store;
 use crate::validate;
 use crate::word::Word;
 
-/// A follow-up opened directly (not from a visit).
-#[derive(Clone, Debug, Default)]
+/// A follow-up opened directly (not from a visit), as submitted (the API's body and the form).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FollowUpInput {
-    pub household_id: i64,
-    pub need: NeedInput,
+    #[schema(required = true, value_type = i64)]
+    pub household_id: Option<i64>,
+    #[schema(required = true, value_type = String, max_length = 2000)]
+    pub description: Option<String>,
+    #[schema(required = true, value_type = String, example = "documents")]
+    pub category: Option<String>,
+    pub owner_user_id: Option<i64>,
+    #[schema(required = true, value_type = String, format = Date)]
+    pub due_on: Option<String>,
+    pub resident_id: Option<i64>,
     /// The day the need was found; today when left out.
+    #[schema(value_type = Option<String>, format = Date)]
     pub opened_on: Option<String>,
+}
+
+impl FollowUpInput {
+    /// The need it records, validated like a need found on a visit.
+    fn need(&self) -> NeedInput {
+        NeedInput {
+            description: self.description.clone(),
+            category: self.category.clone(),
+            owner_user_id: self.owner_user_id,
+            due_on: self.due_on.clone(),
+            resident_id: self.resident_id,
+        }
+    }
 }
 
 /// Changes to a follow-up, as a form or the API (`PATCH /api/v1/follow-ups/{id}`) submits
@@ -125,7 +148,8 @@ async fn history<C: ConnectionTrait>(
 /// Opens a follow-up directly (a call, a case, a conversation in the street).
 pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreResult<follow_up::Model> {
     actor.require(Permission::RecordVisits)?;
-    let h = households::load(store, actor, input.household_id).await?;
+    let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
+    let h = households::load(store, actor, household_id).await?;
     let mut e = FieldErrors::new();
     let opened_on = match input.opened_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(Utc::now().date_naive()),
@@ -134,7 +158,7 @@ pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreR
     if opened_on.is_some_and(|d| d > Utc::now().date_naive()) {
         e.add("opened_on", "date_in_future");
     }
-    let need = validate_need(store, actor, &mut e, "", &input.need, &h, (opened_on, "date_before_opened")).await?;
+    let need = validate_need(store, actor, &mut e, "", &input.need(), &h, (opened_on, "date_before_opened")).await?;
     e.into_result()?;
     let (Some(need), Some(opened_on)) = (need, opened_on) else {
         return Err(CoreError::Internal("validated follow-up".into()));

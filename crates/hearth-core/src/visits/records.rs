@@ -14,28 +14,45 @@ use crate::registry::{Page, clamp_limit, households, page_of};
 use crate::store::Store;
 use crate::validate;
 
-/// One need found on a visit; it becomes a follow-up.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// A need found on a visit; it opens a follow-up.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NeedInput {
+    #[schema(required = true, value_type = String, max_length = 2000)]
     pub description: Option<String>,
+    /// jobs, schooling, health, housing, documents, money, language, other
+    #[schema(required = true, value_type = String, example = "jobs")]
     pub category: Option<String>,
-    /// The user who will follow it up; the recording user when left out.
+    /// Who follows it up; the caller when left out. Must be able to see the household.
     pub owner_user_id: Option<i64>,
+    /// Not before the visit date.
+    #[schema(required = true, value_type = String, format = Date, example = "2016-03-15")]
     pub due_on: Option<String>,
-    /// The resident it concerns, if it concerns one person.
+    /// The resident it concerns (a member of the household), if one person.
     pub resident_id: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// A visit as submitted (the API's body and the visit form).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VisitInput {
-    pub household_id: i64,
-    /// `YYYY-MM-DD`; required (forms default it to today).
+    #[schema(required = true, value_type = i64)]
+    pub household_id: Option<i64>,
+    #[schema(required = true, value_type = String, format = Date, example = "2016-03-01")]
     pub visited_on: Option<String>,
+    /// welcome, follow_up, hardship_check, other
+    #[schema(required = true, value_type = String, example = "welcome")]
     pub purpose: Option<String>,
-    /// Users who went; the recording user when empty.
+    /// Users who went; the caller when left out.
+    #[serde(default, rename = "visitor_ids")]
     pub visitors: Vec<i64>,
+    /// People who came along who are not users (free text).
+    #[schema(max_length = 500)]
     pub companions: Option<String>,
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
+    /// Needs found; each opens a follow-up.
+    #[serde(default)]
     pub needs: Vec<NeedInput>,
 }
 
@@ -118,7 +135,8 @@ pub(super) async fn validate_need(
 /// Records a visit and opens a follow-up for each need found, in one transaction.
 pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
     actor.require(Permission::RecordVisits)?;
-    let h = households::load(store, actor, input.household_id).await?;
+    let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
+    let h = households::load(store, actor, household_id).await?;
     let mut e = FieldErrors::new();
     let visited_on = validate::required_date(&mut e, "visited_on", input.visited_on.as_deref());
     if visited_on.is_some_and(|d| d > Utc::now().date_naive()) {

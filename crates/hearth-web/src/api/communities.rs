@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::community;
 use hearth_core::registry::communities::{self, CommunityInput};
 use serde::Serialize;
@@ -15,29 +14,8 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
 
-#[derive(Serialize, ToSchema)]
-pub struct Community {
-    pub id: i64,
-    pub name: String,
-    /// Short name used in URLs and filters.
-    pub slug: String,
-    pub address: Option<String>,
-    pub established_on: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<community::Model> for Community {
-    fn from(c: community::Model) -> Self {
-        Community {
-            id: c.id,
-            name: c.name,
-            slug: c.slug,
-            address: c.address,
-            established_on: c.established_on,
-            created_at: c.created_at,
-        }
-    }
-}
+/// A community as the API shows it: the record itself.
+pub type Community = community::Model;
 
 #[derive(Serialize, ToSchema)]
 pub struct CommunityList {
@@ -52,7 +30,7 @@ pub struct CommunityList {
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<CommunityList>, WebError> {
     let actor = ctx.actor()?;
     let items = communities::list(&state.store, actor).await?;
-    Ok(Json(CommunityList { items: items.into_iter().map(Community::from).collect() }))
+    Ok(Json(CommunityList { items: items.into_iter().collect() }))
 }
 
 /// Creates a community (admins only).
@@ -69,7 +47,7 @@ pub async fn create(
     let actor = ctx.actor()?;
     let c = communities::create(&state.store, actor, input).await?;
     let location = format!("/api/v1/communities/{}", c.slug);
-    Ok(created(&location, Community::from(c)))
+    Ok(created(&location, c))
 }
 
 /// One community, by slug.
@@ -85,5 +63,5 @@ pub async fn get(
 ) -> Result<Json<Community>, WebError> {
     let actor = ctx.actor()?;
     let c = communities::by_slug(&state.store, actor, &slug).await?;
-    Ok(Json(c.into()))
+    Ok(Json(c))
 }

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::consent;
 use hearth_core::registry::consent as consents;
 use serde::{Deserialize, Serialize};
@@ -16,46 +15,8 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
 
-#[derive(Serialize, ToSchema)]
-pub struct Consent {
-    pub id: i64,
-    pub household_id: i64,
-    pub community_id: i64,
-    /// Who gave consent (name as they gave it).
-    pub given_by: String,
-    pub given_on: NaiveDate,
-    /// Consent to receive services.
-    pub scope_services: bool,
-    /// Consent to be contacted.
-    pub scope_contact: bool,
-    /// Consent to sharing with partner organisations.
-    pub scope_partners: bool,
-    /// Set once consent is withdrawn.
-    pub withdrawn_on: Option<NaiveDate>,
-    pub notes: Option<String>,
-    /// The user who recorded it.
-    pub recorded_by: Option<i64>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<consent::Model> for Consent {
-    fn from(c: consent::Model) -> Self {
-        Consent {
-            id: c.id,
-            household_id: c.household_id,
-            community_id: c.community_id,
-            given_by: c.given_by,
-            given_on: c.given_on,
-            scope_services: c.scope_services,
-            scope_contact: c.scope_contact,
-            scope_partners: c.scope_partners,
-            withdrawn_on: c.withdrawn_on,
-            notes: c.notes,
-            recorded_by: c.recorded_by,
-            created_at: c.created_at,
-        }
-    }
-}
+/// A consent record as the API shows it: the record itself.
+pub type Consent = consent::Model;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +42,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result
     let actor = ctx.actor()?;
     // Reading a household's consent is a read of the household (audited by the core).
     let items = consents::list(&state.store, actor, id).await?;
-    Ok(Json(ConsentList { items: items.into_iter().map(Consent::from).collect() }))
+    Ok(Json(ConsentList { items: items.into_iter().collect() }))
 }
 
 /// Records consent for a household.
@@ -98,7 +59,7 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let c = consents::create(&state.store, actor, id, input).await?;
-    Ok(created(&format!("/api/v1/consents/{}", c.id), Consent::from(c)))
+    Ok(created(&format!("/api/v1/consents/{}", c.id), c))
 }
 
 /// One consent record.
@@ -110,7 +71,7 @@ pub async fn create(
 pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Consent>, WebError> {
     let actor = ctx.actor()?;
     let c = consents::get(&state.store, actor, id).await?;
-    Ok(Json(c.into()))
+    Ok(Json(c))
 }
 
 /// Withdraws consent as of a date.
@@ -127,5 +88,5 @@ pub async fn withdraw(
 ) -> Result<Json<Consent>, WebError> {
     let actor = ctx.actor()?;
     let c = consents::withdraw(&state.store, actor, id, body.withdrawn_on.as_deref()).await?;
-    Ok(Json(c.into()))
+    Ok(Json(c))
 }

@@ -7,10 +7,8 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::{follow_up, follow_up_history};
 use hearth_core::visits::follow_ups::{self, FollowUpInput, FollowUpUpdate};
-use hearth_core::visits::records::NeedInput;
 use hearth_core::word::Word;
-use hearth_core::{CoreError, Permission};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -96,24 +94,6 @@ impl FollowUp {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFollowUp {
-    #[schema(required = true, value_type = i64)]
-    pub household_id: Option<i64>,
-    #[schema(required = true, value_type = String, max_length = 2000)]
-    pub description: Option<String>,
-    #[schema(required = true, value_type = String, example = "documents")]
-    pub category: Option<String>,
-    pub owner_user_id: Option<i64>,
-    #[schema(required = true, value_type = String, format = Date)]
-    pub due_on: Option<String>,
-    pub resident_id: Option<i64>,
-    /// The day the need was found; today when left out.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub opened_on: Option<String>,
-}
-
 /// Follow-ups the caller may see (volunteers: their own, on paired households), soonest due first.
 #[utoipa::path(
     get, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "list_follow_ups",
@@ -127,37 +107,21 @@ pub async fn list_follow_ups(
 ) -> Result<Json<Page<FollowUp>>, WebError> {
     let actor = ctx.actor()?;
     let page = follow_ups::list(&state.store, actor, &query).await?;
-    Ok(Json(Page {
-        items: page.items.into_iter().map(|f| FollowUp::new(f, None)).collect(),
-        next_after: page.next_after,
-    }))
+    Ok(Json(Page::of(page, |f| FollowUp::new(f, None))))
 }
 
 /// Opens a follow-up directly (not from a visit).
 #[utoipa::path(
     post, path = "/api/v1/follow-ups", tag = "follow-ups", operation_id = "create_follow_up",
-    request_body = NewFollowUp,
+    request_body = FollowUpInput,
     responses((status = 201, body = FollowUp, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create_follow_up(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(body): ApiJson<NewFollowUp>,
+    ApiJson(input): ApiJson<FollowUpInput>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    actor.require(Permission::RecordVisits)?;
-    let household_id = body.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
-    let input = FollowUpInput {
-        household_id,
-        opened_on: body.opened_on,
-        need: NeedInput {
-            description: body.description,
-            category: body.category,
-            owner_user_id: body.owner_user_id,
-            due_on: body.due_on,
-            resident_id: body.resident_id,
-        },
-    };
     let f = follow_ups::create(&state.store, actor, input).await?;
     let history = history(&state, &ctx, f.id).await?;
     let out = FollowUp::new(f, Some(history));

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::household;
 use hearth_core::registry::{communities, households, residents};
 use hearth_core::{Actor, Store};
@@ -16,44 +15,20 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
 
+/// A household as the API shows it: the record, its community's slug and its members' names.
 #[derive(Serialize, ToSchema)]
 pub struct Household {
-    pub id: i64,
-    pub community_id: i64,
+    #[serde(flatten)]
+    pub household: household::Model,
     /// The community's slug.
     pub community: String,
-    pub code: String,
-    pub address: String,
-    pub building: Option<String>,
-    pub unit: Option<String>,
-    pub phone: Option<String>,
-    pub moved_in_on: Option<NaiveDate>,
-    pub moved_out_on: Option<NaiveDate>,
-    pub notes: Option<String>,
     /// Names of the household's residents, oldest record first.
     pub member_names: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 impl Household {
-    fn new(h: household::Model, community: String, member_names: Vec<String>) -> Household {
-        Household {
-            id: h.id,
-            community_id: h.community_id,
-            community,
-            code: h.code,
-            address: h.address,
-            building: h.building,
-            unit: h.unit,
-            phone: h.phone,
-            moved_in_on: h.moved_in_on,
-            moved_out_on: h.moved_out_on,
-            notes: h.notes,
-            member_names,
-            created_at: h.created_at,
-            updated_at: h.updated_at,
-        }
+    fn new(household: household::Model, community: String, member_names: Vec<String>) -> Household {
+        Household { household, community, member_names }
     }
 
     /// The DTO for one household the caller has already been allowed to see.
@@ -77,14 +52,7 @@ pub async fn list(
 ) -> Result<Json<Page<Household>>, WebError> {
     let actor = ctx.actor()?;
     let page = households::list(&state.store, actor, &q).await?;
-    Ok(Json(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|row| Household::new(row.household, row.community_slug, row.members))
-            .collect(),
-        next_after: page.next_after,
-    }))
+    Ok(Json(Page::of(page, |row| Household::new(row.household, row.community_slug, row.members))))
 }
 
 /// Creates a household.
@@ -101,7 +69,7 @@ pub async fn create(
     let actor = ctx.actor()?;
     let h = households::create(&state.store, actor, input).await?;
     let out = Household::load(&state.store, actor, h).await?;
-    Ok(created(&format!("/api/v1/households/{}", out.id), out))
+    Ok(created(&format!("/api/v1/households/{}", out.household.id), out))
 }
 
 /// One household (the read is audited).

@@ -271,6 +271,13 @@ pub struct Page<T> {
     pub next_after: Option<i64>,
 }
 
+impl<T> Page<T> {
+    /// A core page, each record as the API shows it.
+    pub fn of<U>(page: hearth_core::registry::Page<U>, show: impl FnMut(U) -> T) -> Page<T> {
+        Page { items: page.items.into_iter().map(show).collect(), next_after: page.next_after }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -19,7 +19,8 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
 
-/// A resident. Fields marked "not for volunteers" are absent when a volunteer asks.
+/// A resident. What a volunteer may not see (all but name and contact) is absent when a
+/// volunteer asks; the core decides which fields those are.
 #[derive(Serialize, ToSchema)]
 pub struct Resident {
     pub id: i64,
@@ -27,68 +28,53 @@ pub struct Resident {
     pub community_id: i64,
     pub full_name: String,
     pub phone: Option<String>,
-    /// `female`, `male` or `other`. Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub sex: Option<Option<String>>,
     /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub birth_date: Option<Option<NaiveDate>>,
-    /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub languages_spoken: Option<Option<String>>,
-    /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub languages_to_learn: Option<Option<String>>,
-    /// `none`, `primary`, `lower_secondary`, `upper_secondary`, `vocational` or
-    /// `tertiary`. Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub education_level: Option<Option<String>>,
-    /// `employed`, `self_employed`, `seeking_work`, `not_seeking`, `student`, `retired` or
-    /// `unable_to_work`. Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub work_status: Option<Option<String>>,
-    /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub skills: Option<Option<String>>,
-    /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub needs: Option<Option<String>>,
-    /// Not for volunteers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub notes: Option<Option<String>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub details: Option<ResidentDetails>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// The part of a resident's record beyond name and contact.
+#[derive(Serialize, ToSchema)]
+pub struct ResidentDetails {
+    /// `female`, `male` or `other`.
+    pub sex: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub languages_spoken: Option<String>,
+    pub languages_to_learn: Option<String>,
+    /// `none`, `primary`, `lower_secondary`, `upper_secondary`, `vocational` or `tertiary`.
+    pub education_level: Option<String>,
+    /// `employed`, `self_employed`, `seeking_work`, `not_seeking`, `student`, `retired` or
+    /// `unable_to_work`.
+    pub work_status: Option<String>,
+    pub skills: Option<String>,
+    pub needs: Option<String>,
+    pub notes: Option<String>,
+}
+
 impl Resident {
-    /// The DTO for a resident the core has already redacted for `actor`.
+    /// The DTO for a resident the core has already redacted for `actor`: the details only
+    /// when the core hides none of them from this reader.
     fn new(actor: &Actor, r: resident::Model) -> Resident {
-        let hidden = residents::hidden_fields(actor);
-        let shown = |name: &str| !hidden.contains(&name);
+        let details = residents::hidden_fields(actor).is_empty().then(|| ResidentDetails {
+            sex: r.sex,
+            birth_date: r.birth_date,
+            languages_spoken: r.languages_spoken,
+            languages_to_learn: r.languages_to_learn,
+            education_level: r.education_level,
+            work_status: r.work_status,
+            skills: r.skills,
+            needs: r.needs,
+            notes: r.notes,
+        });
         Resident {
             id: r.id,
             household_id: r.household_id,
             community_id: r.community_id,
             full_name: r.full_name,
             phone: r.phone,
-            sex: shown("sex").then_some(r.sex),
-            birth_date: shown("birth_date").then_some(r.birth_date),
-            languages_spoken: shown("languages_spoken").then_some(r.languages_spoken),
-            languages_to_learn: shown("languages_to_learn").then_some(r.languages_to_learn),
-            education_level: shown("education_level").then_some(r.education_level),
-            work_status: shown("work_status").then_some(r.work_status),
-            skills: shown("skills").then_some(r.skills),
-            needs: shown("needs").then_some(r.needs),
-            notes: shown("notes").then_some(r.notes),
+            details,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -108,10 +94,7 @@ pub async fn list(
 ) -> Result<Json<Page<Resident>>, WebError> {
     let actor = ctx.actor()?;
     let page = residents::list(&state.store, actor, &q).await?;
-    Ok(Json(Page {
-        items: page.items.into_iter().map(|r| Resident::new(actor, r)).collect(),
-        next_after: page.next_after,
-    }))
+    Ok(Json(Page::of(page, |r| Resident::new(actor, r))))
 }
 
 /// Adds a resident to a household.

@@ -7,10 +7,9 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::entity::visit;
-use hearth_core::visits::records::{self, NeedInput, VisitInput};
+use hearth_core::visits::records::{self, VisitInput};
 use hearth_core::word::Word;
-use hearth_core::{CoreError, Permission};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -71,59 +70,6 @@ impl Visit {
     }
 }
 
-/// A need found on a visit; it opens a follow-up.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewNeed {
-    #[schema(required = true, value_type = String, max_length = 2000)]
-    pub description: Option<String>,
-    /// jobs, schooling, health, housing, documents, money, language, other
-    #[schema(required = true, value_type = String, example = "jobs")]
-    pub category: Option<String>,
-    /// Who follows it up; the caller when left out. Must be able to see the household.
-    pub owner_user_id: Option<i64>,
-    /// Not before the visit date.
-    #[schema(required = true, value_type = String, format = Date, example = "2016-03-15")]
-    pub due_on: Option<String>,
-    /// The resident it concerns (a member of the household), if one person.
-    pub resident_id: Option<i64>,
-}
-
-impl From<NewNeed> for NeedInput {
-    fn from(n: NewNeed) -> NeedInput {
-        NeedInput {
-            description: n.description,
-            category: n.category,
-            owner_user_id: n.owner_user_id,
-            due_on: n.due_on,
-            resident_id: n.resident_id,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewVisit {
-    #[schema(required = true, value_type = i64)]
-    pub household_id: Option<i64>,
-    #[schema(required = true, value_type = String, format = Date, example = "2016-03-01")]
-    pub visited_on: Option<String>,
-    /// welcome, follow_up, hardship_check, other
-    #[schema(required = true, value_type = String, example = "welcome")]
-    pub purpose: Option<String>,
-    /// Users who went; the caller when left out.
-    #[serde(default)]
-    pub visitor_ids: Vec<i64>,
-    /// People who came along who are not users (free text).
-    #[schema(max_length = 500)]
-    pub companions: Option<String>,
-    #[schema(max_length = 4000)]
-    pub notes: Option<String>,
-    /// Needs found; each opens a follow-up.
-    #[serde(default)]
-    pub needs: Vec<NewNeed>,
-}
-
 /// Visits the caller may see, by ascending id.
 #[utoipa::path(
     get, path = "/api/v1/visits", tag = "visits", operation_id = "list_visits", params(records::ListQuery),
@@ -136,31 +82,20 @@ pub async fn list_visits(
 ) -> Result<Json<Page<Visit>>, WebError> {
     let actor = ctx.actor()?;
     let page = records::list(&state.store, actor, &query).await?;
-    Ok(Json(Page { items: page.items.into_iter().map(Visit::new).collect(), next_after: page.next_after }))
+    Ok(Json(Page::of(page, Visit::new)))
 }
 
 /// Records a visit; each need opens a follow-up. All or nothing.
 #[utoipa::path(
-    post, path = "/api/v1/visits", tag = "visits", operation_id = "create_visit", request_body = NewVisit,
+    post, path = "/api/v1/visits", tag = "visits", operation_id = "create_visit", request_body = VisitInput,
     responses((status = 201, body = Visit, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create_visit(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(body): ApiJson<NewVisit>,
+    ApiJson(input): ApiJson<VisitInput>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    actor.require(Permission::RecordVisits)?;
-    let household_id = body.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
-    let input = VisitInput {
-        household_id,
-        visited_on: body.visited_on,
-        purpose: body.purpose,
-        visitors: body.visitor_ids,
-        companions: body.companions,
-        notes: body.notes,
-        needs: body.needs.into_iter().map(NeedInput::from).collect(),
-    };
     let d = records::record(&state.store, actor, input).await?;
     let out = Visit::detail(d);
     Ok(created(&format!("/api/v1/visits/{}", out.id), out))

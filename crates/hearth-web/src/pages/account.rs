@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use hearth_core::auth::{tokens, users};
@@ -177,14 +177,7 @@ async fn set_language(
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let lang = form.value("language").trim().to_owned();
     match users::set_language(&state.store, user_id, &lang).await {
-        Ok(()) => {
-            let mut res = Redirect::to("/account?done=language").into_response();
-            let cookie = ctx.cookie(LANG_COOKIE, &lang, Some(365 * 24 * 3600));
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(res)
-        }
+        Ok(()) => Ok(ctx.redirect_setting("/account?done=language", LANG_COOKIE, &lang, Some(365 * 24 * 3600))),
         Err(CoreError::Invalid(errors)) => {
             form.errors = errors;
             invalid(&state, ctx, Submitted::Language(form)).await
@@ -221,12 +214,7 @@ async fn change_password(
     match users::change_own_password(&state.store, &actor, &current, &new).await {
         Ok(()) => {
             // Every session of this user has ended, this one included.
-            let mut res = Redirect::to("/login").into_response();
-            let cookie = ctx.cookie(SESSION_COOKIE, "", Some(0));
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(res)
+            Ok(ctx.redirect_setting("/login", SESSION_COOKIE, "", Some(0)))
         }
         Err(CoreError::Invalid(errors)) => {
             form.errors = errors;

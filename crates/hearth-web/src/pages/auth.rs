@@ -106,12 +106,7 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Web
     if let Some(token) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
         sessions::end(&state.store, token).await?;
     }
-    let mut res = Redirect::to("/login").into_response();
-    let cookie = ctx.cookie(SESSION_COOKIE, "", Some(0));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(res)
+    Ok(ctx.redirect_setting("/login", SESSION_COOKIE, "", Some(0)))
 }
 
 #[derive(Template)]
@@ -203,10 +198,5 @@ async fn switch_language(
     if let Some(u) = ctx.user() {
         users::set_language(&state.store, u.id, lang.code()).await?;
     }
-    let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
-    let cookie = ctx.cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(res)
+    Ok(ctx.redirect_setting(&safe_next(f.next.as_deref()), LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)))
 }

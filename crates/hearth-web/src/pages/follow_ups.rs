@@ -403,15 +403,13 @@ async fn create(
     let id = parse_id(&id)?;
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let input = follow_ups::FollowUpInput {
-        household_id: id,
+        household_id: Some(id),
         opened_on: form.get("opened_on"),
-        need: visits::NeedInput {
-            description: form.get("description"),
-            category: form.get("category"),
-            owner_user_id: non_blank(form.get("owner_user_id")).map(|o| o.parse().unwrap_or(-1)),
-            due_on: form.get("due_on"),
-            resident_id: non_blank(form.get("resident_id")).map(|r| r.parse().unwrap_or(-1)),
-        },
+        description: form.get("description"),
+        category: form.get("category"),
+        owner_user_id: non_blank(form.get("owner_user_id")).map(|o| o.parse().unwrap_or(-1)),
+        due_on: form.get("due_on"),
+        resident_id: non_blank(form.get("resident_id")).map(|r| r.parse().unwrap_or(-1)),
     };
     match follow_ups::create(&state.store, actor, input).await {
         Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),

@@ -221,7 +221,7 @@ async fn create(
     let used: Vec<usize> = rows.iter().filter(|r| !r.description.trim().is_empty()).map(|r| r.i).collect();
     let bad_id = -1;
     let input = records::VisitInput {
-        household_id: id,
+        household_id: Some(id),
         visited_on: form.get("visited_on"),
         purpose: form.get("purpose"),
         visitors: chosen.iter().map(|v| v.trim().parse().unwrap_or(bad_id)).collect(),

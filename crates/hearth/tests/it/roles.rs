@@ -61,7 +61,7 @@ async fn visit_with_need(app: &TestApp, household_id: i64, user: i64) -> (i64, i
         &app.store,
         &Actor::system(),
         VisitInput {
-            household_id,
+            household_id: Some(household_id),
             visited_on: Some("2016-03-02".into()),
             purpose: Some("welcome".into()),
             visitors: vec![user],

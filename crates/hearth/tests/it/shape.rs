@@ -261,15 +261,12 @@ async fn a_check_and_the_write_it_guards_are_one_transaction() {
         &app.store,
         &sys,
         FollowUpInput {
-            household_id: h,
-            need: hearth_core::visits::NeedInput {
-                description: Some("Residence registration".into()),
-                category: Some("documents".into()),
-                owner_user_id: Some(owner.id),
-                due_on: Some("2030-01-01".into()),
-                resident_id: None,
-            },
-            opened_on: None,
+            household_id: Some(h),
+            description: Some("Residence registration".into()),
+            category: Some("documents".into()),
+            owner_user_id: Some(owner.id),
+            due_on: Some("2030-01-01".into()),
+            ..Default::default()
         },
     )
     .await
