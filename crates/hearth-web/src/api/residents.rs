@@ -57,7 +57,7 @@ impl Resident {
     /// The DTO for a resident the core has already redacted for `actor`: the details only
     /// when the core hides none of them from this reader.
     fn new(actor: &Actor, r: resident::Model) -> Resident {
-        let details = residents::hidden_fields(actor).is_empty().then(|| ResidentDetails {
+        let details = residents::hidden_fields(actor).is_empty().then_some(ResidentDetails {
             sex: r.sex,
             birth_date: r.birth_date,
             languages_spoken: r.languages_spoken,
