@@ -131,6 +131,7 @@ fn row_hash(r: &audit_log::Model) -> String {
 
 /// Appends one row inside the caller's write transaction, so the audit row commits or
 /// rolls back with the change it describes.
+#[tracing::instrument(skip_all)]
 pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -> CoreResult<i64> {
     let backend = conn.get_database_backend();
     let lock_sql = match backend {
@@ -176,6 +177,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
 }
 
 /// Records a read (or any event with no other write) in its own small transaction.
+#[tracing::instrument(skip_all)]
 pub async fn record(store: &Store, actor: &Actor, entry: Entry) -> CoreResult<()> {
     let tx = store.write().await?;
     append(&tx, actor, entry).await?;
@@ -196,6 +198,7 @@ pub enum Verdict {
 }
 
 /// Re-computes the whole chain, in pages so memory stays flat on a large log.
+#[tracing::instrument(skip_all)]
 pub async fn verify(store: &Store) -> CoreResult<Verdict> {
     let conn = store.conn();
     let mut prev = hearth_migration::GENESIS_HASH.to_owned();
@@ -256,6 +259,7 @@ pub struct Filter {
     pub limit: u64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>> {
     let mut q = audit_log::Entity::find();
     if let Some(a) = f.actor.as_deref().filter(|s| !s.is_empty()) {
@@ -280,6 +284,7 @@ pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>
     Ok(q.order_by_desc(audit_log::Column::Id).limit(limit).all(store.conn()).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn count(store: &Store) -> CoreResult<u64> {
     Ok(audit_log::Entity::find().count(store.conn()).await?)
 }

@@ -120,6 +120,7 @@ pub fn new_password(username: &str) -> CoreResult<String> {
 }
 
 /// Loads the demo if it is not there, resets the demo logins, and returns the report.
+#[tracing::instrument(skip_all)]
 pub async fn ensure(store: &Store) -> CoreResult<String> {
     Ok(load(store).await?.to_string())
 }
@@ -137,6 +138,7 @@ const DEMO_USERS: [DemoUser; 3] = [
 ];
 
 /// Like `ensure`, with the figures and passwords as values.
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &Store) -> CoreResult<Report> {
     let passwords = [new_password(ADMIN_USER)?, new_password(COORDINATOR_USER)?, new_password(VOLUNTEER_USER)?];
     let [a, b, c] = passwords.clone();

@@ -59,6 +59,7 @@ impl Event {
 /// Every event the actor may see for a household the caller has already loaded, newest
 /// first, from every practice's timeline provider. The scope check is repeated here so no
 /// caller can leak a timeline by passing a record it fetched for another purpose.
+#[tracing::instrument(skip_all)]
 pub async fn for_household(store: &Store, actor: &Actor, household: &household::Model) -> CoreResult<Vec<Event>> {
     actor.require(Permission::ViewPeople)?;
     policy::household_in_scope(store, actor, household.id, household.community_id).await?;

@@ -28,6 +28,7 @@ pub fn check_policy(field: &str, password: &str, username: &str) -> CoreResult<(
 }
 
 /// argon2id, m = 19 MiB, t = 2, p = 1 (the crate's defaults, OWASP's minimum).
+#[tracing::instrument(skip_all)]
 pub async fn hash(password: String) -> CoreResult<String> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
@@ -41,6 +42,7 @@ pub async fn hash(password: String) -> CoreResult<String> {
 
 /// Verifies against `stored`, or against a fixed dummy hash when there is no user, so that
 /// an unknown username costs the same time as a wrong password.
+#[tracing::instrument(skip_all)]
 pub async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let (stored, real) = match stored {

@@ -21,6 +21,7 @@ pub struct NewSession {
 }
 
 /// A fresh session (always a new id, so a session token planted before login is useless).
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, user_id: i64) -> CoreResult<NewSession> {
     let token = random_token();
     let csrf_token = random_token();
@@ -39,6 +40,7 @@ pub async fn create(store: &Store, user_id: i64) -> CoreResult<NewSession> {
 }
 
 /// The live session for `token` and its (enabled) user; expired sessions are deleted.
+#[tracing::instrument(skip_all)]
 pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Model, user::Model)>> {
     let Some(s) =
         session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(store.conn()).await?
@@ -61,12 +63,14 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Mod
     Ok(Some((s, u)))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn end(store: &Store, token: &str) -> CoreResult<()> {
     session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(store.conn()).await?;
     Ok(())
 }
 
 /// Ends every session of a user (password change, disabling, logout everywhere).
+#[tracing::instrument(skip_all)]
 pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(conn: &C, user_id: i64) -> CoreResult<()> {
     session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
     Ok(())

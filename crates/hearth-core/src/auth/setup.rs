@@ -20,6 +20,7 @@ const VALID_FOR: TimeDelta = TimeDelta::hours(24);
 
 /// On a deployment with no users, issues a fresh first-admin link (earlier unused ones
 /// stop working) and returns its token; `None` once any user exists.
+#[tracing::instrument(skip_all)]
 pub async fn first_run_link(store: &Store) -> CoreResult<Option<String>> {
     if super::users::count(store).await? > 0 {
         return Ok(None);
@@ -47,6 +48,7 @@ async fn issue(store: &Store, purpose: &str, user_id: Option<i64>) -> CoreResult
 
 /// An admin's "reset password": a link the user opens to choose a new password. The old
 /// password and all sessions stop working at once.
+#[tracing::instrument(skip_all)]
 pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResult<String> {
     actor.require(Permission::ManageUsers)?;
     let u = super::users::get(store, user_id).await?;
@@ -62,6 +64,7 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
 
 /// A link for a user an admin has just created without a password, to choose their first
 /// password. Unlike `issue_reset` it changes nothing on the account; the issue is audited.
+#[tracing::instrument(skip_all)]
 pub async fn issue_for_new_user(store: &Store, actor: &Actor, user_id: i64) -> CoreResult<String> {
     actor.require(Permission::ManageUsers)?;
     let u = super::users::get(store, user_id).await?;
@@ -73,6 +76,7 @@ pub async fn issue_for_new_user(store: &Store, actor: &Actor, user_id: i64) -> C
 }
 
 /// A valid (unused, unexpired) link for `token`.
+#[tracing::instrument(skip_all)]
 pub async fn find(store: &Store, token: &str) -> CoreResult<setup_link::Model> {
     let link = setup_link::Entity::find()
         .filter(setup_link::Column::TokenHash.eq(token_hash(token)))
@@ -90,6 +94,7 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<setup_link::Model> {
 
 /// Completes a link: creates the first admin (`username` given) or sets the user's new
 /// password. Returns the user, who is then logged in by the caller.
+#[tracing::instrument(skip_all)]
 pub async fn complete(store: &Store, token: &str, username: &str, new_password: &str) -> CoreResult<user::Model> {
     let link = find(store, token).await?;
     let user = match link.purpose.as_str() {

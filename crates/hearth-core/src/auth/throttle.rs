@@ -34,6 +34,7 @@ fn rules(username: &str, client: &str) -> [Rule; 3] {
 const FORGET_AFTER: TimeDelta = TimeDelta::hours(1);
 
 /// `RateLimited` if any counter is still blocking this attempt.
+#[tracing::instrument(skip_all)]
 pub async fn check(store: &Store, username: &str, client: &str) -> CoreResult<()> {
     let keys: Vec<String> = rules(username, client).into_iter().map(|r| r.key).collect();
     let rows = login_throttle::Entity::find().filter(login_throttle::Column::Key.is_in(keys)).all(store.conn()).await?;
@@ -50,6 +51,7 @@ pub async fn check(store: &Store, username: &str, client: &str) -> CoreResult<()
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn record_failure(store: &Store, username: &str, client: &str) -> CoreResult<()> {
     let now = Utc::now();
     let tx = store.write().await?;
@@ -82,6 +84,7 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
 }
 
 /// After a successful login: the account's counters start over (the address's do not).
+#[tracing::instrument(skip_all)]
 pub async fn record_success(store: &Store, username: &str, client: &str) -> CoreResult<()> {
     let keys: Vec<String> = rules(username, client).into_iter().skip(1).map(|r| r.key).collect();
     login_throttle::Entity::delete_many().filter(login_throttle::Column::Key.is_in(keys)).exec(store.conn()).await?;

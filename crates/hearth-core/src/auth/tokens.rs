@@ -21,6 +21,7 @@ fn may_manage(actor: &Actor, owner_id: i64) -> CoreResult<()> {
     if actor.user_id == Some(owner_id) { Ok(()) } else { actor.require(Permission::ManageUsers) }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, owner_id: i64, name: &str) -> CoreResult<(api_token::Model, String)> {
     may_manage(actor, owner_id)?;
     let mut errors = FieldErrors::new();
@@ -51,6 +52,7 @@ pub async fn create(store: &Store, actor: &Actor, owner_id: i64, name: &str) -> 
     Ok((model, secret))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, owner_id: i64) -> CoreResult<Vec<api_token::Model>> {
     may_manage(actor, owner_id)?;
     Ok(api_token::Entity::find()
@@ -60,6 +62,7 @@ pub async fn list(store: &Store, actor: &Actor, owner_id: i64) -> CoreResult<Vec
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<()> {
     let t = api_token::Entity::find_by_id(token_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     if may_manage(actor, t.user_id).is_err() {
@@ -75,6 +78,7 @@ pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<(
 }
 
 /// The enabled user behind a bearer token; the use is audited.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<user::Model> {
     if !secret.starts_with(PREFIX) {
         return Err(CoreError::Unauthenticated);

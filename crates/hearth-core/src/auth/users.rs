@@ -46,6 +46,7 @@ async fn community_ids<C: sea_orm::ConnectionTrait>(conn: &C, slugs: &[String]) 
     Ok(ids)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<user::Model> {
     actor.require(Permission::ManageUsers)?;
     let username = new.username.trim().to_lowercase();
@@ -105,6 +106,7 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     Ok(model)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, Vec<String>)>> {
     actor.require(Permission::ManageUsers)?;
     let users = user::Entity::find().order_by_asc(user::Column::Username).all(store.conn()).await?;
@@ -123,12 +125,14 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<(user::Model, 
         .collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, user_id: i64) -> CoreResult<user::Model> {
     user::Entity::find_by_id(user_id).one(store.conn()).await?.ok_or(CoreError::NotFound)
 }
 
 /// Display names of users, by id: colleagues' names are not personal data of residents,
 /// so this read is not audited. Unknown ids are left out.
+#[tracing::instrument(skip_all)]
 pub async fn display_names(store: &Store, ids: &[i64]) -> CoreResult<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -143,15 +147,18 @@ pub async fn display_names(store: &Store, ids: &[i64]) -> CoreResult<Vec<(i64, S
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_username(store: &Store, username: &str) -> CoreResult<Option<user::Model>> {
     Ok(user::Entity::find().filter(user::Column::Username.eq(username.trim().to_lowercase())).one(store.conn()).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn count(store: &Store) -> CoreResult<u64> {
     Ok(user::Entity::find().count(store.conn()).await?)
 }
 
 /// The actor for a user: role and communities, as the policy module needs them.
+#[tracing::instrument(skip_all)]
 pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
     let role = Role::parse(&u.role).ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
     let scope = if role == Role::Admin {
@@ -187,6 +194,7 @@ impl From<CoreError> for LoginError {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Result<user::Model, LoginError> {
     throttle::check(store, username, client).await?;
     let found = by_username(store, username).await?.filter(|u| !u.disabled);
@@ -208,6 +216,7 @@ pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Res
 }
 
 /// Sets a password (own change, setup link, or CLI) and ends all of that user's sessions.
+#[tracing::instrument(skip_all)]
 pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_password: &str) -> CoreResult<()> {
     let u = get(store, user_id).await?;
     if actor.user_id != Some(user_id) {
@@ -227,6 +236,7 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
 }
 
 /// A user's own password change: the current password must be right.
+#[tracing::instrument(skip_all)]
 pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, new_password: &str) -> CoreResult<()> {
     let uid = actor.user_id.ok_or(CoreError::Forbidden)?;
     let u = get(store, uid).await?;
@@ -244,6 +254,7 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate) -> CoreResult<user::Model> {
     actor.require(Permission::ManageUsers)?;
     let u = get(store, user_id).await?;
@@ -306,6 +317,7 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
     Ok(model)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_language(store: &Store, user_id: i64, lang: &str) -> CoreResult<()> {
     if !LANGUAGES.contains(&lang) {
         return Err(CoreError::invalid("language", "invalid_choice"));

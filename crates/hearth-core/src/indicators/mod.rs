@@ -286,6 +286,7 @@ fn wanted(keys: Option<&[&str]>) -> CoreResult<Vec<&'static Indicator>> {
 }
 
 /// Evaluates `keys` (all when `None`) over the whole scope.
+#[tracing::instrument(skip_all)]
 pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> CoreResult<Vec<Figure>> {
     Ok(evaluate_grouped(store, scope, keys, false).await?.total)
 }
@@ -293,6 +294,7 @@ pub async fn evaluate(store: &Store, scope: &Scope, keys: Option<&[&str]>) -> Co
 /// Evaluates over the scope and, with `per_community`, for each of its communities too —
 /// with one `GROUP BY community` query per indicator (plus one over the whole scope for a
 /// distinct count), however many communities the scope has.
+#[tracing::instrument(skip_all)]
 pub async fn evaluate_grouped(
     store: &Store,
     scope: &Scope,
@@ -408,6 +410,7 @@ pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]
 }
 
 /// One page of the records behind a figure (for a ratio: its numerator's).
+#[tracing::instrument(skip_all)]
 pub async fn records(
     store: &Store,
     scope: &Scope,

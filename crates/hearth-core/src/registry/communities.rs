@@ -30,6 +30,7 @@ pub struct CommunityInput {
     pub established_on: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<community::Model>> {
     let mut q = community::Entity::find().order_by_asc(community::Column::Name);
     if let Some(ids) = actor.community_filter() {
@@ -38,12 +39,14 @@ pub async fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<community::Mod
     Ok(q.all(store.conn()).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<community::Model> {
     let c = community::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
 }
 
 /// A community by slug, only if the actor may see it.
+#[tracing::instrument(skip_all)]
 pub async fn by_slug(store: &Store, actor: &Actor, slug: &str) -> CoreResult<community::Model> {
     let c = community::Entity::find()
         .filter(community::Column::Slug.eq(slug.trim()))
@@ -53,6 +56,7 @@ pub async fn by_slug(store: &Store, actor: &Actor, slug: &str) -> CoreResult<com
     if actor.sees_community(c.id) { Ok(c) } else { Err(CoreError::NotFound) }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> CoreResult<community::Model> {
     actor.require(Permission::ManageCommunities)?;
     let mut e = FieldErrors::new();
@@ -79,6 +83,7 @@ pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> Core
 }
 
 /// Households per visible community, in one grouped query (not one per row).
+#[tracing::instrument(skip_all)]
 pub async fn household_counts(store: &Store, actor: &Actor) -> CoreResult<HashMap<i64, i64>> {
     let mut q = household::Entity::find()
         .select_only()

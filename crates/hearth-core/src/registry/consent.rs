@@ -36,6 +36,7 @@ pub struct ConsentInput {
     pub notes: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     store: &Store,
     actor: &Actor,
@@ -102,6 +103,7 @@ async fn of_household(store: &Store, household_id: i64) -> CoreResult<Vec<consen
 /// The consent records of a household the caller has loaded for `actor`, newest first, or
 /// `None` when the actor's view of people leaves consent out (volunteers: name and contact
 /// only). For pages that show the household either way.
+#[tracing::instrument(skip_all)]
 pub async fn visible(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Option<Vec<consent::Model>>> {
     if !policy::sees_consent(actor) {
         return Ok(None);
@@ -112,6 +114,7 @@ pub async fn visible(store: &Store, actor: &Actor, h: &household::Model) -> Core
 
 /// A household's consent records, as a read of the household (audited). Not there (404) for
 /// an actor who may not see consent.
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, household_id: i64) -> CoreResult<Vec<consent::Model>> {
     if !policy::sees_consent(actor) {
         return Err(CoreError::NotFound);
@@ -131,6 +134,7 @@ async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Mode
 }
 
 /// Reads a consent record for display or the API, and records the read.
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::Model> {
     let c = load(store, actor, id).await?;
     audit::record(store, actor, Entry::new(Action::Read, EntityKind::Consent, Some(c.id)).community(c.community_id))
@@ -138,6 +142,7 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<consent::M
     Ok(c)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Option<&str>) -> CoreResult<consent::Model> {
     actor.require(Permission::EditPeople)?;
     let c = load(store, actor, id).await?;

@@ -133,6 +133,7 @@ fn changed_fields(v: &Valid) -> String {
     format!("fields: {}", f.join(", "))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> CoreResult<household::Model> {
     actor.require(Permission::EditPeople)?;
     let slug = input.community.clone().unwrap_or_default();
@@ -181,6 +182,7 @@ pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> Core
 }
 
 /// The household if the actor may see it (no audit row: callers that show it record the read).
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
     actor.require(Permission::ViewPeople)?;
     let h = household::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
@@ -205,6 +207,7 @@ pub fn redact(actor: &Actor, h: household::Model) -> household::Model {
 }
 
 /// Reads a household for display, and records the read in the audit log.
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household::Model> {
     let h = load(store, actor, id).await?;
     audit::record(store, actor, Entry::new(Action::Read, EntityKind::Household, Some(h.id)).community(h.community_id))
@@ -212,6 +215,7 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<household:
     Ok(h)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput) -> CoreResult<household::Model> {
     actor.require(Permission::EditPeople)?;
     let h = load(store, actor, id).await?;
@@ -275,6 +279,7 @@ async fn scope_condition(store: &Store, actor: &Actor, community: Option<&str>) 
     Ok(cond)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<Row>> {
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);
@@ -345,6 +350,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
 
 /// Codes of the given households, for lists of residents that show where each one lives.
 /// Confined to the actor's communities, so ids from elsewhere simply yield nothing.
+#[tracing::instrument(skip_all)]
 pub async fn codes(store: &Store, actor: &Actor, ids: &[i64]) -> CoreResult<Vec<(i64, String)>> {
     actor.require(Permission::ViewPeople)?;
     if ids.is_empty() {

@@ -195,6 +195,7 @@ fn changed_fields(v: &Valid) -> String {
 }
 
 /// Rewrites a resident's search terms (inside the caller's transaction).
+#[tracing::instrument(skip_all)]
 pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> CoreResult<()> {
     conn.execute(
         &Query::delete().from_table("resident_search_terms").and_where(Expr::col("resident_id").eq(r.id)).to_owned(),
@@ -213,6 +214,7 @@ pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> Co
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, input: ResidentInput) -> CoreResult<resident::Model> {
     actor.require(Permission::EditPeople)?;
     let Some(hid) = input.household_id else {
@@ -258,6 +260,7 @@ pub async fn create(store: &Store, actor: &Actor, input: ResidentInput) -> CoreR
 }
 
 /// A resident the actor may see, without an audit row.
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::Model> {
     actor.require(Permission::ViewPeople)?;
     let r = resident::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
@@ -303,6 +306,7 @@ pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::Model> {
     let r = load(store, actor, id).await?;
     audit::record(store, actor, Entry::new(Action::Read, EntityKind::Resident, Some(r.id)).community(r.community_id))
@@ -310,6 +314,7 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident::
     Ok(r)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput) -> CoreResult<resident::Model> {
     actor.require(Permission::EditPeople)?;
     let r = load(store, actor, id).await?;
@@ -337,6 +342,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
 }
 
 /// Members of a household the caller has already loaded (and so checked).
+#[tracing::instrument(skip_all)]
 pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<resident::Model>> {
     let rows = resident::Entity::find()
         .filter(resident::Column::HouseholdId.eq(h.id))
@@ -363,6 +369,7 @@ pub struct ListQuery {
     pub limit: Option<u64>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<resident::Model>> {
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);

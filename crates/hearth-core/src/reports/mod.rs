@@ -117,6 +117,7 @@ pub fn period(e: &mut FieldErrors, from: Option<&str>, to: Option<&str>) -> Opti
 }
 
 /// The communities named (all the actor's when none), each visible to the actor.
+#[tracing::instrument(skip_all)]
 pub async fn resolve_communities(
     store: &Store,
     actor: &Actor,
@@ -169,6 +170,7 @@ fn lines(figures: Vec<Figure>, suppress: bool) -> Vec<Line> {
 }
 
 /// The report for a period × communities, every indicator in the catalogue.
+#[tracing::instrument(skip_all)]
 pub async fn build(store: &Store, actor: &Actor, q: &ReportQuery) -> CoreResult<Report> {
     actor.require(Permission::ViewReports)?;
     let mut e = FieldErrors::new();
@@ -258,6 +260,7 @@ pub struct Records {
 
 /// The drill-down: lists people, so it needs `ViewPeople` over whole communities, and it is
 /// audited as a read.
+#[tracing::instrument(skip_all)]
 pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResult<Records> {
     actor.require(Permission::ViewReports)?;
     if !may_drill_down(actor) {

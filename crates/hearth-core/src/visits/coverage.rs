@@ -28,6 +28,7 @@ fn col(t: &'static str, c: &'static str) -> Expr {
 
 /// Households living in `community_id` (not moved out) with no visit on or after `since`,
 /// by id (keyset). One anti-join probing `idx_visits_household_date` per household.
+#[tracing::instrument(skip_all)]
 pub async fn not_visited_since(
     store: &Store,
     actor: &Actor,

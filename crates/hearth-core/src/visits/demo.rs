@@ -44,6 +44,7 @@ pub(crate) fn step<'a>(
 /// Inserts the round in the caller's transaction; returns (visits, follow-ups). The caller's
 /// one audit row for the demo load reports these counts.
 /// `team` are the demo users who visit and own follow-ups (at least one).
+#[tracing::instrument(skip_all)]
 pub async fn insert_round<C: ConnectionTrait>(
     conn: &C,
     community_id: i64,

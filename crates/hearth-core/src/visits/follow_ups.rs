@@ -146,6 +146,7 @@ async fn history<C: ConnectionTrait>(
 }
 
 /// Opens a follow-up directly (a call, a case, a conversation in the street).
+#[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreResult<follow_up::Model> {
     actor.require(Permission::RecordVisits)?;
     let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
@@ -179,6 +180,7 @@ pub async fn create(store: &Store, actor: &Actor, input: FollowUpInput) -> CoreR
 
 /// A follow-up the actor may see: in their communities; for a volunteer, one they own on a
 /// household they are paired with. Outside that it does not exist (404).
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up::Model> {
     actor.require(Permission::WorkFollowUps)?;
     let f = follow_up::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
@@ -190,6 +192,7 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up
 }
 
 /// Reads a follow-up and records the read.
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up::Model> {
     let f = load(store, actor, id).await?;
     audit::record(store, actor, Entry::new(Action::Read, EntityKind::FollowUp, Some(f.id)).community(f.community_id))
@@ -198,6 +201,7 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<follow_up:
 }
 
 /// The follow-up's history, oldest first, with the actor's display name.
+#[tracing::instrument(skip_all)]
 pub async fn history_of(
     store: &Store,
     actor: &Actor,
@@ -223,6 +227,7 @@ pub async fn history_of(
 /// Changes a follow-up: status (closing needs a note and a date), owner, due date,
 /// description, category. Each change is one history row; nothing changes on any error.
 /// Volunteers may move their own follow-ups along and close them, not reassign or re-plan.
+#[tracing::instrument(skip_all)]
 pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) -> CoreResult<follow_up::Model> {
     actor.require(Permission::WorkFollowUps)?;
     let f = load(store, actor, id).await?;
@@ -486,6 +491,7 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
 }
 
 /// A queue page, soonest due first (keyset on due date and id).
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<follow_up::Model>> {
     actor.require(Permission::WorkFollowUps)?;
     let mut cond = condition(store, actor, q).await?;
@@ -525,6 +531,7 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
 
 /// How many follow-ups are in the actor's two queues (for the navigation): (mine, overdue).
 /// Two indexed COUNTs; no audit row (no personal data leaves).
+#[tracing::instrument(skip_all)]
 pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)> {
     if !policy::allows(actor.role, Permission::WorkFollowUps) {
         return Ok((0, 0));
@@ -539,6 +546,7 @@ pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)
 
 /// A household's follow-ups the actor may see, newest first (household page, timeline):
 /// for a volunteer, only those they own.
+#[tracing::instrument(skip_all)]
 pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<follow_up::Model>> {
     actor.require(Permission::WorkFollowUps)?;
     policy::household_in_scope(store, actor, h.id, h.community_id).await?;

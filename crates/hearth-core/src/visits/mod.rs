@@ -103,6 +103,7 @@ impl FollowUpStatus {
 
 /// May `user_id` be given work on this household: an enabled user who can work follow-ups
 /// and who can see the household (its community; for a volunteer, a paired household)?
+#[tracing::instrument(skip_all)]
 pub async fn can_take(store: &Store, user_id: i64, h: &household::Model) -> CoreResult<Option<user::Model>> {
     let Some(u) = user::Entity::find_by_id(user_id).one(store.conn()).await? else {
         return Ok(None);
@@ -122,6 +123,7 @@ pub async fn can_take(store: &Store, user_id: i64, h: &household::Model) -> Core
 
 /// May `user_id` be named as a visitor: an enabled, non-viewer user of the household's
 /// community (volunteers may go along on any visit in their community).
+#[tracing::instrument(skip_all)]
 pub async fn can_visit(store: &Store, user_id: i64, h: &household::Model) -> CoreResult<bool> {
     let Some(u) = user::Entity::find_by_id(user_id).one(store.conn()).await? else {
         return Ok(false);
@@ -137,6 +139,7 @@ use sea_orm::EntityTrait;
 
 /// Users who can be given work or named as visitors in a community, for form pickers:
 /// (id, display name, role).
+#[tracing::instrument(skip_all)]
 pub async fn people_of(store: &Store, community_id: i64) -> CoreResult<Vec<(i64, String, String)>> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 

@@ -133,6 +133,7 @@ pub(super) async fn validate_need(
 }
 
 /// Records a visit and opens a follow-up for each need found, in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
     actor.require(Permission::RecordVisits)?;
     let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
@@ -217,6 +218,7 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
 }
 
 /// (visit id, user id, display name) for the given visits.
+#[tracing::instrument(skip_all)]
 pub async fn visitor_names(store: &Store, visit_ids: &[i64]) -> CoreResult<Vec<(i64, i64, String)>> {
     if visit_ids.is_empty() {
         return Ok(Vec::new());
@@ -237,6 +239,7 @@ pub async fn visitor_names(store: &Store, visit_ids: &[i64]) -> CoreResult<Vec<(
 }
 
 /// A visit the actor may see (no audit row).
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<visit::Model> {
     actor.require(Permission::RecordVisits)?;
     let v = visit::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
@@ -245,6 +248,7 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<visit::Mo
 }
 
 /// Reads a visit with its visitors and follow-ups, and records the read.
+#[tracing::instrument(skip_all)]
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<VisitDetail> {
     let v = load(store, actor, id).await?;
     let visitors = visitor_names(store, &[v.id]).await?.into_iter().map(|(_, id, n)| (id, n)).collect();
@@ -277,6 +281,7 @@ pub struct ListQuery {
 }
 
 /// Visits the actor may see, by ascending id.
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<visit::Model>> {
     actor.require(Permission::RecordVisits)?;
     let mut e = FieldErrors::new();
@@ -318,6 +323,7 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
 
 /// A household's visits the actor may see, newest first, each with its visitors' names (for
 /// the household page and timeline). Empty for roles that do not see visits (volunteers).
+#[tracing::instrument(skip_all)]
 pub async fn of_household(
     store: &Store,
     actor: &Actor,
