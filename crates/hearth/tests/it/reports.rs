@@ -11,7 +11,6 @@ use hearth_core::{Actor, audit};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::indicators::{FROM, TO, two_communities};
 use crate::support::*;
 
 /// A GET whose body is kept as bytes (XLSX is binary), with the client's cookies.
@@ -247,7 +246,7 @@ async fn viewers_get_small_counts_suppressed_and_no_records() {
     // total of 9, or 9 − 5 would give north away.
     app.community("east").await;
     for i in 0..5 {
-        crate::indicators::hh(&app, "east", &format!("E{i}"), "2016-01-01", None, 0).await;
+        hh(&app, "east", &format!("E{i}"), "2016-01-01", None, 0).await;
     }
     let mut district = app.api_as("district", "viewer", &["north", "east"]).await;
     let res = district.get("/api/v1/reports?community=north,east&from=2016-03-01&to=2016-03-31").await.json();

@@ -233,9 +233,9 @@ async fn an_htmx_error_is_shown_where_the_user_is_looking() {
 #[tokio::test]
 async fn a_report_over_many_communities_groups_by_community_in_one_query_each() {
     let app = spawn_app().await;
-    let (north, south) = crate::indicators::two_communities(&app).await;
+    let (north, south) = two_communities(&app).await;
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let both = Scope::new(vec![north, south], d(crate::indicators::FROM), d(crate::indicators::TO)).unwrap();
+    let both = Scope::new(vec![north, south], d(FROM), d(TO)).unwrap();
     let grouped = indicators::evaluate_grouped(&app.store, &both, None, true).await.unwrap();
     // Each community's figures from the grouped queries equal its own evaluation…
     for id in [north, south] {

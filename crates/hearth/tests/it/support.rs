@@ -333,3 +333,96 @@ pub fn enc(s: &str) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------
+// Small worlds with known answers (period: March 2016), shared by the indicator, report and
+// shape tests.
+
+use hearth_core::registry::{consent, residents};
+
+pub const FROM: &str = "2016-03-01";
+pub const TO: &str = "2016-03-31";
+
+/// A household with move dates and `members` residents.
+pub async fn hh(app: &TestApp, slug: &str, code: &str, moved_in: &str, moved_out: Option<&str>, members: usize) -> i64 {
+    let sys = Actor::system();
+    let h = households::create(
+        &app.store,
+        &sys,
+        households::HouseholdInput {
+            community: Some(slug.into()),
+            code: Some(code.into()),
+            address: Some(format!("Building 1, {code}")),
+            moved_in_on: Some(moved_in.into()),
+            moved_out_on: moved_out.map(str::to_owned),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for i in 0..members {
+        residents::create(
+            &app.store,
+            &sys,
+            residents::ResidentInput {
+                household_id: Some(h.id),
+                full_name: Some(format!("居民{code}-{i}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    h.id
+}
+
+pub async fn consent_for(app: &TestApp, household: i64, given: &str, withdrawn: Option<&str>) {
+    let sys = Actor::system();
+    let c = consent::create(
+        &app.store,
+        &sys,
+        household,
+        consent::ConsentInput {
+            given_by: Some("户主".into()),
+            given_on: Some(given.into()),
+            scope_services: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    if let Some(w) = withdrawn {
+        consent::withdraw(&app.store, &sys, c.id, Some(w)).await.unwrap();
+    }
+}
+
+/// Two communities whose March 2016 figures are known, with every boundary case.
+/// north: households 4, residents 4, consent 2, moved in 2, moved out 2.
+/// south: households 3, residents 3, consent 1, moved in 1, moved out 0.
+pub async fn two_communities(app: &TestApp) -> (i64, i64) {
+    let north = app.community("north").await.id;
+    let south = app.community("south").await.id;
+    let n1 = hh(app, "north", "N1", "2016-02-29", None, 2).await; // the day before: present, not moved in
+    let n2 = hh(app, "north", "N2", "2016-03-01", None, 1).await; // first day: moved in
+    let n3 = hh(app, "north", "N3", "2016-03-31", None, 0).await; // last day: moved in
+    let n4 = hh(app, "north", "N4", "2016-04-01", None, 3).await; // the day after: not yet here
+    hh(app, "north", "N5", "2016-01-10", Some("2016-03-15"), 1).await; // moved out inside
+    let n6 = hh(app, "north", "N6", "2016-01-10", Some("2016-04-01"), 1).await; // moved out after
+    hh(app, "north", "N7", "2016-01-10", Some("2016-03-31"), 2).await; // moved out on the last day
+    hh(app, "north", "N8", "2016-01-10", Some("2016-02-29"), 1).await; // moved out before
+    consent_for(app, n1, "2016-02-01", Some("2016-03-20")).await; // withdrawn before the end
+    consent_for(app, n2, "2016-03-05", Some("2016-04-02")).await; // withdrawn after the end: in force
+    consent_for(app, n3, "2016-04-01", None).await; // given after the end
+    consent_for(app, n4, "2016-03-02", Some("2016-03-31")).await; // withdrawn on the last day
+    consent_for(app, n6, "2016-01-15", None).await; // in force
+    let s1 = hh(app, "south", "S1", "2016-03-10", None, 3).await;
+    hh(app, "south", "S2", "2015-12-01", None, 0).await;
+    hh(app, "south", "S3", "2016-01-01", None, 0).await;
+    consent_for(app, s1, "2016-03-10", None).await;
+    (north, south)
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn d(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}

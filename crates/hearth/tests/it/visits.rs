@@ -7,7 +7,6 @@ use hearth_core::indicators::{self, Scope};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::indicators::{d, hh};
 use crate::support::*;
 
 async fn counts(app: &TestApp) -> (u64, u64, u64) {
