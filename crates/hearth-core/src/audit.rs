@@ -156,7 +156,11 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
         action: entry.action.as_str().to_owned(),
         entity: entry.entity.as_str().to_owned(),
         entity_id: entry.entity_id,
-        summary: entry.summary,
+        summary: match actor.via_token {
+            Some(t) if entry.summary.is_empty() => format!("via token {t}"),
+            Some(t) => format!("{}; via token {t}", entry.summary),
+            None => entry.summary,
+        },
         prev_hash,
         hash: String::new(),
     };

@@ -89,12 +89,15 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub scope: Scope,
+    /// The API token the request came with, if it did: every audit entry of the request
+    /// names it, so a token's use is in the log without a write of its own.
+    pub via_token: Option<i64>,
 }
 
 impl Actor {
     /// The operator at the command line: full access, audited as `cli`.
     pub fn system() -> Actor {
-        Actor { user_id: None, username: "cli".into(), role: Role::Admin, scope: Scope::All }
+        Actor { user_id: None, username: "cli".into(), role: Role::Admin, scope: Scope::All, via_token: None }
     }
 
     pub fn require(&self, permission: Permission) -> CoreResult<()> {

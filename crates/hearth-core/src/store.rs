@@ -14,9 +14,25 @@ use sea_orm::{
 
 use crate::error::{CoreError, CoreResult};
 
+/// The database. On SQLite, reads go to a pool of read-only connections (about one per
+/// core) and every write to one writer connection: writers queue for it in the process
+/// (async, in order) instead of racing `BEGIN IMMEDIATE` and sleeping in SQLite's busy
+/// handler, so no request ever waits on or fails with SQLITE_BUSY. On PostgreSQL, which
+/// handles concurrent writers itself, both are the one pool.
+/// PostgreSQL connections per instance: enough for a few dozen concurrent requests, well
+/// under the server's default `max_connections` (100) so several instances can share it.
+const POSTGRES_POOL: u32 = 20;
+
+/// SQLite read connections: about one per core (reads are CPU-bound once the pages are
+/// cached), at least two so a slow report never blocks a page.
+fn sqlite_readers() -> u32 {
+    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).clamp(2, 8)
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    writer: DatabaseConnection,
 }
 
 impl Store {
@@ -31,22 +47,40 @@ impl Store {
         } else {
             url.to_owned()
         };
-        let mut opts = ConnectOptions::new(url);
-        opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
-        if is_sqlite {
-            opts.max_connections(8).min_connections(1);
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+        let options = |max: u32| {
+            let mut opts = ConnectOptions::new(url.clone());
+            opts.sqlx_logging(false)
+                .connect_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(30))
+                .max_connections(max)
+                .min_connections(1);
+            opts
+        };
+        if !is_sqlite {
+            let db = Database::connect(options(POSTGRES_POOL)).await?;
+            return Ok(Store { writer: db.clone(), db });
+        }
+        let sqlite = |read_only: bool| {
+            move |o: sea_orm::sqlx::sqlite::SqliteConnectOptions| {
+                let o = o
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
-                    .create_if_missing(true)
-            });
-        } else {
-            opts.max_connections(20).min_connections(1);
-        }
-        let db = Database::connect(opts).await?;
-        Ok(Store { db })
+                    .create_if_missing(true);
+                // A read connection refuses to write: a write that forgot the writer fails
+                // in the tests instead of contending for the lock in production.
+                if read_only { o.pragma("query_only", "ON") } else { o }
+            }
+        };
+        // The writer first: it creates the file and switches it to WAL.
+        let mut w = options(1);
+        w.map_sqlx_sqlite_opts(sqlite(false));
+        let writer = Database::connect(w).await?;
+        let mut r = options(sqlite_readers());
+        r.map_sqlx_sqlite_opts(sqlite(true));
+        let db = Database::connect(r).await?;
+        Ok(Store { db, writer })
     }
 
     /// `sqlite://DIR/hearth.db`, creating DIR.
@@ -57,12 +91,18 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> CoreResult<()> {
-        Migrator::up(&self.db, None).await?;
+        Migrator::up(&self.writer, None).await?;
         Ok(())
     }
 
+    /// For reads (on SQLite, a read-only connection).
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// For a single write outside a transaction (on SQLite, the one writer connection).
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.writer
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -72,7 +112,7 @@ impl Store {
     /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so the
     /// write lock is taken up front and a later upgrade can never fail with SQLITE_BUSY.
     pub async fn write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.db
+        self.writer
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()

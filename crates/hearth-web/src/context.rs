@@ -233,8 +233,9 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
     let mut stale_session = false;
     if let Some(secret) = &bearer_token {
         match tokens::authenticate(&state.store, secret).await {
-            Ok(u) => {
-                let actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
+            Ok((u, token_id)) => {
+                let mut actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
+                actor.via_token = Some(token_id);
                 ctx.authed = Some(Authed { actor, user: u, session_token: None });
             }
             Err(_) => return Err(fail(&ctx, WebError::BadToken)),

@@ -114,7 +114,7 @@ async fn load(store: &Store, residents_total: usize) -> Result<(i64, i64), Strin
     // Fresh statistics and (PostgreSQL) visibility maps, as autovacuum gives a running
     // deployment; a freshly bulk-loaded table without them gets poor plans.
     let settle = if store.backend() == sea_orm::DbBackend::Postgres { "VACUUM ANALYZE" } else { "ANALYZE" };
-    store.conn().execute_unprepared(settle).await.map_err(e)?;
+    store.writer().execute_unprepared(settle).await.map_err(e)?;
     Ok((c.id, 1_000_000 + households_total as i64 / 2))
 }
 

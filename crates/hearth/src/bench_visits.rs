@@ -183,11 +183,11 @@ async fn load(store: &Store, n: usize) -> Result<(i64, Vec<i64>, usize, usize), 
                 .map_err(e)?;
         }
     }
-    store.conn().execute_unprepared("ANALYZE").await.map_err(e)?;
+    store.writer().execute_unprepared("ANALYZE").await.map_err(e)?;
     if store.backend() == DbBackend::Sqlite {
         // Fold the bulk load's write-ahead log into the database now, so the first timed
         // write (an audit row) does not pay for checkpointing the whole load.
-        store.conn().execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(e)?;
+        store.writer().execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(e)?;
     }
     Ok((c.id, team, visits.len(), fus.len()))
 }

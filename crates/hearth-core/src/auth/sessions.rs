@@ -34,7 +34,7 @@ pub async fn create(store: &Store, user_id: i64) -> CoreResult<NewSession> {
         last_seen_at: Set(now),
         ..Default::default()
     }
-    .insert(store.conn())
+    .insert(store.writer())
     .await?;
     Ok(NewSession { token, csrf_token })
 }
@@ -52,20 +52,23 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Mod
     };
     let now = Utc::now();
     if u.disabled || now - s.last_seen_at > IDLE || now - s.created_at > ABSOLUTE {
-        session::Entity::delete_by_id(s.id).exec(store.conn()).await?;
+        session::Entity::delete_by_id(s.id).exec(store.writer()).await?;
         return Ok(None);
     }
     if now - s.last_seen_at > TOUCH_EVERY {
         let mut active: session::ActiveModel = s.clone().into();
         active.last_seen_at = Set(now);
-        active.update(store.conn()).await?;
+        active.update(store.writer()).await?;
     }
     Ok(Some((s, u)))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn end(store: &Store, token: &str) -> CoreResult<()> {
-    session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(store.conn()).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(store.writer())
+        .await?;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ pub async fn first_run_link(store: &Store) -> CoreResult<Option<String>> {
     if super::users::count(store).await? > 0 {
         return Ok(None);
     }
-    setup_link::Entity::delete_many().filter(setup_link::Column::Purpose.eq(FIRST_ADMIN)).exec(store.conn()).await?;
+    setup_link::Entity::delete_many().filter(setup_link::Column::Purpose.eq(FIRST_ADMIN)).exec(store.writer()).await?;
     Ok(Some(issue(store, FIRST_ADMIN, None).await?))
 }
 
@@ -41,7 +41,7 @@ async fn issue(store: &Store, purpose: &str, user_id: Option<i64>) -> CoreResult
         used_at: Set(None),
         ..Default::default()
     }
-    .insert(store.conn())
+    .insert(store.writer())
     .await?;
     Ok(token)
 }
@@ -107,7 +107,13 @@ pub async fn complete(store: &Store, token: &str, username: &str, new_password: 
                 communities: Vec::new(),
                 password: Some(new_password.to_owned()),
             };
-            let setup_actor = Actor { user_id: None, username: "setup".into(), role: Role::Admin, scope: Scope::All };
+            let setup_actor = Actor {
+                user_id: None,
+                username: "setup".into(),
+                role: Role::Admin,
+                scope: Scope::All,
+                via_token: None,
+            };
             super::users::create(store, &setup_actor, new).await?
         }
         _ => {
@@ -121,6 +127,6 @@ pub async fn complete(store: &Store, token: &str, username: &str, new_password: 
     };
     let mut active: setup_link::ActiveModel = link.into();
     active.used_at = Set(Some(Utc::now()));
-    active.update(store.conn()).await?;
+    active.update(store.writer()).await?;
     Ok(user)
 }

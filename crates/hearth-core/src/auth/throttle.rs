@@ -87,6 +87,6 @@ pub async fn record_failure(store: &Store, username: &str, client: &str) -> Core
 #[tracing::instrument(skip_all)]
 pub async fn record_success(store: &Store, username: &str, client: &str) -> CoreResult<()> {
     let keys: Vec<String> = rules(username, client).into_iter().skip(1).map(|r| r.key).collect();
-    login_throttle::Entity::delete_many().filter(login_throttle::Column::Key.is_in(keys)).exec(store.conn()).await?;
+    login_throttle::Entity::delete_many().filter(login_throttle::Column::Key.is_in(keys)).exec(store.writer()).await?;
     Ok(())
 }

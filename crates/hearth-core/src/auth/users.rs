@@ -173,7 +173,7 @@ pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
             .collect();
         Scope::Communities(ids)
     };
-    Ok(Actor { user_id: Some(u.id), username: u.username.clone(), role, scope })
+    Ok(Actor { user_id: Some(u.id), username: u.username.clone(), role, scope, via_token: None })
 }
 
 /// Why a login failed, as far as the client may know. Unknown user, wrong password and
@@ -325,6 +325,6 @@ pub async fn set_language(store: &Store, user_id: i64, lang: &str) -> CoreResult
     let u = get(store, user_id).await?;
     let mut active: user::ActiveModel = u.into();
     active.language = Set(Some(lang.to_owned()));
-    active.update(store.conn()).await?;
+    active.update(store.writer()).await?;
     Ok(())
 }

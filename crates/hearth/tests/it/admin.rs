@@ -366,7 +366,7 @@ async fn audit_page_filters_pages_and_verifies_the_chain() {
     assert!(ok.text.contains("The audit chain is intact"), "{}", ok.text);
     let victim = north_rows.last().unwrap().id;
     app.store
-        .conn()
+        .writer()
         .execute_unprepared(&format!("UPDATE audit_log SET summary = 'nothing happened' WHERE id = {victim}"))
         .await
         .unwrap();

@@ -21,7 +21,7 @@ async fn verify_detects_a_changed_row_and_a_removed_row() {
     assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows });
     let backend = app.store.backend();
     app.store
-        .conn()
+        .writer()
         .execute_raw(Statement::from_string(backend, "UPDATE audit_log SET summary = 'nothing to see' WHERE id = 3"))
         .await
         .unwrap();
@@ -31,7 +31,7 @@ async fn verify_detects_a_changed_row_and_a_removed_row() {
     app.community("north").await;
     app.household("north", "A-1").await;
     app.household("north", "A-2").await;
-    audit_log::Entity::delete_by_id(2).exec(app.store.conn()).await.unwrap();
+    audit_log::Entity::delete_by_id(2).exec(app.store.writer()).await.unwrap();
     assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { id: 2, reason: "missing_row" });
 }
 
@@ -41,7 +41,7 @@ async fn verify_detects_a_truncated_tail() {
     app.community("north").await;
     app.household("north", "A-1").await;
     let last = audit::count(&app.store).await.unwrap() as i64;
-    audit_log::Entity::delete_by_id(last).exec(app.store.conn()).await.unwrap();
+    audit_log::Entity::delete_by_id(last).exec(app.store.writer()).await.unwrap();
     assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { id: last, reason: "truncated" });
 }
 
@@ -55,7 +55,7 @@ async fn the_cli_exits_non_zero_and_names_the_row() {
     let ok = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chain intact"));
-    app.store.conn().execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE id = 2").await.unwrap();
+    app.store.writer().execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE id = 2").await.unwrap();
     let bad = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("BROKEN at row 2"));

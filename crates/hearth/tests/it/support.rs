@@ -145,7 +145,7 @@ impl TestApp {
             ended_on: Set(None),
             ..Default::default()
         }
-        .insert(self.store.conn())
+        .insert(self.store.writer())
         .await
         .unwrap();
     }
@@ -159,7 +159,7 @@ impl TestApp {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now - chrono::TimeDelta::minutes(idle_minutes)))
             .col_expr(session::Column::CreatedAt, Expr::value(now - chrono::TimeDelta::hours(age_hours)))
-            .exec(self.store.conn())
+            .exec(self.store.writer())
             .await
             .unwrap();
     }

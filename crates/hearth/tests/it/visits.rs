@@ -70,7 +70,8 @@ async fn a_visit_with_two_needs_opens_two_follow_ups_with_history_and_audit() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.summary, "visitors: 1, needs: 2");
+    // Made with an API token: the entry names it (no personal values either way).
+    assert!(row.summary.starts_with("visitors: 1, needs: 2"), "{}", row.summary);
     assert!(!row.summary.contains("school"), "no personal values in the audit log");
 }
 
