@@ -133,6 +133,12 @@ fn row_hash(r: &audit_log::Model) -> String {
 /// rolls back with the change it describes.
 #[tracing::instrument(skip_all)]
 pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -> CoreResult<i64> {
+    append_many(conn, &[(actor.clone(), entry)]).await
+}
+
+/// Appends rows in order inside the caller's write transaction: the chain head is read
+/// (and on PostgreSQL locked) once and written once, however many rows. Returns the last id.
+async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> CoreResult<i64> {
     let backend = conn.get_database_backend();
     let lock_sql = match backend {
         DbBackend::Postgres => "SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE",
@@ -142,51 +148,113 @@ pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -
         .query_one_raw(Statement::from_string(backend, lock_sql))
         .await?
         .ok_or_else(|| CoreError::Internal("audit head missing".into()))?;
-    let last_id: i64 = head.try_get_by_index(0)?;
-    let prev_hash: String = head.try_get_by_index(1)?;
-    let id = last_id + 1;
+    let mut id: i64 = head.try_get_by_index(0)?;
+    let mut prev_hash: String = head.try_get_by_index(1)?;
     // Microseconds: the precision both backends store, so the hash survives a round trip.
     let at = Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap_or_else(|_| Utc::now());
-    let mut row = audit_log::Model {
-        id,
-        at,
-        actor_user_id: actor.user_id,
-        actor: actor.username.clone(),
-        community_id: entry.community_id,
-        action: entry.action.as_str().to_owned(),
-        entity: entry.entity.as_str().to_owned(),
-        entity_id: entry.entity_id,
-        summary: match actor.via_token {
-            Some(t) if entry.summary.is_empty() => format!("via token {t}"),
-            Some(t) => format!("{}; via token {t}", entry.summary),
-            None => entry.summary,
-        },
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row_hash(&row);
-    let hash = row.hash.clone();
-    let row: audit_log::ActiveModel = row.into();
-    audit_log::Entity::insert(row).exec_without_returning(conn).await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for (actor, entry) in items {
+        id += 1;
+        let mut row = audit_log::Model {
+            id,
+            at,
+            actor_user_id: actor.user_id,
+            actor: actor.username.clone(),
+            community_id: entry.community_id,
+            action: entry.action.as_str().to_owned(),
+            entity: entry.entity.as_str().to_owned(),
+            entity_id: entry.entity_id,
+            summary: match actor.via_token {
+                Some(t) if entry.summary.is_empty() => format!("via token {t}"),
+                Some(t) => format!("{}; via token {t}", entry.summary),
+                None => entry.summary.clone(),
+            },
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        row.hash = row_hash(&row);
+        prev_hash = row.hash.clone();
+        rows.push(audit_log::ActiveModel::from(row));
+    }
+    // Well under both backends' bound-parameter limits (11 columns per row).
+    for chunk in rows.chunks(500) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
         match backend {
             DbBackend::Postgres => "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1",
             _ => "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1",
         },
-        [id.into(), hash.into()],
+        [id.into(), prev_hash.into()],
     ))
     .await?;
     Ok(id)
 }
 
-/// Records a read (or any event with no other write) in its own small transaction.
-#[tracing::instrument(skip_all)]
-pub async fn record(store: &Store, actor: &Actor, entry: Entry) -> CoreResult<()> {
+/// A read's entry waiting for its batch.
+pub(crate) struct Pending {
+    actor: Actor,
+    entry: Entry,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// Entries waiting at most; a burst beyond that waits for room (backpressure).
+const QUEUE: usize = 8192;
+/// Rows per group commit at most.
+const BATCH: usize = 1024;
+
+/// The group-commit appender: takes every entry waiting, appends them in one transaction
+/// (one head read, one multi-row insert, one head update, one commit), and only then tells
+/// each reader its entry is durable. While one batch commits the next one gathers, so under
+/// load a commit carries many reads and alone a read waits for nothing but its own commit.
+pub(crate) fn start_appender(store: Store) -> tokio::sync::mpsc::Sender<Pending> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(QUEUE);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            let items: Vec<(Actor, Entry)> = batch.iter().map(|p| (p.actor.clone(), p.entry.clone())).collect();
+            let result = commit_batch(&store, &items).await.map_err(|e| e.to_string());
+            if let Err(e) = &result {
+                tracing::error!(error = %e, rows = items.len(), "audit batch failed; its reads are refused");
+            }
+            for p in batch {
+                let _ = p.done.send(result.clone());
+            }
+        }
+    });
+    tx
+}
+
+async fn commit_batch(store: &Store, items: &[(Actor, Entry)]) -> CoreResult<()> {
     let tx = store.write().await?;
-    append(&tx, actor, entry).await?;
+    append_many(&tx, items).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Records a read: its entry is group-committed with the other reads of the moment, and
+/// this returns only once it is durable, so a record is never shown unaudited. (Writes
+/// append their row inside their own transaction with `append`.)
+#[tracing::instrument(skip_all)]
+pub async fn record(store: &Store, actor: &Actor, entry: Entry) -> CoreResult<()> {
+    let (done, wait) = tokio::sync::oneshot::channel();
+    store
+        .audit_queue()
+        .send(Pending { actor: actor.clone(), entry, done })
+        .await
+        .map_err(|_| CoreError::Internal("audit appender stopped".into()))?;
+    match wait.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(CoreError::Internal(format!("audit: {e}"))),
+        Err(_) => Err(CoreError::Internal("audit appender stopped".into())),
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -33,6 +33,9 @@ fn sqlite_readers() -> u32 {
 pub struct Store {
     db: DatabaseConnection,
     writer: DatabaseConnection,
+    /// The group-commit queue of read audit entries, started on first use (it needs the
+    /// runtime), one per store.
+    audit: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit::Pending>>>,
 }
 
 impl Store {
@@ -58,7 +61,7 @@ impl Store {
         };
         if !is_sqlite {
             let db = Database::connect(options(POSTGRES_POOL)).await?;
-            return Ok(Store { writer: db.clone(), db });
+            return Ok(Store { writer: db.clone(), db, audit: Default::default() });
         }
         let sqlite = |read_only: bool| {
             move |o: sea_orm::sqlx::sqlite::SqliteConnectOptions| {
@@ -80,7 +83,7 @@ impl Store {
         let mut r = options(sqlite_readers());
         r.map_sqlx_sqlite_opts(sqlite(true));
         let db = Database::connect(r).await?;
-        Ok(Store { db, writer })
+        Ok(Store { db, writer, audit: Default::default() })
     }
 
     /// `sqlite://DIR/hearth.db`, creating DIR.
@@ -98,6 +101,11 @@ impl Store {
     /// For reads (on SQLite, a read-only connection).
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Where read audit entries go to be group-committed.
+    pub(crate) fn audit_queue(&self) -> &tokio::sync::mpsc::Sender<crate::audit::Pending> {
+        self.audit.get_or_init(|| crate::audit::start_appender(self.clone()))
     }
 
     /// For a single write outside a transaction (on SQLite, the one writer connection).

@@ -139,6 +139,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         iterations: u32,
     },
+    /// The real server on loopback under concurrent connections, against a trivial handler
+    /// and the raw SELECT in the same run. Loads the demo community if it is missing.
+    Http {
+        /// Seconds per workload (1–120).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent keep-alive connections (1–512).
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,6 +283,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             BenchCommand::Visits { households, iterations } => {
                 println!("{}", crate::bench_visits::run(&store, households, iterations).await?);
+            }
+            BenchCommand::Http { seconds, connections } => {
+                println!("{}", crate::bench_http::run(&store, seconds, connections).await?);
             }
         },
         Command::Audit { command } => match command {

@@ -2,6 +2,7 @@
 //! `main.rs` so tests can run them in-process.
 
 pub mod bench;
+pub mod bench_http;
 pub mod bench_visits;
 pub mod cli;
 pub mod report;

@@ -100,3 +100,48 @@ async fn writes_are_audited_without_personal_values() {
     assert_eq!(rows[0].action, "create");
     assert!(!rows[0].summary.contains("Building 1"), "summary names fields, not values: {}", rows[0].summary);
 }
+
+/// Issue 9: reads are group-committed. 500 reads at once across three communities leave
+/// exactly 500 read entries, each with its community, and the chain verifies.
+#[tokio::test]
+async fn five_hundred_concurrent_reads_leave_five_hundred_entries_and_one_whole_chain() {
+    let app = spawn_app().await;
+    let mut households = Vec::new();
+    for slug in ["north", "south", "east"] {
+        app.community(slug).await;
+        for i in 0..3 {
+            let h = app.household(slug, &format!("{slug}-{i}")).await;
+            households.push((h.id, h.community_id));
+        }
+    }
+    let before = audit::count(&app.store).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..500 {
+        let store = app.store.clone();
+        let (id, _) = households[n % households.len()];
+        tasks.push(tokio::spawn(async move {
+            hearth_core::registry::households::get(&store, &Actor::system(), id).await.map(|h| h.community_id)
+        }));
+    }
+    let mut per_community = std::collections::BTreeMap::new();
+    for t in tasks {
+        *per_community.entry(t.await.unwrap().unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(audit::count(&app.store).await.unwrap(), before + 500);
+    for (community, n) in per_community {
+        let rows = audit::list(
+            &app.store,
+            &audit::Filter {
+                action: Some("read".into()),
+                entity: Some("household".into()),
+                community_id: Some(community),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), n, "community {community}");
+    }
+    assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { .. }));
+}

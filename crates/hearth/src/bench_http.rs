@@ -1,0 +1,387 @@
+//! `hearth bench http`: the real server on loopback under C concurrent keep-alive
+//! connections for D seconds per workload, beside, in the same run, a trivial axum handler
+//! (what the machine and the HTTP stack can do at all) and the raw indexed SELECT through
+//! the same pool (what the database can do at all). Numbers go to docs/PERFORMANCE.md.
+//!
+//! The load generator is in process and deliberately small: HTTP/1.1 keep-alive over a
+//! `TcpStream`, bounded in connections, requests and time, and it only ever connects to
+//! the loopback addresses it bound itself.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use hearth_core::auth::{sessions, tokens, users};
+use hearth_core::entity::{follow_up, household};
+use hearth_core::visits::FollowUpStatus;
+use hearth_core::{Actor, Store};
+use hearth_web::{AppConfig, AppState};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const MAX_CONNECTIONS: usize = 512;
+const MAX_SECONDS: u64 = 120;
+/// Per connection and workload: a hard stop whatever the clock says.
+const MAX_REQUESTS: usize = 2_000_000;
+
+/// What one connection sends: a request built from the connection and request numbers.
+type MakeRequest = dyn Fn(usize, usize) -> Vec<u8> + Send + Sync;
+
+struct Outcome {
+    label: &'static str,
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+    rss_kib: Option<u64>,
+}
+
+impl Outcome {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(self.latencies_us[i.min(self.latencies_us.len() - 1)]) / 1000.0
+    }
+}
+
+/// Resident set size of this process (server and load generator together), from /proc.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Reads one HTTP/1.1 response (Content-Length or chunked body); returns the status.
+async fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<u16> {
+    let mut line = String::new();
+    if r.read_line(&mut line).await? == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (mut length, mut chunked) = (0usize, false);
+    loop {
+        line.clear();
+        r.read_line(&mut line).await?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let lower = l.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+            chunked = true;
+        }
+    }
+    if chunked {
+        loop {
+            line.clear();
+            r.read_line(&mut line).await?;
+            let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+            let mut buf = vec![0u8; size + 2];
+            r.read_exact(&mut buf).await?;
+            if size == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut buf = vec![0u8; length];
+        r.read_exact(&mut buf).await?;
+    }
+    Ok(status)
+}
+
+/// C connections to `addr` (loopback only) sending `make(conn, n)` until `for_how_long`.
+async fn drive(
+    label: &'static str,
+    addr: SocketAddr,
+    connections: usize,
+    for_how_long: Duration,
+    make: std::sync::Arc<MakeRequest>,
+) -> Result<Outcome, String> {
+    if !addr.ip().is_loopback() {
+        return Err(format!("{addr} is not a loopback address"));
+    }
+    let start = Instant::now();
+    let deadline = start + for_how_long;
+    let mut tasks = Vec::with_capacity(connections);
+    for c in 0..connections {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            let Ok(stream) = TcpStream::connect(addr).await else {
+                return (lat, 1usize);
+            };
+            let _ = stream.set_nodelay(true);
+            let mut r = BufReader::new(stream);
+            for n in 0..MAX_REQUESTS {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let req = make(c, n);
+                let t = Instant::now();
+                if r.get_mut().write_all(&req).await.is_err() {
+                    errors += 1;
+                    break;
+                }
+                match read_response(&mut r).await {
+                    Ok(status) if status < 400 => lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut latencies_us = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.map_err(|e| e.to_string())?;
+        latencies_us.extend(l);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Ok(Outcome { label, requests: latencies_us.len(), errors, elapsed, latencies_us, rss_kib: rss_kib() })
+}
+
+/// The raw indexed SELECT of a household by id through the same read pool, C at a time.
+async fn raw_select(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
+    let start = Instant::now();
+    let deadline = start + for_how_long;
+    let backend = store.backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "SELECT id, code, address, phone FROM households WHERE id = $1",
+        _ => "SELECT id, code, address, phone FROM households WHERE id = ?",
+    };
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (store, ids) = (store.clone(), ids.to_vec());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for n in 0..MAX_REQUESTS {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let id = ids[(c * 7919 + n) % ids.len()];
+                let t = Instant::now();
+                let stmt = Statement::from_sql_and_values(backend, sql, [id.into()]);
+                if store.conn().query_one_raw(stmt).await.is_ok() {
+                    lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                }
+            }
+            lat
+        }));
+    }
+    let mut latencies_us = Vec::new();
+    for t in tasks {
+        latencies_us.extend(t.await.map_err(|e| e.to_string())?);
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Ok(Outcome {
+        label: "raw SELECT household by id (same pool)",
+        requests: latencies_us.len(),
+        errors: 0,
+        elapsed,
+        latencies_us,
+        rss_kib: rss_kib(),
+    })
+}
+
+fn get_req(path: &str, auth: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n").into_bytes()
+}
+
+fn json_req(method: &str, path: &str, auth: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Runs every workload against the demo community (loaded if missing) in `store`.
+pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<String, String> {
+    let e = |e: hearth_core::CoreError| e.to_string();
+    let connections = connections.clamp(1, MAX_CONNECTIONS);
+    let d = Duration::from_secs(seconds.clamp(1, MAX_SECONDS));
+    hearth_core::demo::ensure(store).await.map_err(e)?;
+    let coordinator = users::by_username(store, hearth_core::demo::COORDINATOR_USER)
+        .await
+        .map_err(e)?
+        .ok_or("demo coordinator missing")?;
+    let (_, secret) = tokens::create(store, &Actor::system(), coordinator.id, "bench http").await.map_err(e)?;
+    let session = sessions::create(store, coordinator.id).await.map_err(e)?;
+    let ids: Vec<i64> = household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .into_tuple()
+        .all(store.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    let open: Vec<i64> = follow_up::Entity::find()
+        .select_only()
+        .column(follow_up::Column::Id)
+        .filter(follow_up::Column::Status.is_in([FollowUpStatus::Open, FollowUpStatus::InProgress]))
+        .into_tuple()
+        .all(store.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    if ids.is_empty() || open.is_empty() {
+        return Err("the demo has no households or open follow-ups".into());
+    }
+
+    // hearth, served as `hearth serve` serves it.
+    let state = AppState::new(store.clone(), AppConfig::default());
+    let app = hearth_web::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    // The trivial handler: the same HTTP stack, no database.
+    let trivial = Router::new().route("/", get(|| async { axum::Json(serde_json::json!({"ok": true})) }));
+    let tl = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let taddr = tl.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = axum::serve(tl, trivial).await;
+    });
+
+    let bearer = format!("Authorization: Bearer {secret}\r\n");
+    let cookie = format!("Cookie: hearth_session={}\r\n", session.token);
+    let ids = std::sync::Arc::new(ids);
+    let open = std::sync::Arc::new(open);
+    let pick = |ids: &std::sync::Arc<Vec<i64>>, c: usize, n: usize| ids[(c * 7919 + n * 31) % ids.len()];
+    let mut out = Vec::new();
+    out.push(
+        drive("trivial axum JSON handler", taddr, connections, d, std::sync::Arc::new(|_, _| get_req("/", ""))).await?,
+    );
+    out.push(raw_select(store, &ids, connections, d).await?);
+    let (i, b) = (ids.clone(), bearer.clone());
+    out.push(
+        drive(
+            "1. household JSON by id (audited read)",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |c, n| get_req(&format!("/api/v1/households/{}", pick(&i, c, n)), &b)),
+        )
+        .await?,
+    );
+    let (i, k) = (ids.clone(), cookie.clone());
+    out.push(
+        drive(
+            "2. household page HTML (audited read)",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |c, n| get_req(&format!("/households/{}", pick(&i, c, n)), &k)),
+        )
+        .await?,
+    );
+    let b = bearer.clone();
+    out.push(
+        drive(
+            "3. resident search q=zw (API)",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |_, _| get_req("/api/v1/residents?q=zw", &b)),
+        )
+        .await?,
+    );
+    let k = cookie.clone();
+    out.push(
+        drive(
+            "4. overdue follow-up queue page",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |_, _| get_req("/follow-ups?queue=overdue", &k)),
+        )
+        .await?,
+    );
+    let write = move |open: &std::sync::Arc<Vec<i64>>, b: &str, c: usize, n: usize| {
+        // A real change every time (the due date moves), so every request writes its row,
+        // its history and its audit entry.
+        let id = open[(c * 131 + n) % open.len()];
+        let body = format!("{{\"due_on\": \"2030-01-{:02}\"}}", 1 + (c + n) % 28);
+        json_req("PATCH", &format!("/api/v1/follow-ups/{id}"), b, &body)
+    };
+    let (o, b) = (open.clone(), bearer.clone());
+    out.push(
+        drive(
+            "5. write: follow-up change + history + audit",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |c, n| write(&o, &b, c, n)),
+        )
+        .await?,
+    );
+    let (i, o, b) = (ids.clone(), open.clone(), bearer.clone());
+    out.push(
+        drive(
+            "6. mix: 90% household JSON, 10% writes",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |c, n| {
+                if (c + n) % 10 == 0 {
+                    write(&o, &b, c, n)
+                } else {
+                    get_req(&format!("/api/v1/households/{}", pick(&i, c, n)), &b)
+                }
+            }),
+        )
+        .await?,
+    );
+    let verified = match hearth_core::audit::verify(store).await.map_err(e)? {
+        hearth_core::audit::Verdict::Intact { rows } => format!("audit chain intact: {rows} rows"),
+        hearth_core::audit::Verdict::Broken { id, reason } => format!("audit chain BROKEN at {id}: {reason}"),
+    };
+    Ok(table(&out, store, connections, d, &verified))
+}
+
+fn table(out: &[Outcome], store: &Store, connections: usize, d: Duration, verified: &str) -> String {
+    let trivial = out.first().map(Outcome::rate).unwrap_or(0.0);
+    let raw = out.get(1).map(Outcome::rate).unwrap_or(0.0);
+    let mut s = format!(
+        "hearth bench http: {} backend, {connections} connections, {} s per workload, loopback\n\n\
+         | workload | req/s | p50 ms | p99 ms | vs trivial | vs raw SELECT | errors | RSS MiB |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        match store.backend() {
+            sea_orm::DbBackend::Postgres => "PostgreSQL",
+            _ => "SQLite",
+        },
+        d.as_secs()
+    );
+    for o in out {
+        s.push_str(&format!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.1}% | {:.1}% | {} | {} |\n",
+            o.label,
+            o.rate(),
+            o.percentile(0.5),
+            o.percentile(0.99),
+            100.0 * o.rate() / trivial.max(1e-9),
+            100.0 * o.rate() / raw.max(1e-9),
+            o.errors,
+            o.rss_kib.map(|k| format!("{:.0}", k as f64 / 1024.0)).unwrap_or_else(|| "—".into()),
+        ));
+    }
+    s.push('\n');
+    s.push_str(verified);
+    s
+}
