@@ -23,10 +23,12 @@ use crate::error::{CoreError, CoreResult};
 /// under the server's default `max_connections` (100) so several instances can share it.
 const POSTGRES_POOL: u32 = 20;
 
-/// SQLite read connections: about one per core (reads are CPU-bound once the pages are
-/// cached), at least two so a slow report never blocks a page.
+/// SQLite read connections: `HEARTH_SQLITE_READERS`, else four per core (each connection
+/// runs on its own driver thread, so a few per core keep the cores busy while a query's
+/// answer travels back), between 2 and 32.
 fn sqlite_readers() -> u32 {
-    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).clamp(2, 8)
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+    std::env::var("HEARTH_SQLITE_READERS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores * 4).clamp(2, 32)
 }
 
 #[derive(Clone, Debug)]
