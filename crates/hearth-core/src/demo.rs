@@ -231,7 +231,7 @@ async fn ensure_user<C: ConnectionTrait>(conn: &C, u: &DemoUser, community_id: i
         Some(found) => {
             let id = found.id;
             let mut a: user::ActiveModel = found.into();
-            a.role = Set(u.role.as_str().to_owned());
+            a.role = Set(u.role);
             a.password_hash = Set(Some(hash));
             a.password_changed_at = Set(Some(now));
             a.disabled = Set(false);
@@ -243,7 +243,7 @@ async fn ensure_user<C: ConnectionTrait>(conn: &C, u: &DemoUser, community_id: i
             user::ActiveModel {
                 username: Set(u.username.to_owned()),
                 display_name: Set(u.display_name.to_owned()),
-                role: Set(u.role.as_str().to_owned()),
+                role: Set(u.role),
                 password_hash: Set(Some(hash)),
                 language: Set(None),
                 disabled: Set(false),

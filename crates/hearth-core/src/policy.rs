@@ -12,8 +12,12 @@ use crate::entity::pair;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A user's role, stored as its snake_case name (`users.role`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)", rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Coordinator,

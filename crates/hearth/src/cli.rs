@@ -259,7 +259,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 )
                 .await
                 .map_err(describe)?;
-                println!("user {} added (id {}, role {})", u.username, u.id, u.role);
+                println!("user {} added (id {}, role {})", u.username, u.id, u.role.as_str());
             }
             UserCommand::Passwd { username, password_stdin } => {
                 let u = users::by_username(&store, &username).await.map_err(describe)?.ok_or("no such user")?;

@@ -78,7 +78,7 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
     let model = user::ActiveModel {
         username: Set(username.clone()),
         display_name: Set(display_name),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         password_hash: Set(hash.clone()),
         language: Set(None),
         disabled: Set(false),
@@ -160,7 +160,7 @@ pub async fn count(store: &Store) -> CoreResult<u64> {
 /// The actor for a user: role and communities, as the policy module needs them.
 #[tracing::instrument(skip_all)]
 pub async fn actor_for(store: &Store, u: &user::Model) -> CoreResult<Actor> {
-    let role = Role::parse(&u.role).ok_or_else(|| CoreError::Internal(format!("unknown role {}", u.role)))?;
+    let role = u.role;
     let scope = if role == Role::Admin {
         Scope::All
     } else {
@@ -286,7 +286,7 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
         changed.push("display_name");
     }
     if let Some(r) = role {
-        active.role = Set(r.as_str().to_owned());
+        active.role = Set(r);
         changed.push("role");
     }
     if let Some(dis) = upd.disabled {

@@ -7,7 +7,7 @@ pub struct Model {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: crate::policy::Role,
     pub password_hash: Option<String>,
     pub language: Option<String>,
     pub disabled: bool,

@@ -273,19 +273,22 @@ pub async fn load(store: &Store, actor: &Actor, id: i64) -> CoreResult<resident:
 pub fn hidden_fields(actor: &Actor) -> &'static [&'static str] {
     match policy::person_view(actor) {
         PersonView::Full => &[],
-        PersonView::ContactOnly => &[
-            "sex",
-            "birth_date",
-            "languages_spoken",
-            "languages_to_learn",
-            "education_level",
-            "work_status",
-            "skills",
-            "needs",
-            "notes",
-        ],
+        PersonView::ContactOnly => &DETAIL_FIELDS,
     }
 }
+
+/// A resident's fields beyond name and contact, in the order pages show them.
+pub const DETAIL_FIELDS: [&str; 9] = [
+    "sex",
+    "birth_date",
+    "languages_spoken",
+    "languages_to_learn",
+    "education_level",
+    "work_status",
+    "skills",
+    "needs",
+    "notes",
+];
 
 /// Volunteers see name and phone only.
 pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {

@@ -18,7 +18,7 @@ use sea_orm::{DeriveActiveEnum, EnumIter};
 use crate::auth::users;
 use crate::entity::{household, user};
 use crate::error::CoreResult;
-use crate::policy::{self, Permission};
+use crate::policy::{self, Permission, Role};
 use crate::practice::{BoxFut, Practice};
 use crate::record::{EntityKind, RecordRef};
 use crate::store::Store;
@@ -158,8 +158,8 @@ pub async fn people_of(store: &Store, community_id: i64) -> CoreResult<Vec<(i64,
         .await?;
     Ok(all
         .into_iter()
-        .filter(|u| u.role != "viewer" && (u.role == "admin" || linked.contains(&u.id)))
-        .map(|u| (u.id, u.display_name, u.role))
+        .filter(|u| u.role != Role::Viewer && (u.role == Role::Admin || linked.contains(&u.id)))
+        .map(|u| (u.id, u.display_name, u.role.as_str().to_owned()))
         .collect())
 }
 

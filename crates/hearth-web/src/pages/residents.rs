@@ -152,18 +152,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
         (ctx.t("resident-field-needs"), opt(&r.needs)),
         (ctx.t("resident-field-notes"), opt(&r.notes)),
     ];
-    let names = [
-        "sex",
-        "birth_date",
-        "languages_spoken",
-        "languages_to_learn",
-        "education_level",
-        "work_status",
-        "skills",
-        "needs",
-        "notes",
-    ];
-    facts.extend(names.iter().zip(more).filter(|(n, _)| !hidden.contains(n)).map(|(_, f)| f));
+    facts.extend(residents::DETAIL_FIELDS.iter().zip(more).filter(|(n, _)| !hidden.contains(n)).map(|(_, f)| f));
     let can_edit = ctx.can(Permission::EditPeople);
     render(&ShowPage { ctx, r, h, facts, can_edit })
 }

@@ -213,7 +213,7 @@ async fn admin_changes_role_and_communities() {
         admin.post_form(&format!("/admin/users/{id}"), &[("display_name", "Maria G."), ("role", "coordinator")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text.contains(r#"id="e-communities""#));
-    assert_eq!(users::by_username(&app.store, "maria").await.unwrap().unwrap().role, "caseworker");
+    assert_eq!(users::by_username(&app.store, "maria").await.unwrap().unwrap().role.as_str(), "caseworker");
 
     let res = admin
         .post_form(
@@ -419,7 +419,7 @@ async fn only_admins_reach_the_admin_pages() {
     }
     // Nothing changed.
     let t = users::by_username(&app.store, "target").await.unwrap().unwrap();
-    assert!(!t.disabled && t.password_hash.is_some() && t.role == "caseworker");
+    assert!(!t.disabled && t.password_hash.is_some() && t.role.as_str() == "caseworker");
     assert!(users::by_username(&app.store, "sneaky").await.unwrap().is_none());
     assert_eq!(community::Entity::find().count(app.store.conn()).await.unwrap(), 1);
     // And an admin is let in.

@@ -221,7 +221,7 @@ async fn first_run_setup_link_creates_the_admin_once() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(c.cookies.contains_key("hearth_session"), "logged in right away");
     let admin = hearth_core::auth::users::by_username(&app.store, "ada").await.unwrap().unwrap();
-    assert_eq!(admin.role, "admin");
+    assert_eq!(admin.role.as_str(), "admin");
     // The link is spent, and no new one is issued once a user exists.
     assert_eq!(app.client().get(&path).await.status, StatusCode::NOT_FOUND);
     assert!(setup::first_run_link(&app.store).await.unwrap().is_none());

@@ -90,8 +90,8 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
         .into_iter()
         .map(|(u, slugs)| UserRow {
             id: u.id,
-            communities: if u.role == Role::Admin.as_str() { ctx.t("admin-all-communities") } else { slugs.join(", ") },
-            role: role_label(&ctx, &u.role),
+            communities: if u.role == Role::Admin { ctx.t("admin-all-communities") } else { slugs.join(", ") },
+            role: role_label(&ctx, u.role.as_str()),
             username: u.username,
             display_name: u.display_name,
             disabled: u.disabled,
@@ -235,7 +235,7 @@ async fn user_page(
     let form = form.unwrap_or_else(|| {
         let mut f = FormState::new(ctx.lang);
         f.set("display_name", &u.display_name);
-        f.set("role", &u.role);
+        f.set("role", u.role.as_str());
         f
     });
     Ok(UserPage {
