@@ -11,6 +11,7 @@ mod admin;
 mod api;
 mod audit;
 mod auth;
+mod crash;
 mod demo;
 mod indicators;
 mod registry_pages;
