@@ -1,18 +1,20 @@
 //! The append-only, hash-chained audit log.
 //!
-//! Each row's hash covers its own fields and the previous row's hash, so changing, deleting
-//! or reordering any row breaks the chain from that row on, and `verify` names the first
-//! broken row. Appends lock the one-row `audit_head` first; that makes the chain a single
-//! line even with many writers on PostgreSQL, and costs nothing extra on SQLite, where the
-//! write transaction already holds the database's write lock.
+//! There is one chain per community and one for the deployment's own events (users,
+//! tokens, communities). Each row's hash covers its own fields and the previous row's hash
+//! in its chain, so changing, deleting or reordering any row breaks its chain from that
+//! row on, and `verify` names the chain and the first broken row. Appends lock their
+//! chain's head row in `audit_chains` first; that keeps each chain a single line under
+//! many writers on PostgreSQL while writers in other communities go on, and costs nothing
+//! extra on SQLite, where the write transaction already holds the database's write lock.
 //!
 //! Summaries never contain personal values: they say *what* happened ("updated fields:
 //! phone, notes"), not what the values are.
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -106,14 +108,24 @@ impl Entry {
     }
 }
 
-/// The hash of a row: every field but `hash` itself, length-prefixed so that no two
-/// different rows can serialize alike.
+/// The chain an entry belongs to: its community's, or the deployment's (0).
+pub fn chain_of(entry: &Entry) -> i64 {
+    entry.community_id.unwrap_or(DEPLOYMENT_CHAIN)
+}
+
+/// The chain of events that belong to no community: users, tokens, communities, logins.
+pub const DEPLOYMENT_CHAIN: i64 = 0;
+
+/// The hash of a row: every field but `hash`, `id` (storage order) and `chain` (which is
+/// its community, hashed), length-prefixed so that no two different rows serialize alike.
+/// Rows written before per-community chains hashed their id where `seq` now stands, and
+/// their `seq` is their id, so one function checks both.
 fn row_hash(r: &audit_log::Model) -> String {
     let mut h = Sha256::new();
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for part in [
         r.prev_hash.clone(),
-        r.id.to_string(),
+        r.seq.to_string(),
         r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         opt(r.actor_user_id),
         r.actor.clone(),
@@ -130,66 +142,105 @@ fn row_hash(r: &audit_log::Model) -> String {
 }
 
 /// Appends one row inside the caller's write transaction, so the audit row commits or
-/// rolls back with the change it describes.
+/// rolls back with the change it describes. It locks only the head of the entry's chain,
+/// so writes in other communities go on meanwhile (on PostgreSQL; SQLite has one writer).
 #[tracing::instrument(skip_all)]
-pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -> CoreResult<i64> {
+pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, entry: Entry) -> CoreResult<()> {
     append_many(conn, &[(actor.clone(), entry)]).await
 }
 
-/// Appends rows in order inside the caller's write transaction: the chain head is read
-/// (and on PostgreSQL locked) once and written once, however many rows. Returns the last id.
-async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> CoreResult<i64> {
+/// The head of a chain, locked for this transaction (PostgreSQL row lock; on SQLite the
+/// write transaction already holds the database), created on the chain's first entry.
+async fn lock_head<C: ConnectionTrait>(conn: &C, chain: i64) -> CoreResult<(i64, String)> {
     let backend = conn.get_database_backend();
-    let lock_sql = match backend {
-        DbBackend::Postgres => "SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE",
-        _ => "SELECT last_id, last_hash FROM audit_head WHERE id = 1",
+    let select = match backend {
+        DbBackend::Postgres => "SELECT last_seq, last_hash FROM audit_chains WHERE chain = $1 FOR UPDATE",
+        _ => "SELECT last_seq, last_hash FROM audit_chains WHERE chain = ?",
     };
-    let head = conn
-        .query_one_raw(Statement::from_string(backend, lock_sql))
-        .await?
-        .ok_or_else(|| CoreError::Internal("audit head missing".into()))?;
-    let mut id: i64 = head.try_get_by_index(0)?;
-    let mut prev_hash: String = head.try_get_by_index(1)?;
+    let read = || conn.query_one_raw(Statement::from_sql_and_values(backend, select, [chain.into()]));
+    let head = match read().await? {
+        Some(head) => head,
+        None => {
+            // Two first entries at once: one inserts, the other's insert does nothing and
+            // then waits for the row lock.
+            let insert = match backend {
+                DbBackend::Postgres => {
+                    "INSERT INTO audit_chains (chain, last_seq, last_hash, handover_seq) VALUES ($1, 0, $2, 0) \
+                     ON CONFLICT (chain) DO NOTHING"
+                }
+                _ => {
+                    "INSERT INTO audit_chains (chain, last_seq, last_hash, handover_seq) VALUES (?, 0, ?, 0) \
+                     ON CONFLICT (chain) DO NOTHING"
+                }
+            };
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                insert,
+                [chain.into(), hearth_migration::GENESIS_HASH.into()],
+            ))
+            .await?;
+            read().await?.ok_or_else(|| CoreError::Internal(format!("audit chain {chain} has no head")))?
+        }
+    };
+    Ok((head.try_get_by_index(0)?, head.try_get_by_index(1)?))
+}
+
+/// Appends rows in order inside the caller's write transaction. Each chain's head is read
+/// (and on PostgreSQL locked) once and written once, however many rows; chains are taken
+/// in ascending order so two batches never wait for each other in a cycle.
+async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> CoreResult<()> {
+    let backend = conn.get_database_backend();
+    let mut chains: std::collections::BTreeMap<i64, Vec<&(Actor, Entry)>> = Default::default();
+    for item in items {
+        chains.entry(chain_of(&item.1)).or_default().push(item);
+    }
     // Microseconds: the precision both backends store, so the hash survives a round trip.
     let at = Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap_or_else(|_| Utc::now());
-    let mut rows = Vec::with_capacity(items.len());
-    for (actor, entry) in items {
-        id += 1;
-        let mut row = audit_log::Model {
-            id,
-            at,
-            actor_user_id: actor.user_id,
-            actor: actor.username.clone(),
-            community_id: entry.community_id,
-            action: entry.action.as_str().to_owned(),
-            entity: entry.entity.as_str().to_owned(),
-            entity_id: entry.entity_id,
-            summary: match actor.via_token {
-                Some(t) if entry.summary.is_empty() => format!("via token {t}"),
-                Some(t) => format!("{}; via token {t}", entry.summary),
-                None => entry.summary.clone(),
+    for (chain, items) in chains {
+        let (mut seq, mut prev_hash) = lock_head(conn, chain).await?;
+        let mut rows = Vec::with_capacity(items.len());
+        for (actor, entry) in items {
+            seq += 1;
+            let mut row = audit_log::Model {
+                id: 0,
+                chain,
+                seq,
+                at,
+                actor_user_id: actor.user_id,
+                actor: actor.username.clone(),
+                community_id: entry.community_id,
+                action: entry.action.as_str().to_owned(),
+                entity: entry.entity.as_str().to_owned(),
+                entity_id: entry.entity_id,
+                summary: match actor.via_token {
+                    Some(t) if entry.summary.is_empty() => format!("via token {t}"),
+                    Some(t) => format!("{}; via token {t}", entry.summary),
+                    None => entry.summary.clone(),
+                },
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+            };
+            row.hash = row_hash(&row);
+            prev_hash = row.hash.clone();
+            let mut active = audit_log::ActiveModel::from(row);
+            active.id = sea_orm::ActiveValue::NotSet;
+            rows.push(active);
+        }
+        // Well under both backends' bound-parameter limits (12 columns per row).
+        for chunk in rows.chunks(500) {
+            audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+        }
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DbBackend::Postgres => "UPDATE audit_chains SET last_seq = $1, last_hash = $2 WHERE chain = $3",
+                _ => "UPDATE audit_chains SET last_seq = ?, last_hash = ? WHERE chain = ?",
             },
-            prev_hash: prev_hash.clone(),
-            hash: String::new(),
-        };
-        row.hash = row_hash(&row);
-        prev_hash = row.hash.clone();
-        rows.push(audit_log::ActiveModel::from(row));
+            [seq.into(), prev_hash.into(), chain.into()],
+        ))
+        .await?;
     }
-    // Well under both backends' bound-parameter limits (11 columns per row).
-    for chunk in rows.chunks(500) {
-        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
-    }
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        match backend {
-            DbBackend::Postgres => "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1",
-            _ => "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1",
-        },
-        [id.into(), prev_hash.into()],
-    ))
-    .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A read's entry waiting for its batch.
@@ -261,25 +312,92 @@ pub async fn record(store: &Store, actor: &Actor, entry: Entry) -> CoreResult<()
 pub enum Verdict {
     Intact {
         rows: u64,
+        chains: u64,
     },
-    /// The first row whose stored hash or link does not match what it should be.
+    /// The first entry of a chain whose stored hash, link or place does not match what it
+    /// should be. `seq` is its position in the chain (`chain` 0 is the deployment's).
     Broken {
-        id: i64,
+        chain: i64,
+        seq: i64,
         reason: &'static str,
     },
 }
 
-/// Re-computes the whole chain, in pages so memory stays flat on a large log.
+/// Re-computes every chain, each in pages so memory stays flat on a large log, and checks
+/// that no row lies outside a chain. It reads one snapshot, so entries appended while it
+/// runs are neither half-seen nor mistaken for a broken tail.
 #[tracing::instrument(skip_all)]
 pub async fn verify(store: &Store) -> CoreResult<Verdict> {
-    let conn = store.conn();
-    let mut prev = hearth_migration::GENESIS_HASH.to_owned();
-    let mut expected_id = 1i64;
+    let tx = match store.backend() {
+        DbBackend::Postgres => {
+            store.conn().begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => store.conn().begin().await?,
+    };
+    let verdict = verify_in(&tx).await;
+    tx.rollback().await?;
+    verdict
+}
+
+async fn verify_in(conn: &DatabaseTransaction) -> CoreResult<Verdict> {
+    let backend = conn.get_database_backend();
+    let heads = conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT chain, last_seq, last_hash, handover_seq FROM audit_chains ORDER BY chain",
+        ))
+        .await?;
     let mut rows = 0u64;
+    let mut chains = 0u64;
+    for head in heads {
+        let chain: i64 = head.try_get_by_index(0)?;
+        let last_seq: i64 = head.try_get_by_index(1)?;
+        let last_hash: String = head.try_get_by_index(2)?;
+        let handover: i64 = head.try_get_by_index(3)?;
+        match verify_chain(conn, chain, handover).await? {
+            Ok((n, seq, hash)) => {
+                if seq != last_seq || hash != last_hash {
+                    // Rows were removed from the end of the chain.
+                    return Ok(Verdict::Broken { chain, seq: seq + 1, reason: "truncated" });
+                }
+                rows += n;
+                chains += 1;
+            }
+            Err(broken) => return Ok(broken),
+        }
+    }
+    let total = audit_log::Entity::find().count(conn).await?;
+    if total != rows {
+        let stray = conn
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT chain, MIN(seq) FROM audit_log WHERE chain NOT IN (SELECT chain FROM audit_chains) \
+                 GROUP BY chain ORDER BY chain",
+            ))
+            .await?;
+        let (chain, seq) = match stray {
+            Some(r) => (r.try_get_by_index(0)?, r.try_get_by_index(1)?),
+            None => (DEPLOYMENT_CHAIN, 0),
+        };
+        return Ok(Verdict::Broken { chain, seq, reason: "outside_chain" });
+    }
+    Ok(Verdict::Intact { rows, chains })
+}
+
+/// One chain from its first row: `Ok((rows, last seq, last hash))` or the first fault.
+async fn verify_chain(
+    conn: &DatabaseTransaction,
+    chain: i64,
+    handover: i64,
+) -> CoreResult<Result<(u64, i64, String), Verdict>> {
+    let mut prev = hearth_migration::GENESIS_HASH.to_owned();
+    let mut expected = 1i64;
+    let broken = |seq, reason| Ok(Err(Verdict::Broken { chain, seq, reason }));
     loop {
         let page = audit_log::Entity::find()
-            .filter(audit_log::Column::Id.gte(expected_id))
-            .order_by_asc(audit_log::Column::Id)
+            .filter(audit_log::Column::Chain.eq(chain))
+            .filter(audit_log::Column::Seq.gte(expected))
+            .order_by_asc(audit_log::Column::Seq)
             .limit(2000)
             .all(conn)
             .await?;
@@ -287,35 +405,26 @@ pub async fn verify(store: &Store) -> CoreResult<Verdict> {
             break;
         }
         for r in page {
-            if r.id != expected_id {
-                return Ok(Verdict::Broken { id: expected_id, reason: "missing_row" });
+            if r.seq != expected {
+                return broken(expected, "missing_row");
             }
             if r.prev_hash != prev {
-                return Ok(Verdict::Broken { id: r.id, reason: "link_mismatch" });
+                return broken(r.seq, "link_mismatch");
             }
             let h = row_hash(&r);
             if h != r.hash {
-                return Ok(Verdict::Broken { id: r.id, reason: "hash_mismatch" });
+                return broken(r.seq, "hash_mismatch");
+            }
+            // Before the hand-over every row was in the one chain; after it a row's
+            // community decides its chain.
+            if r.seq > handover && r.community_id.unwrap_or(DEPLOYMENT_CHAIN) != chain {
+                return broken(r.seq, "wrong_chain");
             }
             prev = h;
-            expected_id += 1;
-            rows += 1;
+            expected += 1;
         }
     }
-    let head = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT last_id, last_hash FROM audit_head WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| CoreError::Internal("audit head missing".into()))?;
-    let last_id: i64 = head.try_get_by_index(0)?;
-    let last_hash: String = head.try_get_by_index(1)?;
-    if last_id != expected_id - 1 || last_hash != prev {
-        // Rows were removed from the end of the log.
-        return Ok(Verdict::Broken { id: expected_id, reason: "truncated" });
-    }
-    Ok(Verdict::Intact { rows })
+    Ok(Ok(((expected - 1) as u64, expected - 1, prev)))
 }
 
 /// Filters for browsing the log (admins only; the web layer checks the permission).

@@ -349,8 +349,12 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
         .await?,
     );
     let verified = match hearth_core::audit::verify(store).await.map_err(e)? {
-        hearth_core::audit::Verdict::Intact { rows } => format!("audit chain intact: {rows} rows"),
-        hearth_core::audit::Verdict::Broken { id, reason } => format!("audit chain BROKEN at {id}: {reason}"),
+        hearth_core::audit::Verdict::Intact { rows, chains } => {
+            format!("audit chains intact: {rows} rows in {chains} chains")
+        }
+        hearth_core::audit::Verdict::Broken { chain, seq, reason } => {
+            format!("audit chain {chain} BROKEN at entry {seq}: {reason}")
+        }
     };
     Ok(table(&out, store, connections, d, &verified))
 }

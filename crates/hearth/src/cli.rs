@@ -290,9 +290,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         },
         Command::Audit { command } => match command {
             AuditCommand::Verify => match audit::verify(&store).await.map_err(describe)? {
-                audit::Verdict::Intact { rows } => println!("audit chain intact: {rows} rows"),
-                audit::Verdict::Broken { id, reason } => {
-                    eprintln!("audit chain BROKEN at row {id}: {reason}");
+                audit::Verdict::Intact { rows, chains } => {
+                    println!("audit chains intact: {rows} rows in {chains} chains")
+                }
+                audit::Verdict::Broken { chain, seq, reason } => {
+                    let which = match chain {
+                        audit::DEPLOYMENT_CHAIN => "the deployment chain".to_owned(),
+                        c => format!("the chain of community {c}"),
+                    };
+                    eprintln!("audit chain BROKEN: {which}, entry {seq}: {reason}");
                     return Ok(ExitCode::from(2));
                 }
             },

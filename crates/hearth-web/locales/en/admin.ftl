@@ -84,14 +84,18 @@ admin-audit-older = Older entries
 admin-audit-newest = Newest entries
 admin-audit-verify = Verify the hash chain
 admin-audit-intact = { $rows ->
-    [one] The audit chain is intact: { $rows } entry checked.
-   *[other] The audit chain is intact: { $rows } entries checked.
+    [one] The audit chains are intact: { $rows } entry checked in { $chains } chains.
+   *[other] The audit chains are intact: { $rows } entries checked in { $chains } chains.
 }
-admin-audit-broken = The audit chain is broken at entry { $id }: { $reason } Keep a copy of the database and tell whoever runs this server.
+admin-audit-chain-deployment = the deployment's own chain (users, tokens, communities)
+admin-audit-chain-community = the chain of community “{ $name }”
+admin-audit-broken = The audit log is broken in { $chain }, at its entry { $seq }: { $reason } Keep a copy of the database and tell whoever runs this server.
 admin-audit-reason-missing-row = an entry is missing.
 admin-audit-reason-link-mismatch = the entry does not link to the one before it.
 admin-audit-reason-hash-mismatch = the entry was changed after it was written.
-admin-audit-reason-truncated = entries were removed from the end of the log.
+admin-audit-reason-truncated = entries were removed from the end of the chain.
+admin-audit-reason-wrong-chain = the entry was moved from another community's chain.
+admin-audit-reason-outside-chain = entries lie outside every chain (their chain's head is missing).
 admin-col-time = Time (UTC)
 admin-col-actor = Actor
 admin-col-action = Action

@@ -363,15 +363,20 @@ async fn audit_page_filters_pages_and_verifies_the_chain() {
     // Verify: intact, then tampered.
     let ok = admin.post_form("/admin/audit/verify", &[]).await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert!(ok.text.contains("The audit chain is intact"), "{}", ok.text);
+    assert!(ok.text.contains("The audit chains are intact"), "{}", ok.text);
     let victim = north_rows.last().unwrap().id;
+    let seq = audit_log::Entity::find_by_id(victim).one(app.store.conn()).await.unwrap().unwrap().seq;
     app.store
         .writer()
         .execute_unprepared(&format!("UPDATE audit_log SET summary = 'nothing happened' WHERE id = {victim}"))
         .await
         .unwrap();
     let broken = admin.post_form("/admin/audit/verify", &[]).await;
-    assert!(broken.text.contains(&format!("broken at entry {victim}")), "{}", broken.text);
+    assert!(
+        broken.text.contains(&format!("broken in the chain of community “north community”, at its entry {seq}")),
+        "{}",
+        broken.text
+    );
 }
 
 #[tokio::test]

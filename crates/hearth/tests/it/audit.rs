@@ -5,84 +5,218 @@ use hearth_core::audit::Action;
 use hearth_core::audit::{self, Entry, Verdict};
 use hearth_core::record::EntityKind;
 use hearth_core::{Actor, entity::audit_log};
-use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 
 use crate::support::*;
 
+/// The row at `seq` of a chain.
+async fn row_at(app: &TestApp, chain: i64, seq: i64) -> audit_log::Model {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Chain.eq(chain))
+        .filter(audit_log::Column::Seq.eq(seq))
+        .one(app.store.conn())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row {seq} in chain {chain}"))
+}
+
+async fn chain_len(app: &TestApp, chain: i64) -> i64 {
+    audit_log::Entity::find().filter(audit_log::Column::Chain.eq(chain)).count(app.store.conn()).await.unwrap() as i64
+}
+
 #[tokio::test]
-async fn verify_detects_a_changed_row_and_a_removed_row() {
+async fn verify_detects_a_changed_row_and_a_removed_row_and_names_the_chain() {
     let app = spawn_app().await;
-    app.community("north").await;
+    let north = app.community("north").await;
     for i in 0..5 {
         app.household("north", &format!("A-{i}")).await;
     }
     let rows = audit::count(&app.store).await.unwrap();
-    assert!(rows >= 6);
-    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows });
-    let backend = app.store.backend();
+    assert!(chain_len(&app, north.id).await >= 5, "household writes are in their community's chain");
+    assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows: r, chains: 2 } if r == rows));
+    let third = row_at(&app, north.id, 3).await;
     app.store
         .writer()
-        .execute_raw(Statement::from_string(backend, "UPDATE audit_log SET summary = 'nothing to see' WHERE id = 3"))
+        .execute_raw(Statement::from_string(
+            app.store.backend(),
+            format!("UPDATE audit_log SET summary = 'nothing to see' WHERE id = {}", third.id),
+        ))
         .await
         .unwrap();
-    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { id: 3, reason: "hash_mismatch" });
-    // Restore by recomputing is impossible without the chain; instead check deletion on a fresh app.
+    assert_eq!(
+        audit::verify(&app.store).await.unwrap(),
+        Verdict::Broken { chain: north.id, seq: 3, reason: "hash_mismatch" }
+    );
+
     let app = spawn_app().await;
-    app.community("north").await;
+    let north = app.community("north").await;
+    for code in ["A-1", "A-2", "A-3"] {
+        app.household("north", code).await;
+    }
+    audit_log::Entity::delete_by_id(row_at(&app, north.id, 2).await.id).exec(app.store.writer()).await.unwrap();
+    assert_eq!(
+        audit::verify(&app.store).await.unwrap(),
+        Verdict::Broken { chain: north.id, seq: 2, reason: "missing_row" }
+    );
+}
+
+#[tokio::test]
+async fn verify_detects_a_truncated_tail_and_a_row_moved_out_of_every_chain() {
+    let app = spawn_app().await;
+    let north = app.community("north").await;
     app.household("north", "A-1").await;
     app.household("north", "A-2").await;
-    audit_log::Entity::delete_by_id(2).exec(app.store.writer()).await.unwrap();
-    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { id: 2, reason: "missing_row" });
-}
+    let last = chain_len(&app, north.id).await;
+    audit_log::Entity::delete_by_id(row_at(&app, north.id, last).await.id).exec(app.store.writer()).await.unwrap();
+    assert_eq!(
+        audit::verify(&app.store).await.unwrap(),
+        Verdict::Broken { chain: north.id, seq: last, reason: "truncated" }
+    );
 
-#[tokio::test]
-async fn verify_detects_a_truncated_tail() {
     let app = spawn_app().await;
     app.community("north").await;
-    app.household("north", "A-1").await;
-    let last = audit::count(&app.store).await.unwrap() as i64;
-    audit_log::Entity::delete_by_id(last).exec(app.store.writer()).await.unwrap();
-    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { id: last, reason: "truncated" });
+    app.store
+        .writer()
+        .execute_unprepared(
+            "INSERT INTO audit_log (at, actor, action, entity, summary, prev_hash, hash, chain, seq) \
+             VALUES ('2026-01-01 00:00:00+00', 'x', 'read', 'household', '', '', '', 77, 1)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify(&app.store).await.unwrap(),
+        Verdict::Broken { chain: 77, seq: 1, reason: "outside_chain" }
+    );
 }
 
 #[tokio::test]
-async fn the_cli_exits_non_zero_and_names_the_row() {
+async fn the_cli_exits_non_zero_and_names_the_chain_and_entry() {
     let app = spawn_app().await;
     let Some(url) = app.database_url() else { return }; // the CLI check runs on SQLite
-    app.community("north").await;
+    let north = app.community("north").await;
     app.household("north", "A-1").await;
+    app.household("north", "A-2").await;
     let bin = env!("CARGO_BIN_EXE_hearth");
     let ok = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chain intact"));
-    app.store.writer().execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE id = 2").await.unwrap();
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chains intact"));
+    let second = row_at(&app, north.id, 2).await;
+    app.store
+        .writer()
+        .execute_unprepared(&format!("UPDATE audit_log SET actor = 'someone-else' WHERE id = {}", second.id))
+        .await
+        .unwrap();
     let bad = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("BROKEN at row 2"));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains(&format!("chain of community {}, entry 2: hash_mismatch", north.id)), "{stderr}");
 }
 
+/// Issue 9: writers in several communities at once, some in their own write transaction
+/// (as a change is), some group-committed (as a read is): every chain stays one line and
+/// holds exactly its community's entries.
 #[tokio::test]
-async fn parallel_writers_keep_one_chain() {
+async fn parallel_writers_across_communities_keep_every_chain_whole() {
     let app = spawn_app().await;
+    let mut communities = Vec::new();
+    for slug in ["north", "south", "east", "west"] {
+        communities.push(app.community(slug).await.id);
+    }
+    let before = audit::count(&app.store).await.unwrap();
+    let mut lens = std::collections::BTreeMap::new();
+    for &c in &communities {
+        lens.insert(c, chain_len(&app, c).await);
+    }
     let mut tasks = Vec::new();
-    for w in 0..8 {
+    for w in 0..8i64 {
         let store = app.store.clone();
+        let community = communities[w as usize % communities.len()];
         tasks.push(tokio::spawn(async move {
             for i in 0..25 {
-                audit::record(
-                    &store,
-                    &Actor::system(),
-                    Entry::new(Action::Read, EntityKind::Household, Some(w * 100 + i)),
-                )
-                .await
-                .unwrap();
+                let entry = Entry::new(Action::Read, EntityKind::Household, Some(w * 100 + i)).community(community);
+                if i % 2 == 0 {
+                    let tx = store.write().await.unwrap();
+                    audit::append(&tx, &Actor::system(), entry.summary("a change")).await.unwrap();
+                    tx.commit().await.unwrap();
+                } else {
+                    audit::record(&store, &Actor::system(), entry).await.unwrap();
+                }
             }
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows: 200 });
+    assert_eq!(audit::count(&app.store).await.unwrap(), before + 200);
+    for &c in &communities {
+        assert_eq!(chain_len(&app, c).await, lens[&c] + 50, "community {c}");
+    }
+    assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { .. }));
+}
+
+/// The old single chain's rows, in that era's hash format (a row's id where its position
+/// now stands), written the way the release before per-community chains wrote them.
+fn legacy_hash(prev: &str, id: i64, community: Option<i64>, action: &str) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let community = community.map(|c| c.to_string()).unwrap_or_default();
+    for part in
+        [prev, &id.to_string(), "2026-06-01T10:00:00.000000Z", "", "system", &community, action, "household", "", ""]
+    {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Issue 9: a database with the old single chain migrates to per-community chains from a
+/// recorded hand-over point: its rows stay as they were, as the start of the deployment
+/// chain, new rows go to their community's chain, and verify checks both (and still
+/// catches a change to an old row).
+#[tokio::test]
+async fn the_single_chain_hands_over_to_per_community_chains() {
+    use hearth_migration::MigratorTrait;
+    let app = spawn_app_from(|store| async move {
+        hearth_migration::Migrator::up(store.writer(), Some(3)).await.unwrap();
+        let backend = store.backend();
+        let mut prev = hearth_migration::GENESIS_HASH.to_owned();
+        for (id, community) in [(1i64, None), (2, Some(1i64)), (3, Some(2))] {
+            let hash = legacy_hash(&prev, id, community, "read");
+            let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00Z").unwrap().to_utc();
+            let sql = match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "INSERT INTO audit_log (id, at, actor, community_id, action, entity, summary, prev_hash, hash) \
+                     VALUES ($1, $2, 'system', $3, 'read', 'household', '', $4, $5)"
+                }
+                _ => {
+                    "INSERT INTO audit_log (id, at, actor, community_id, action, entity, summary, prev_hash, hash) \
+                     VALUES (?, ?, 'system', ?, 'read', 'household', '', ?, ?)"
+                }
+            };
+            store
+                .writer()
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    sql,
+                    [id.into(), at.into(), community.into(), prev.clone().into(), hash.clone().into()],
+                ))
+                .await
+                .unwrap();
+            prev = hash;
+        }
+        let sql = format!("UPDATE audit_head SET last_id = 3, last_hash = '{prev}' WHERE id = 1");
+        store.writer().execute_unprepared(&sql).await.unwrap();
+    })
+    .await;
+    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows: 3, chains: 1 });
+    let north = app.community("north").await;
+    app.household("north", "A-1").await;
+    app.user("worker", "caseworker", &["north"]).await;
+    assert_eq!(row_at(&app, 0, 4).await.entity, "user", "the deployment chain goes on after the hand-over");
+    assert!(chain_len(&app, north.id).await >= 1);
+    assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { rows, chains: 2 } if rows >= 5));
+    app.store.writer().execute_unprepared("UPDATE audit_log SET summary = 'x' WHERE id = 2").await.unwrap();
+    assert_eq!(audit::verify(&app.store).await.unwrap(), Verdict::Broken { chain: 0, seq: 2, reason: "hash_mismatch" });
 }
 
 #[tokio::test]
@@ -102,9 +236,9 @@ async fn writes_are_audited_without_personal_values() {
 }
 
 /// Issue 9: reads are group-committed. 500 reads at once across three communities leave
-/// exactly 500 read entries, each with its community, and the chain verifies.
+/// exactly 500 read entries, each in its community's chain, and every chain verifies.
 #[tokio::test]
-async fn five_hundred_concurrent_reads_leave_five_hundred_entries_and_one_whole_chain() {
+async fn five_hundred_concurrent_reads_leave_five_hundred_entries_in_the_right_chains() {
     let app = spawn_app().await;
     let mut households = Vec::new();
     for slug in ["north", "south", "east"] {
@@ -142,6 +276,7 @@ async fn five_hundred_concurrent_reads_leave_five_hundred_entries_and_one_whole_
         .await
         .unwrap();
         assert_eq!(rows.len(), n, "community {community}");
+        assert!(rows.iter().all(|r| r.chain == community), "community {community}'s reads are in its own chain");
     }
     assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { .. }));
 }

@@ -58,6 +58,12 @@ fn unique_name() -> String {
 
 /// A fresh database (SQLite file, or a new PostgreSQL database), migrated, and the router.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_from(|_| async {}).await
+}
+
+/// Like `spawn_app`, with `before` run on the empty, unmigrated database first (to build
+/// a database as an earlier release left it).
+pub async fn spawn_app_from<F: std::future::Future<Output = ()>>(before: impl FnOnce(Store) -> F) -> TestApp {
     let mut pg_database = None;
     let (url, sqlite_path) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
@@ -75,6 +81,7 @@ pub async fn spawn_app() -> TestApp {
         }
     };
     let store = Store::connect(&url).await.expect("connect");
+    before(store.clone()).await;
     store.migrate().await.expect("migrate");
     let state = AppState::new(store.clone(), AppConfig::default());
     let router = hearth_web::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 50000))));

@@ -200,10 +200,25 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
 async fn verify(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let actor = require(&ctx, Permission::ViewAudit)?.clone();
     let verdict = match audit::verify(&state.store).await? {
-        Verdict::Intact { rows } => VerifyResult { intact: true, message: ctx.t1("admin-audit-intact", "rows", rows) },
-        Verdict::Broken { id, reason } => {
+        Verdict::Intact { rows, chains } => VerifyResult {
+            intact: true,
+            message: ctx.lang.t_args("admin-audit-intact", &[("rows", rows.into()), ("chains", chains.into())]),
+        },
+        Verdict::Broken { chain, seq, reason } => {
             let reason = ctx.t(&format!("admin-audit-reason-{}", reason.replace('_', "-")));
-            let msg = ctx.lang.t_args("admin-audit-broken", &[("id", id.into()), ("reason", reason.into())]);
+            let chain = if chain == audit::DEPLOYMENT_CHAIN {
+                ctx.t("admin-audit-chain-deployment")
+            } else {
+                let name = match communities::get(&state.store, &actor, chain).await {
+                    Ok(c) => c.name,
+                    Err(_) => chain.to_string(),
+                };
+                ctx.t1("admin-audit-chain-community", "name", name)
+            };
+            let msg = ctx.lang.t_args(
+                "admin-audit-broken",
+                &[("chain", chain.into()), ("seq", seq.into()), ("reason", reason.into())],
+            );
             VerifyResult { intact: false, message: msg }
         }
     };
