@@ -41,10 +41,14 @@ pub enum Action {
     IssueSetupLink,
     DemoLoad,
     DemoLogins,
+    UseSetupLink,
+    LoginFailed,
+    LoginBlocked,
+    Logout,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Action::Create,
         Action::Read,
         Action::List,
@@ -58,6 +62,10 @@ impl Action {
         Action::IssueSetupLink,
         Action::DemoLoad,
         Action::DemoLogins,
+        Action::UseSetupLink,
+        Action::LoginFailed,
+        Action::LoginBlocked,
+        Action::Logout,
     ];
 
     /// The stored name: never changed once released.
@@ -76,6 +84,10 @@ impl Action {
             Action::IssueSetupLink => "issue_setup_link",
             Action::DemoLoad => "demo_load",
             Action::DemoLogins => "demo_logins",
+            Action::UseSetupLink => "use_setup_link",
+            Action::LoginFailed => "login_failed",
+            Action::LoginBlocked => "login_blocked",
+            Action::Logout => "logout",
         }
     }
 

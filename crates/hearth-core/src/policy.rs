@@ -104,6 +104,17 @@ impl Actor {
         Actor { user_id: None, username: "cli".into(), role: Role::Admin, scope: Scope::All, via_token: None }
     }
 
+    /// Someone not (yet) logged in, as audited for a failed or blocked login: no rights.
+    pub fn anonymous() -> Actor {
+        Actor {
+            user_id: None,
+            username: "anonymous".into(),
+            role: Role::Viewer,
+            scope: Scope::Communities(Vec::new()),
+            via_token: None,
+        }
+    }
+
     pub fn require(&self, permission: Permission) -> CoreResult<()> {
         if allows(self.role, permission) { Ok(()) } else { Err(CoreError::Forbidden) }
     }

@@ -4,6 +4,7 @@
 //! is enough) or argon2id hashes (passwords). Everything lives in the database so that
 //! several `hearth serve` instances can share one PostgreSQL.
 
+pub mod devices;
 pub mod password;
 pub mod sessions;
 pub mod setup;
@@ -27,7 +28,10 @@ pub fn token_hash(token: &str) -> String {
 
 /// Constant-time string equality for CSRF tokens and the like.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    constant_time_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+pub fn constant_time_eq_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

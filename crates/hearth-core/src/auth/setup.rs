@@ -4,7 +4,7 @@
 use crate::audit::Action;
 use crate::record::EntityKind;
 use chrono::{TimeDelta, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::{password, random_token, sessions, token_hash};
 use crate::audit::{self, Entry};
@@ -56,7 +56,9 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
     let mut active: user::ActiveModel = u.into();
     active.password_hash = Set(None);
     active.update(&tx).await?;
+    // Whoever knew the old password may hold a session or a token: both stop here.
     sessions::end_all_for_user(&tx, user_id).await?;
+    super::tokens::revoke_all_for_user(&tx, actor, user_id).await?;
     audit::append(&tx, actor, Entry::new(Action::ResetPassword, EntityKind::User, Some(user_id))).await?;
     tx.commit().await?;
     issue(store, RESET, Some(user_id)).await
@@ -92,12 +94,31 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<setup_link::Model> {
     Ok(link)
 }
 
+/// Claims the link inside the caller's write transaction: exactly one of any number of
+/// simultaneous uses marks it used (one row changed); every other use is refused, and a
+/// refused or failed use leaves it unused because its transaction rolls back.
+async fn claim(tx: &DatabaseTransaction, link: &setup_link::Model) -> CoreResult<()> {
+    let now = Utc::now();
+    let claimed = setup_link::Entity::update_many()
+        .col_expr(setup_link::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(setup_link::Column::Id.eq(link.id))
+        .filter(setup_link::Column::UsedAt.is_null())
+        .filter(setup_link::Column::ExpiresAt.gt(now))
+        .exec(tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(CoreError::NotFound);
+    }
+    Ok(())
+}
+
 /// Completes a link: creates the first admin (`username` given) or sets the user's new
-/// password. Returns the user, who is then logged in by the caller.
+/// password. Returns the user, who is then logged in by the caller. The password is hashed
+/// first; the claim, the change and its audit row are one transaction.
 #[tracing::instrument(skip_all)]
 pub async fn complete(store: &Store, token: &str, username: &str, new_password: &str) -> CoreResult<user::Model> {
     let link = find(store, token).await?;
-    let user = match link.purpose.as_str() {
+    match link.purpose.as_str() {
         FIRST_ADMIN => {
             password::check_policy("new_password", new_password, username)?;
             let new = super::users::NewUser {
@@ -114,19 +135,30 @@ pub async fn complete(store: &Store, token: &str, username: &str, new_password: 
                 scope: Scope::All,
                 via_token: None,
             };
-            super::users::create(store, &setup_actor, new).await?
+            let prepared = super::users::prepare(&setup_actor, new).await?;
+            let tx = store.write().await?;
+            claim(&tx, &link).await?;
+            // The first admin only while there is no user at all, checked under the lock.
+            if user::Entity::find().count(&tx).await? > 0 {
+                return Err(CoreError::NotFound);
+            }
+            let u = super::users::insert(&tx, &setup_actor, prepared).await?;
+            audit::append(&tx, &setup_actor, Entry::new(Action::UseSetupLink, EntityKind::User, Some(u.id))).await?;
+            tx.commit().await?;
+            Ok(u)
         }
         _ => {
             let uid = link.user_id.ok_or(CoreError::NotFound)?;
             let u = super::users::get(store, uid).await?;
             let actor = super::users::actor_for(store, &u).await?;
             password::check_policy("new_password", new_password, &u.username)?;
-            super::users::set_password(store, &actor, uid, new_password).await?;
-            super::users::get(store, uid).await?
+            let hash = password::hash(new_password.to_owned()).await?;
+            let tx = store.write().await?;
+            claim(&tx, &link).await?;
+            super::users::store_password(&tx, &actor, uid, hash).await?;
+            audit::append(&tx, &actor, Entry::new(Action::UseSetupLink, EntityKind::User, Some(uid))).await?;
+            tx.commit().await?;
+            super::users::get(store, uid).await
         }
-    };
-    let mut active: setup_link::ActiveModel = link.into();
-    active.used_at = Set(Some(Utc::now()));
-    active.update(store.writer()).await?;
-    Ok(user)
+    }
 }

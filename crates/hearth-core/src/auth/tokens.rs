@@ -4,7 +4,7 @@
 use crate::audit::Action;
 use crate::record::EntityKind;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{random_token, token_hash};
 use crate::audit::{self, Entry};
@@ -74,6 +74,26 @@ pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<(
     active.update(&tx).await?;
     audit::append(&tx, actor, Entry::new(Action::Revoke, EntityKind::Token, Some(token_id))).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes every live token of a user, inside the caller's transaction (a password reset or
+/// a disabled account), one audit row per token.
+pub(crate) async fn revoke_all_for_user(tx: &DatabaseTransaction, actor: &Actor, user_id: i64) -> CoreResult<()> {
+    let live = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .all(tx)
+        .await?;
+    let now = Utc::now();
+    for t in live {
+        let id = t.id;
+        let mut active: api_token::ActiveModel = t.into();
+        active.revoked_at = Set(Some(now));
+        active.update(tx).await?;
+        audit::append(tx, actor, Entry::new(Action::Revoke, EntityKind::Token, Some(id)).summary("with the account"))
+            .await?;
+    }
     Ok(())
 }
 

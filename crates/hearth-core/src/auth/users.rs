@@ -3,7 +3,10 @@
 use crate::audit::Action;
 use crate::record::EntityKind;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::{password, sessions, throttle};
 use crate::audit::{self, Entry};
@@ -48,6 +51,24 @@ async fn community_ids<C: sea_orm::ConnectionTrait>(conn: &C, slugs: &[String]) 
 
 #[tracing::instrument(skip_all)]
 pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<user::Model> {
+    let prepared = prepare(actor, new).await?;
+    let tx = store.write().await?;
+    let model = insert(&tx, actor, prepared).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// A new user checked and its password hashed, ready to insert (hashing happens before
+/// any write lock is taken).
+pub(crate) struct Prepared {
+    username: String,
+    display_name: String,
+    role: Role,
+    communities: Vec<String>,
+    hash: Option<String>,
+}
+
+pub(crate) async fn prepare(actor: &Actor, new: NewUser) -> CoreResult<Prepared> {
     actor.require(Permission::ManageUsers)?;
     let username = new.username.trim().to_lowercase();
     let mut errors = FieldErrors::new();
@@ -69,40 +90,43 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> CoreResult<us
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let tx = store.write().await?;
-    let ids = community_ids(&tx, &new.communities).await?;
-    if role != Role::Admin && ids.is_empty() {
+    Ok(Prepared { username, display_name, role, communities: new.communities, hash })
+}
+
+/// Inserts a prepared user inside the caller's write transaction, with its audit row.
+pub(crate) async fn insert(tx: &DatabaseTransaction, actor: &Actor, p: Prepared) -> CoreResult<user::Model> {
+    let ids = community_ids(tx, &p.communities).await?;
+    if p.role != Role::Admin && ids.is_empty() {
         return Err(CoreError::invalid("communities", "required"));
     }
     let now = Utc::now();
     let model = user::ActiveModel {
-        username: Set(username.clone()),
-        display_name: Set(display_name),
-        role: Set(role),
-        password_hash: Set(hash.clone()),
+        username: Set(p.username),
+        display_name: Set(p.display_name),
+        role: Set(p.role),
+        password_hash: Set(p.hash.clone()),
         language: Set(None),
         disabled: Set(false),
         created_at: Set(now),
-        password_changed_at: Set(hash.map(|_| now)),
+        password_changed_at: Set(p.hash.map(|_| now)),
         ..Default::default()
     }
-    .insert(&tx)
+    .insert(tx)
     .await
     .map_err(map_unique)?;
     for cid in &ids {
-        user_community::ActiveModel { user_id: Set(model.id), community_id: Set(*cid) }.insert(&tx).await?;
+        user_community::ActiveModel { user_id: Set(model.id), community_id: Set(*cid) }.insert(tx).await?;
     }
     audit::append(
-        &tx,
+        tx,
         actor,
         Entry::new(Action::Create, EntityKind::User, Some(model.id)).summary(format!(
             "role {}, {} communities",
-            role.as_str(),
+            p.role.as_str(),
             ids.len()
         )),
     )
     .await?;
-    tx.commit().await?;
     Ok(model)
 }
 
@@ -194,22 +218,54 @@ impl From<CoreError> for LoginError {
     }
 }
 
+/// A successful login: the user, and a new device token to set as a cookie when the
+/// request did not carry a known one.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub user: user::Model,
+    pub new_device: Option<String>,
+}
+
+/// Checks a password, throttled (see `throttle`): the attempt is counted before argon2
+/// runs, and argon2 runs for unknown users too, so neither speed nor concurrency tells an
+/// attacker more than "no". `device` is the device cookie of an earlier login, if any.
 #[tracing::instrument(skip_all)]
-pub async fn login(store: &Store, username: &str, pw: &str, client: &str) -> Result<user::Model, LoginError> {
-    throttle::check(store, username, client).await?;
+pub async fn login(
+    store: &Store,
+    username: &str,
+    pw: &str,
+    client: &str,
+    device: Option<&str>,
+) -> Result<LoggedIn, LoginError> {
     let found = by_username(store, username).await?.filter(|u| !u.disabled);
+    let device_known = match (&found, device) {
+        (Some(u), Some(d)) => super::devices::known(store, u.id, d).await?,
+        _ => false,
+    };
+    let someone = Actor::anonymous();
+    let attempt = match throttle::reserve(store, username, client, device_known).await {
+        Ok(a) => a,
+        Err(CoreError::RateLimited { retry_after_secs }) => {
+            audit::record(store, &someone, Entry::new(Action::LoginBlocked, EntityKind::User, found.map(|u| u.id)))
+                .await?;
+            return Err(LoginError::RateLimited { retry_after_secs });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
-    // Always run argon2, so an unknown user takes as long as a wrong password.
-    let ok = password::verify(pw.to_owned(), stored).await;
+    let ok = password::verify(pw.to_owned(), stored).await?;
     match (ok, found) {
         (true, Some(u)) => {
-            throttle::record_success(store, username, client).await?;
+            throttle::succeeded(store, attempt).await?;
+            let new_device = if device_known { None } else { Some(super::devices::issue(store, u.id).await?) };
             let actor = actor_for(store, &u).await?;
             audit::record(store, &actor, Entry::new(Action::Login, EntityKind::User, Some(u.id))).await?;
-            Ok(u)
+            Ok(LoggedIn { user: u, new_device })
         }
-        _ => {
-            throttle::record_failure(store, username, client).await?;
+        (_, found) => {
+            // Never the password; the user's id only when the name is a real account.
+            audit::record(store, &someone, Entry::new(Action::LoginFailed, EntityKind::User, found.map(|u| u.id)))
+                .await?;
             Err(LoginError::InvalidCredentials)
         }
     }
@@ -225,13 +281,26 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
     password::check_policy("new_password", new_password, &u.username)?;
     let hash = password::hash(new_password.to_owned()).await?;
     let tx = store.write().await?;
+    store_password(&tx, actor, user_id, hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores an already hashed password inside the caller's write transaction, ends the
+/// user's sessions and audits it.
+pub(crate) async fn store_password(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    user_id: i64,
+    hash: String,
+) -> CoreResult<()> {
+    let u = crate::store::locked::<user::Entity>(tx, user_id).await?;
     let mut active: user::ActiveModel = u.into();
     active.password_hash = Set(Some(hash));
     active.password_changed_at = Set(Some(Utc::now()));
-    active.update(&tx).await?;
-    sessions::end_all_for_user(&tx, user_id).await?;
-    audit::append(&tx, actor, Entry::new(Action::SetPassword, EntityKind::User, Some(user_id))).await?;
-    tx.commit().await?;
+    active.update(tx).await?;
+    sessions::end_all_for_user(tx, user_id).await?;
+    audit::append(tx, actor, Entry::new(Action::SetPassword, EntityKind::User, Some(user_id))).await?;
     Ok(())
 }
 
@@ -240,7 +309,7 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
 pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, new_password: &str) -> CoreResult<()> {
     let uid = actor.user_id.ok_or(CoreError::Forbidden)?;
     let u = get(store, uid).await?;
-    if !password::verify(current.to_owned(), u.password_hash.clone()).await {
+    if !password::verify(current.to_owned(), u.password_hash.clone()).await? {
         return Err(CoreError::invalid("current_password", "password_wrong"));
     }
     set_password(store, actor, uid, new_password).await
@@ -293,7 +362,9 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
         active.disabled = Set(dis);
         changed.push(if dis { "disabled" } else { "enabled" });
         if dis {
+            // A disabled account can do nothing: not in a browser, not through the API.
             sessions::end_all_for_user(&tx, user_id).await?;
+            super::tokens::revoke_all_for_user(&tx, actor, user_id).await?;
         }
     }
     let model = active.update(&tx).await?;

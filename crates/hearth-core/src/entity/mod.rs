@@ -10,6 +10,7 @@ pub mod consent;
 pub mod follow_up;
 pub mod follow_up_history;
 pub mod household;
+pub mod login_device;
 pub mod login_throttle;
 pub mod pair;
 pub mod resident;

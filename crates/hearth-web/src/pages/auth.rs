@@ -5,7 +5,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use hearth_core::auth::{sessions, setup, users};
+use hearth_core::audit;
+use hearth_core::auth::{devices, sessions, setup, users};
+use hearth_core::record::EntityKind;
 use hearth_core::{CoreError, Permission};
 
 use super::form::FormState;
@@ -75,16 +77,25 @@ async fn start_session(state: &AppState, ctx: &Ctx, user_id: i64, to: &str) -> R
 async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let username = form.value("username").to_owned();
     let password = form.value("password").to_owned();
     form.set("password", "");
-    match users::login(&state.store, &username, &password, &ctx.client).await {
-        Ok(u) => {
+    let device = crate::csrf::cookie(&headers, devices::COOKIE);
+    match users::login(&state.store, &username, &password, &ctx.client, device.as_deref()).await {
+        Ok(done) => {
             let to = safe_next(Some(form.value("next")));
-            start_session(&state, &ctx, u.id, &to).await
+            let mut res = start_session(&state, &ctx, done.user.id, &to).await?;
+            if let Some(token) = done.new_device
+                && let Ok(v) =
+                    HeaderValue::from_str(&ctx.cookie(devices::COOKIE, &token, Some(devices::KEEP_FOR.num_seconds())))
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
         }
         Err(users::LoginError::InvalidCredentials) => {
             let message = Some(ctx.t("login-failed"));
@@ -103,8 +114,16 @@ async fn login_submit(
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    if let Some(token) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
+    if let Some(authed) = ctx.authed.as_ref()
+        && let Some(token) = authed.session_token.as_deref()
+    {
         sessions::end(&state.store, token).await?;
+        audit::record(
+            &state.store,
+            &authed.actor,
+            audit::Entry::new(audit::Action::Logout, EntityKind::User, Some(authed.user.id)),
+        )
+        .await?;
     }
     Ok(ctx.redirect_setting("/login", SESSION_COOKIE, "", Some(0)))
 }

@@ -152,8 +152,8 @@ async fn demo_loads_the_reference_community_exactly_once() {
     assert_eq!(names, ["demo-admin", "demo", "demo-volunteer"], "{report}");
     for (username, role, password) in &logins {
         assert!(password.chars().filter(|c| *c != '-').count() >= 12, "{password}");
-        let u = users::login(&app.store, username, password, "10.9.9.9").await.expect("printed password logs in");
-        assert_eq!(u.role.as_str(), role);
+        let u = users::login(&app.store, username, password, "10.9.9.9", None).await.expect("printed password logs in");
+        assert_eq!(u.user.role.as_str(), role);
     }
 
     // The volunteer is paired with about five households and sees exactly those.
@@ -180,8 +180,8 @@ async fn demo_loads_the_reference_community_exactly_once() {
     assert_eq!(new_logins.len(), 3);
     for ((u, _, old), (_, _, new)) in logins.iter().zip(&new_logins) {
         assert_ne!(old, new, "{u} keeps its password");
-        assert!(users::login(&app.store, u, old, "10.9.9.8").await.is_err(), "{u}: old password still works");
-        assert!(users::login(&app.store, u, new, "10.9.9.8").await.is_ok(), "{u}: new password fails");
+        assert!(users::login(&app.store, u, old, "10.9.9.8", None).await.is_err(), "{u}: old password still works");
+        assert!(users::login(&app.store, u, new, "10.9.9.8", None).await.is_ok(), "{u}: new password fails");
     }
     assert!(matches!(audit::verify(&app.store).await.unwrap(), audit::Verdict::Intact { .. }));
 }
@@ -221,7 +221,7 @@ async fn demo_next_to_existing_data_leaves_it_alone() {
         .await
         .unwrap();
     assert_eq!(north_households, 1);
-    assert!(users::login(&app.store, "maria", PASSWORD, "10.9.9.7").await.is_ok());
+    assert!(users::login(&app.store, "maria", PASSWORD, "10.9.9.7", None).await.is_ok());
     let search_north = residents::list(
         &app.store,
         &Actor::system(),

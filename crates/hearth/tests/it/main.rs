@@ -17,5 +17,6 @@ mod indicators;
 mod registry_pages;
 mod reports;
 mod roles;
+mod security;
 mod shape;
 mod visits;
