@@ -14,11 +14,17 @@ pub fn text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max_char
         errors.add_arg(field, "too_long", max_chars as i64);
         return None;
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || is_bidi_control(c)) {
         errors.add(field, "invalid_characters");
         return None;
     }
     Some(v.to_owned())
+}
+
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): invisible,
+/// and able to make a name or code display as something else ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Like `text`, but empty is an error.

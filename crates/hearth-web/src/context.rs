@@ -127,12 +127,37 @@ fn bearer(req: &Request) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-fn client_addr(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) =
-            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
+/// The scheme the browser used: what our outermost proxy says (`X-Forwarded-Proto`), else
+/// https when cookies are marked Secure (TLS in front), else http.
+fn request_scheme(headers: &axum::http::HeaderMap, config: &crate::AppConfig) -> String {
+    if config.trusted_proxies > 0
+        && let Some(proto) = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next_back())
+            .map(|p| p.trim().to_ascii_lowercase())
+            .filter(|p| p == "http" || p == "https")
     {
-        return first.trim().to_owned();
+        return proto;
+    }
+    if config.secure_cookies { "https".into() } else { "http".into() }
+}
+
+/// The client's address. Behind `trusted_proxies` proxies of ours, it is the entry the
+/// outermost of them added to `X-Forwarded-For`: the `trusted_proxies`-th from the right.
+/// Entries to the left of it were written by the client and prove nothing (rotating them
+/// would otherwise defeat the per-address login limit). A header with fewer entries than
+/// proxies, or an entry that is not an address, falls back to the connection's peer.
+fn client_addr(req: &Request, trusted_proxies: u8) -> String {
+    if trusted_proxies > 0
+        && let Some(xff) = req.headers().get_all("x-forwarded-for").iter().next_back().and_then(|v| v.to_str().ok())
+    {
+        let entries: Vec<&str> = xff.split(',').map(str::trim).collect();
+        if let Some(i) = entries.len().checked_sub(usize::from(trusted_proxies))
+            && let Ok(ip) = entries[i].parse::<std::net::IpAddr>()
+        {
+            return ip.to_string();
+        }
     }
     let ext = req.extensions();
     ext.get::<ConnectInfo<SocketAddr>>()
@@ -209,7 +234,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         .map(str::to_owned)
         .unwrap_or_else(|| random_token()[..16].to_owned());
     let path = req.uri().path().to_owned();
-    let client = client_addr(&req, state.config.trust_proxy);
+    let client = client_addr(&req, state.config.trusted_proxies);
     let headers = req.headers().clone();
     let accept_lang =
         headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
@@ -280,7 +305,8 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
 
     let mut req = req;
     if csrf::is_state_changing(req.method()) && bearer_token.is_none() {
-        if !csrf::origin_ok(&headers) {
+        let scheme = request_scheme(&headers, &state.config);
+        if !csrf::origin_ok(&headers, &scheme) {
             return Err(fail(&ctx, WebError::CsrfRejected));
         }
         let mut submitted = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -299,7 +325,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         if !csrf::token_ok(expected, submitted.as_deref()) {
             // The form came from a session that has since expired: nothing is done, and the
             // worker is sent to sign in again rather than shown a cross-site warning.
-            let e = if stale_session && csrf::origin_ok(&headers) {
+            let e = if stale_session && csrf::origin_ok(&headers, &scheme) {
                 WebError::Unauthenticated
             } else {
                 WebError::CsrfRejected

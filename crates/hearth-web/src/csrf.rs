@@ -19,14 +19,15 @@ pub fn is_state_changing(method: &Method) -> bool {
 }
 
 /// `false` when the browser tells us the request came from another site.
-pub fn origin_ok(headers: &HeaderMap) -> bool {
+pub fn origin_ok(headers: &HeaderMap, scheme: &str) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
-        if origin == "null" {
-            return false;
-        }
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-        return host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host));
+        // Scheme, host and port must all be ours: a page served over plain http on the same
+        // host (a captive portal, a forgotten test server) is another origin.
+        return match (origin.split_once("://"), host) {
+            (Some((s, origin_host)), Some(h)) => s.eq_ignore_ascii_case(scheme) && h.eq_ignore_ascii_case(origin_host),
+            _ => false,
+        };
     }
     match headers.get("sec-fetch-site").and_then(|h| h.to_str().ok()) {
         Some(site) => site == "same-origin" || site == "none",
@@ -98,12 +99,19 @@ mod tests {
 
     #[test]
     fn origin_checks() {
-        assert!(origin_ok(&headers(&[("host", "hearth.local:8080"), ("origin", "http://hearth.local:8080")])));
-        assert!(!origin_ok(&headers(&[("host", "hearth.local:8080"), ("origin", "http://evil.example")])));
-        assert!(!origin_ok(&headers(&[("host", "hearth.local"), ("origin", "null")])));
-        assert!(!origin_ok(&headers(&[("host", "hearth.local"), ("sec-fetch-site", "cross-site")])));
-        assert!(origin_ok(&headers(&[("host", "hearth.local"), ("sec-fetch-site", "same-origin")])));
-        assert!(origin_ok(&headers(&[("host", "hearth.local")])));
+        let ok = |h: &[(&'static str, &'static str)]| origin_ok(&headers(h), "http");
+        assert!(ok(&[("host", "hearth.local:8080"), ("origin", "http://hearth.local:8080")]));
+        assert!(!ok(&[("host", "hearth.local:8080"), ("origin", "http://evil.example")]));
+        assert!(!ok(&[("host", "hearth.local:8080"), ("origin", "http://hearth.local:8081")]));
+        assert!(!ok(&[("host", "hearth.local"), ("origin", "null")]));
+        assert!(!ok(&[("host", "hearth.local"), ("origin", "hearth.local")]));
+        assert!(!ok(&[("host", "hearth.local"), ("sec-fetch-site", "cross-site")]));
+        assert!(ok(&[("host", "hearth.local"), ("sec-fetch-site", "same-origin")]));
+        assert!(ok(&[("host", "hearth.local")]));
+        // The scheme counts: https pages of ours, not http ones on the same host.
+        let tls = |h: &[(&'static str, &'static str)]| origin_ok(&headers(h), "https");
+        assert!(tls(&[("host", "hearth.local"), ("origin", "https://hearth.local")]));
+        assert!(!tls(&[("host", "hearth.local"), ("origin", "http://hearth.local")]));
     }
 
     #[test]

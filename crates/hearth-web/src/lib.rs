@@ -33,8 +33,9 @@ pub use error::WebError;
 pub struct AppConfig {
     /// Mark cookies `Secure` (set when serving over TLS or behind a TLS proxy).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
-    pub trust_proxy: bool,
+    /// How many proxies of ours stand in front (0: none, the peer is the client). The client
+    /// address is then the entry the outermost one added to `X-Forwarded-For`.
+    pub trusted_proxies: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -58,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(asset))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         // Every span of a request (and of the core functions it calls, each instrumented)
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(safe_request_id))
         .with_state(state)
 }
 
@@ -96,9 +98,25 @@ async fn asset(Path(file): Path<String>) -> Response {
     ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
+/// A client's `X-Request-Id` is kept (it ties a report to the log) only when it is at most
+/// 64 characters of `[A-Za-z0-9._-]`; anything else is dropped and a fresh one made, so
+/// the log and the error page never carry what a client chose to inject.
+async fn safe_request_id(mut req: axum::extract::Request, next: Next) -> Response {
+    let ok = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+    };
+    if req.headers().get_all("x-request-id").iter().count() > 1
+        || req.headers().get("x-request-id").is_some_and(|v| !ok(v))
+    {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
 /// Security headers on every response; `no-store` on everything but static assets, since
 /// almost every page and API answer carries personal data.
-async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
+async fn security_headers(State(state): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -108,14 +126,18 @@ async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !path.starts_with("/api/docs") {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
-        );
+    // Swagger UI sets inline styles from its script; nothing else is loosened for it.
+    let csp = if path.starts_with(api::DOCS_PATH) {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    if state.config.secure_cookies {
+        // Served over TLS (or behind a TLS proxy): browsers keep to https for a year.
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     res
 }

@@ -35,9 +35,14 @@ pub enum Command {
         /// Mark cookies Secure (use when serving over HTTPS or behind a TLS proxy).
         #[arg(long, env = "HEARTH_SECURE_COOKIES")]
         secure_cookies: bool,
-        /// Trust X-Forwarded-For for the client address (only behind your own proxy).
+        /// Behind one proxy of yours: take the client address from the entry it adds to
+        /// X-Forwarded-For (the rightmost). Same as --trusted-proxies 1.
         #[arg(long, env = "HEARTH_TRUST_PROXY")]
         trust_proxy: bool,
+        /// The number of proxies of yours in front of hearth (e.g. 2 for a CDN and nginx);
+        /// the client address is the entry the outermost one added to X-Forwarded-For.
+        #[arg(long, env = "HEARTH_TRUSTED_PROXIES", value_parser = clap::value_parser!(u8).range(0..=8))]
+        trusted_proxies: Option<u8>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -223,7 +228,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo => {
             print_demo(&store).await?;
         }
-        Command::Serve { addr, demo, secure_cookies, trust_proxy } => {
+        Command::Serve { addr, demo, secure_cookies, trust_proxy, trusted_proxies } => {
             if demo {
                 print_demo(&store).await?;
             }
@@ -231,7 +236,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 println!("No users yet. Open this one-time link to create the first administrator:");
                 println!("  http://{addr}/setup/{token}");
             }
-            let state = AppState::new(store, AppConfig { secure_cookies, trust_proxy });
+            let trusted_proxies = trusted_proxies.unwrap_or(u8::from(trust_proxy));
+            let state = AppState::new(store, AppConfig { secure_cookies, trusted_proxies });
             let app = hearth_web::router(state);
             let listener =
                 tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -32,7 +32,7 @@ admin-field-communities = Communities
 admin-communities-hint = Administrators see every community. For every other role, choose at least one.
 admin-user-create = Create user
 admin-user-created = User { $username } was created.
-admin-reset-done = The password of { $username } was reset, and their sessions have ended.
+admin-reset-done = The password of { $username } was reset: their sessions have ended and their API tokens are revoked.
 admin-setup-link-label = One-time setup link
 admin-setup-link-intro = Give this link to { $username } in person or through a channel you trust. It works once, for 24 hours, and lets them choose their own password. It will not be shown again.
 admin-user-title = User { $username }
@@ -48,7 +48,7 @@ admin-user-disable = Disable account
 admin-user-enable = Enable account
 admin-user-disable-hint = A disabled user cannot log in, and any session they have ends at once.
 admin-user-reset = Reset password
-admin-user-reset-hint = The current password stops working at once, and you get a one-time link for the user to choose a new one.
+admin-user-reset-hint = The current password stops working at once, every session ends, every API token of the user is revoked, and you get a one-time link for the user to choose a new password.
 admin-user-self-note = This is your own account: you cannot demote or disable it.
 
 ## Communities

@@ -32,7 +32,7 @@ admin-field-communities = 所属社区
 admin-communities-hint = 管理员可查看所有社区；其他角色至少选择一个社区。
 admin-user-create = 创建用户
 admin-user-created = 已创建用户 { $username }。
-admin-reset-done = 已重置 { $username } 的密码，其所有会话均已结束。
+admin-reset-done = 已重置 { $username } 的密码：其所有会话均已结束，所有 API 令牌均已吊销。
 admin-setup-link-label = 一次性设置链接
 admin-setup-link-intro = 请当面或通过可信渠道把此链接交给 { $username }。链接只能使用一次，24 小时内有效，对方可用它自行设置密码。此链接不会再次显示。
 admin-user-title = 用户 { $username }
@@ -48,7 +48,7 @@ admin-user-disable = 停用账号
 admin-user-enable = 启用账号
 admin-user-disable-hint = 账号停用后无法登录，现有会话会立即结束。
 admin-user-reset = 重置密码
-admin-user-reset-hint = 当前密码会立即失效，系统会生成一个一次性链接，供该用户设置新密码。
+admin-user-reset-hint = 当前密码立即失效，所有会话结束，该用户的所有 API 令牌被吊销；您会得到一个一次性链接，供用户设置新密码。
 admin-user-self-note = 这是您自己的账号：不能降低自己的角色，也不能停用自己。
 
 ## 社区

@@ -8,6 +8,7 @@ use hearth_core::entity::audit_log;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::support::*;
+use hearth_web::AppConfig;
 
 /// A client, the path it posts to, and the form it posts.
 type Post = (TestClient, String, Vec<(String, String)>);
@@ -210,5 +211,77 @@ async fn login_never_redirects_off_site_and_never_fails_on_a_strange_next() {
         let res = c.post_form("/login", &[("username", "maria"), ("password", PASSWORD), ("next", next)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{next:?}: {}", res.text);
         assert_eq!(res.location(), to, "{next:?}");
+    }
+}
+
+/// Finding 4: behind our proxy, the client address is the entry the proxy added (the
+/// rightmost), so rotating the entries a client writes itself does not reset its limit.
+#[tokio::test]
+async fn rotating_forwarded_for_entries_does_not_escape_the_address_limit() {
+    let app = spawn_app().await;
+    let behind_proxy = || AppConfig { trusted_proxies: 1, ..Default::default() };
+    let mut attacker = app.client_with(behind_proxy(), [10, 0, 0, 2]);
+    for i in 0..20 {
+        attacker.headers = vec![("x-forwarded-for", format!("192.0.2.{i}, 198.51.100.7"))];
+        assert_eq!(attacker.login(&format!("user{i}"), "spray spray spray").await.status, StatusCode::UNAUTHORIZED);
+    }
+    attacker.headers = vec![("x-forwarded-for", "203.0.113.99, 198.51.100.7".into())];
+    assert_eq!(attacker.login("user99", "spray spray spray").await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Someone else behind the same proxy is another address.
+    let mut other = app.client_with(behind_proxy(), [10, 0, 0, 2]);
+    other.headers = vec![("x-forwarded-for", "198.51.100.8".into())];
+    assert_eq!(other.login("user99", "spray spray spray").await.status, StatusCode::UNAUTHORIZED);
+    // Without a trusted proxy the header is not believed at all: the peer is the client.
+    let mut direct = app.client_from([10, 0, 0, 3]);
+    direct.headers = vec![("x-forwarded-for", "198.51.100.7".into())];
+    assert_eq!(direct.login("user98", "spray spray spray").await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Finding 10: HSTS with TLS, a CSP on the API docs too, Origin compared with its scheme,
+/// a client's request id only when it is short and plain, no bidi controls in names.
+#[tokio::test]
+async fn headers_origin_scheme_request_ids_and_bidi_controls() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let mut plain = app.client();
+    assert!(plain.get("/login").await.header("strict-transport-security").is_none());
+    let mut tls = app.client_with(AppConfig { secure_cookies: true, ..Default::default() }, [10, 0, 0, 1]);
+    assert_eq!(tls.get("/login").await.header("strict-transport-security").as_deref(), Some("max-age=31536000"));
+    let docs = plain.get("/api/docs/").await;
+    assert_eq!(docs.status, StatusCode::OK);
+    let csp = docs.header("content-security-policy").expect("CSP on the API docs");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    // Same host and port, other scheme: another origin.
+    app.user("maria", "caseworker", &["north"]).await;
+    let token = plain.csrf().await;
+    let fields = [("csrf_token", token.as_str()), ("username", "maria"), ("password", PASSWORD), ("next", "/")];
+    let res = plain.post_form_raw("/login", &fields, Some(&format!("https://{HOST}"))).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        plain.post_form_raw("/login", &fields, Some(&format!("http://{HOST}"))).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let mut c = app.client();
+    c.headers = vec![("x-request-id", "report-2026-12-01.a_1".into())];
+    assert_eq!(c.get("/healthz").await.header("x-request-id").as_deref(), Some("report-2026-12-01.a_1"));
+    for bad in ["a".repeat(65), "<script>".into(), "id with spaces".into()] {
+        c.headers = vec![("x-request-id", bad.clone())];
+        let id = c.get("/healthz").await.header("x-request-id").unwrap_or_default();
+        assert!(!id.is_empty() && id != bad && id.len() <= 64, "{bad:?} → {id:?}");
+    }
+
+    let mut worker = app.api_as("coord", "coordinator", &["north"]).await;
+    for bad in ["A-\u{202E}1", "A-\u{2066}1"] {
+        let res = worker
+            .json(
+                "POST",
+                "/api/v1/households",
+                &serde_json::json!({"community": "north", "code": bad, "address": "1 Road"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        assert_eq!(res.json()["error"]["field_codes"]["code"], "invalid_characters", "{}", res.text);
     }
 }

@@ -173,7 +173,14 @@ impl TestApp {
 
     pub fn client_from(&self, ip: [u8; 4]) -> TestClient {
         let router = hearth_web::router(self.state.clone()).layer(MockConnectInfo(SocketAddr::from((ip, 50000))));
-        TestClient { router, cookies: HashMap::new(), bearer: None, csrf: None }
+        TestClient { router, cookies: HashMap::new(), bearer: None, csrf: None, headers: Vec::new() }
+    }
+
+    /// A client of a server started with `config`, connecting from `peer`.
+    pub fn client_with(&self, config: AppConfig, peer: [u8; 4]) -> TestClient {
+        let state = AppState::new(self.store.clone(), config);
+        let router = hearth_web::router(state).layer(MockConnectInfo(SocketAddr::from((peer, 50000))));
+        TestClient { router, cookies: HashMap::new(), bearer: None, csrf: None, headers: Vec::new() }
     }
 
     /// The database URL of this test's database (for running the CLI against it).
@@ -184,7 +191,13 @@ impl TestApp {
     }
 
     pub fn client(&self) -> TestClient {
-        TestClient { router: self.router.clone(), cookies: HashMap::new(), bearer: None, csrf: None }
+        TestClient {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            bearer: None,
+            csrf: None,
+            headers: Vec::new(),
+        }
     }
 
     /// A logged-in browser client for a new user with this role.
@@ -230,6 +243,8 @@ pub struct TestClient {
     pub cookies: HashMap<String, String>,
     pub bearer: Option<String>,
     csrf: Option<String>,
+    /// Sent with every request (as a proxy in front would add them).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 pub const HOST: &str = "hearth.test";
@@ -244,6 +259,9 @@ impl TestClient {
         }
         if let Some(b) = &self.bearer {
             h.insert(header::AUTHORIZATION, format!("Bearer {b}").parse().unwrap());
+        }
+        for (name, value) in &self.headers {
+            h.insert(*name, value.parse().unwrap());
         }
         let res = self.router.clone().oneshot(req).await.expect("router");
         for v in res.headers().get_all(header::SET_COOKIE) {
