@@ -204,6 +204,7 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
         .await?;
     }
     tx.commit().await?;
+    store.auth_changed();
 
     let households =
         household::Entity::find().filter(household::Column::CommunityId.eq(community.id)).count(store.conn()).await?;

@@ -38,6 +38,8 @@ pub struct Store {
     /// The group-commit queue of read audit entries, started on first use (it needs the
     /// runtime), one per store.
     audit: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit::Pending>>>,
+    /// Who sessions and tokens belong to, for a few seconds (see `auth::cache`).
+    auth: std::sync::Arc<crate::auth::cache::AuthCache>,
 }
 
 impl Store {
@@ -63,7 +65,7 @@ impl Store {
         };
         if !is_sqlite {
             let db = Database::connect(options(POSTGRES_POOL)).await?;
-            return Ok(Store { writer: db.clone(), db, audit: Default::default() });
+            return Ok(Store { writer: db.clone(), db, audit: Default::default(), auth: Default::default() });
         }
         let sqlite = |read_only: bool| {
             move |o: sea_orm::sqlx::sqlite::SqliteConnectOptions| {
@@ -85,7 +87,7 @@ impl Store {
         let mut r = options(sqlite_readers());
         r.map_sqlx_sqlite_opts(sqlite(true));
         let db = Database::connect(r).await?;
-        Ok(Store { db, writer, audit: Default::default() })
+        Ok(Store { db, writer, audit: Default::default(), auth: Default::default() })
     }
 
     /// `sqlite://DIR/hearth.db`, creating DIR.
@@ -103,6 +105,16 @@ impl Store {
     /// For reads (on SQLite, a read-only connection).
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    pub fn auth_cache(&self) -> &crate::auth::cache::AuthCache {
+        &self.auth
+    }
+
+    /// Call after committing any change to users, sessions, tokens or community
+    /// assignments: no request of this process acts on the old state after it.
+    pub fn auth_changed(&self) {
+        self.auth.changed();
     }
 
     /// Where read audit entries go to be group-committed.

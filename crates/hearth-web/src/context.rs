@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hearth_core::Actor;
-use hearth_core::auth::{random_token, sessions, tokens, users};
+use hearth_core::auth::{random_token, sessions, tokens};
 use hearth_core::entity::user;
 
 use crate::AppState;
@@ -258,20 +258,17 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
     let mut stale_session = false;
     if let Some(secret) = &bearer_token {
         match tokens::authenticate(&state.store, secret).await {
-            Ok((u, token_id)) => {
-                let mut actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
-                actor.via_token = Some(token_id);
-                ctx.authed = Some(Authed { actor, user: u, session_token: None });
+            Ok(p) => {
+                ctx.authed = Some(Authed { actor: p.actor, user: p.user, session_token: None });
             }
             Err(_) => return Err(fail(&ctx, WebError::BadToken)),
         }
     } else if let Some(token) = csrf::cookie(&headers, SESSION_COOKIE) {
         stale_session = true;
         match sessions::find(&state.store, &token).await {
-            Ok(Some((s, u))) => {
-                let actor = users::actor_for(&state.store, &u).await.map_err(|e| fail(&ctx, e.into()))?;
-                ctx.csrf = s.csrf_token.clone();
-                ctx.authed = Some(Authed { actor, user: u, session_token: Some(token) });
+            Ok(Some(p)) => {
+                ctx.csrf = p.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
+                ctx.authed = Some(Authed { actor: p.actor, user: p.user, session_token: Some(token) });
                 stale_session = false;
             }
             Ok(None) => {}

@@ -4,6 +4,7 @@
 //! is enough) or argon2id hashes (passwords). Everything lives in the database so that
 //! several `hearth serve` instances can share one PostgreSQL.
 
+pub mod cache;
 pub mod devices;
 pub mod password;
 pub mod sessions;

@@ -4,6 +4,7 @@
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use super::cache::Principal;
 use super::{random_token, token_hash};
 use crate::entity::{session, user};
 use crate::error::CoreResult;
@@ -39,12 +40,18 @@ pub async fn create(store: &Store, user_id: i64) -> CoreResult<NewSession> {
     Ok(NewSession { token, csrf_token })
 }
 
-/// The live session for `token` and its (enabled) user; expired sessions are deleted.
+/// The live session for `token`, its (enabled) user and what they may do; expired sessions
+/// are deleted. Served from the auth cache while the session is fresh (see `auth::cache`).
 #[tracing::instrument(skip_all)]
-pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Model, user::Model)>> {
-    let Some(s) =
-        session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(store.conn()).await?
-    else {
+pub async fn find(store: &Store, token: &str) -> CoreResult<Option<Principal>> {
+    let hash = token_hash(token);
+    let key = format!("s:{hash}");
+    let cache = store.auth_cache();
+    if let Some(p) = cache.get(&key, TOUCH_EVERY) {
+        return Ok(Some(p));
+    }
+    let generation = cache.generation();
+    let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(hash)).one(store.conn()).await? else {
         return Ok(None);
     };
     let Some(u) = user::Entity::find_by_id(s.user_id).one(store.conn()).await? else {
@@ -55,12 +62,17 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<(session::Mod
         session::Entity::delete_by_id(s.id).exec(store.writer()).await?;
         return Ok(None);
     }
+    let mut touched_at = s.last_seen_at;
     if now - s.last_seen_at > TOUCH_EVERY {
         let mut active: session::ActiveModel = s.clone().into();
         active.last_seen_at = Set(now);
         active.update(store.writer()).await?;
+        touched_at = now;
     }
-    Ok(Some((s, u)))
+    let actor = super::users::actor_for(store, &u).await?;
+    let p = Principal { user: u, actor, session: Some(s), touched_at };
+    cache.put(key, p.clone(), generation);
+    Ok(Some(p))
 }
 
 #[tracing::instrument(skip_all)]
@@ -69,10 +81,12 @@ pub async fn end(store: &Store, token: &str) -> CoreResult<()> {
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .exec(store.writer())
         .await?;
+    store.auth_changed();
     Ok(())
 }
 
-/// Ends every session of a user (password change, disabling, logout everywhere).
+/// Ends every session of a user (password change, disabling, logout everywhere), inside the
+/// caller's transaction: the caller calls `Store::auth_changed` once it commits.
 #[tracing::instrument(skip_all)]
 pub async fn end_all_for_user<C: sea_orm::ConnectionTrait>(conn: &C, user_id: i64) -> CoreResult<()> {
     session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;

@@ -61,6 +61,7 @@ pub async fn issue_reset(store: &Store, actor: &Actor, user_id: i64) -> CoreResu
     super::tokens::revoke_all_for_user(&tx, actor, user_id).await?;
     audit::append(&tx, actor, Entry::new(Action::ResetPassword, EntityKind::User, Some(user_id))).await?;
     tx.commit().await?;
+    store.auth_changed();
     issue(store, RESET, Some(user_id)).await
 }
 
@@ -158,6 +159,7 @@ pub async fn complete(store: &Store, token: &str, username: &str, new_password: 
             super::users::store_password(&tx, &actor, uid, hash).await?;
             audit::append(&tx, &actor, Entry::new(Action::UseSetupLink, EntityKind::User, Some(uid))).await?;
             tx.commit().await?;
+            store.auth_changed();
             super::users::get(store, uid).await
         }
     }

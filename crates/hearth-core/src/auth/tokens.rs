@@ -6,6 +6,7 @@ use crate::record::EntityKind;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use super::cache::Principal;
 use super::{random_token, token_hash};
 use crate::audit::{self, Entry};
 use crate::entity::{api_token, user};
@@ -74,11 +75,13 @@ pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<(
     active.update(&tx).await?;
     audit::append(&tx, actor, Entry::new(Action::Revoke, EntityKind::Token, Some(token_id))).await?;
     tx.commit().await?;
+    store.auth_changed();
     Ok(())
 }
 
 /// Revokes every live token of a user, inside the caller's transaction (a password reset or
-/// a disabled account), one audit row per token.
+/// a disabled account), one audit row per token. The caller calls `Store::auth_changed`
+/// once it commits.
 pub(crate) async fn revoke_all_for_user(tx: &DatabaseTransaction, actor: &Actor, user_id: i64) -> CoreResult<()> {
     let live = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
@@ -101,16 +104,24 @@ pub(crate) async fn revoke_all_for_user(tx: &DatabaseTransaction, actor: &Actor,
 /// often than that.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// The enabled user behind a bearer token, and the token's id. The use is not a write of its
-/// own: the request's audit entries name the token (`Actor::via_token`), and `last_used_at`
-/// is written at most once a minute.
+/// The enabled user behind a bearer token and what they may do (`Actor::via_token` names the
+/// token). The use is not a write of its own: the request's audit entries name the token,
+/// and `last_used_at` is written at most once a minute. Served from the auth cache while
+/// fresh (see `auth::cache`).
 #[tracing::instrument(skip_all)]
-pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<(user::Model, i64)> {
+pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<Principal> {
     if !secret.starts_with(PREFIX) {
         return Err(CoreError::Unauthenticated);
     }
+    let hash = token_hash(secret);
+    let key = format!("t:{hash}");
+    let cache = store.auth_cache();
+    if let Some(p) = cache.get(&key, TOUCH_EVERY) {
+        return Ok(p);
+    }
+    let generation = cache.generation();
     let t = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
+        .filter(api_token::Column::TokenHash.eq(hash))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(store.conn())
         .await?
@@ -122,10 +133,18 @@ pub async fn authenticate(store: &Store, secret: &str) -> CoreResult<(user::Mode
         .ok_or(CoreError::Unauthenticated)?;
     let token_id = t.id;
     let now = Utc::now();
-    if t.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
-        let mut active: api_token::ActiveModel = t.into();
-        active.last_used_at = Set(Some(now));
-        active.update(store.writer()).await?;
-    }
-    Ok((u, token_id))
+    let touched_at = match t.last_used_at {
+        Some(at) if now - at <= TOUCH_EVERY => at,
+        _ => {
+            let mut active: api_token::ActiveModel = t.into();
+            active.last_used_at = Set(Some(now));
+            active.update(store.writer()).await?;
+            now
+        }
+    };
+    let mut actor = super::users::actor_for(store, &u).await?;
+    actor.via_token = Some(token_id);
+    let p = Principal { user: u, actor, session: None, touched_at };
+    cache.put(key, p.clone(), generation);
+    Ok(p)
 }

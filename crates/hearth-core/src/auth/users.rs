@@ -283,6 +283,7 @@ pub async fn set_password(store: &Store, actor: &Actor, user_id: i64, new_passwo
     let tx = store.write().await?;
     store_password(&tx, actor, user_id, hash).await?;
     tx.commit().await?;
+    store.auth_changed();
     Ok(())
 }
 
@@ -385,6 +386,7 @@ pub async fn update(store: &Store, actor: &Actor, user_id: i64, upd: UserUpdate)
     )
     .await?;
     tx.commit().await?;
+    store.auth_changed();
     Ok(model)
 }
 
@@ -397,5 +399,6 @@ pub async fn set_language(store: &Store, user_id: i64, lang: &str) -> CoreResult
     let mut active: user::ActiveModel = u.into();
     active.language = Set(Some(lang.to_owned()));
     active.update(store.writer()).await?;
+    store.auth_changed();
     Ok(())
 }

@@ -169,6 +169,9 @@ impl TestApp {
             .exec(self.store.writer())
             .await
             .unwrap();
+        // Written behind the application's back, as time passing would: what it remembers
+        // of sessions must be forgotten as well.
+        self.store.auth_changed();
     }
 
     pub fn client_from(&self, ip: [u8; 4]) -> TestClient {
