@@ -128,12 +128,56 @@ pub fn chain_of(entry: &Entry) -> i64 {
 /// The chain of events that belong to no community: users, tokens, communities, logins.
 pub const DEPLOYMENT_CHAIN: i64 = 0;
 
-/// The hash of a row: every field but `hash`, `id` (storage order) and `chain` (which is
-/// its community, hashed), length-prefixed so that no two different rows serialize alike.
-/// Rows written before per-community chains hashed their id where `seq` now stands, and
-/// their `seq` is their id, so one function checks both.
-fn row_hash(r: &audit_log::Model) -> String {
-    let mut h = Sha256::new();
+/// The key every row's MAC is made with. It lives outside the database (a key file in the
+/// data directory, or `HEARTH_AUDIT_KEY`), so someone who can write to the database can
+/// neither recompute the chain after changing a row nor forge a tail. One per process:
+/// set once at start-up, like a TLS key.
+static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// Sets the audit key for this process; false if a different one is already set.
+pub fn set_key(key: [u8; 32]) -> bool {
+    *KEY.get_or_init(|| key) == key
+}
+
+/// The key as 64 hex digits (how it is stored and passed in `HEARTH_AUDIT_KEY`).
+pub fn parse_key(hex_digits: &str) -> Option<[u8; 32]> {
+    hex::decode(hex_digits.trim()).ok()?.try_into().ok()
+}
+
+pub fn key_to_hex(key: &[u8; 32]) -> String {
+    hex::encode(key)
+}
+
+/// A fresh random key.
+pub fn new_key() -> [u8; 32] {
+    use rand::RngCore;
+    let mut k = [0u8; 32];
+    rand::rng().fill_bytes(&mut k);
+    k
+}
+
+fn key() -> CoreResult<&'static [u8; 32]> {
+    KEY.get().ok_or_else(|| CoreError::Internal("no audit key: set HEARTH_AUDIT_KEY or use a data directory".into()))
+}
+
+/// HMAC-SHA-256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let inner = Sha256::new().chain_update(k.map(|b| b ^ 0x36)).chain_update(message).finalize();
+    Sha256::new().chain_update(k.map(|b| b ^ 0x5c)).chain_update(inner).finalize().into()
+}
+
+/// The MAC of a row: every field but `hash`, `id` (storage order) and `chain` (which is its
+/// community, covered), length-prefixed so that no two different rows serialize alike,
+/// keyed with the audit key. Rows from before the hand-over (`legacy`) were plain SHA-256
+/// and hashed their id where `seq` now stands; their `seq` is their id.
+fn row_hash(r: &audit_log::Model, legacy: bool) -> CoreResult<String> {
+    let mut message = Vec::with_capacity(256);
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for part in [
         r.prev_hash.clone(),
@@ -147,10 +191,10 @@ fn row_hash(r: &audit_log::Model) -> String {
         opt(r.entity_id),
         r.summary.clone(),
     ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
+        message.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        message.extend_from_slice(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    Ok(if legacy { hex::encode(Sha256::digest(&message)) } else { hex::encode(hmac_sha256(key()?, &message)) })
 }
 
 /// Appends one row inside the caller's write transaction, so the audit row commits or
@@ -232,7 +276,7 @@ async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> 
                 prev_hash: prev_hash.clone(),
                 hash: String::new(),
             };
-            row.hash = row_hash(&row);
+            row.hash = row_hash(&row, false)?;
             prev_hash = row.hash.clone();
             let mut active = audit_log::ActiveModel::from(row);
             active.id = sea_orm::ActiveValue::NotSet;
@@ -423,7 +467,7 @@ async fn verify_chain(
             if r.prev_hash != prev {
                 return broken(r.seq, "link_mismatch");
             }
-            let h = row_hash(&r);
+            let h = row_hash(&r, chain == DEPLOYMENT_CHAIN && r.seq <= handover)?;
             if h != r.hash {
                 return broken(r.seq, "hash_mismatch");
             }
@@ -437,6 +481,98 @@ async fn verify_chain(
         }
     }
     Ok(Ok(((expected - 1) as u64, expected - 1, prev)))
+}
+
+/// The head of one chain at a moment: kept somewhere the database's writers cannot reach
+/// (printed, mailed, another machine), it lets `verify_against` prove that the chain still
+/// extends it, so even a truncation back to an earlier state is found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub chain: i64,
+    pub seq: i64,
+    pub hash: String,
+    pub at: chrono::DateTime<Utc>,
+}
+
+impl Anchor {
+    /// One line: `chain seq hash time`.
+    pub fn line(&self) -> String {
+        format!("{} {} {} {}", self.chain, self.seq, self.hash, self.at.to_rfc3339())
+    }
+
+    pub fn parse(line: &str) -> Option<Anchor> {
+        let mut it = line.split_whitespace();
+        let chain = it.next()?.parse().ok()?;
+        let seq = it.next()?.parse().ok()?;
+        let hash = it.next()?.to_owned();
+        let at = chrono::DateTime::parse_from_rfc3339(it.next()?).ok()?.to_utc();
+        Some(Anchor { chain, seq, hash, at })
+    }
+}
+
+/// The head of every chain now.
+#[tracing::instrument(skip_all)]
+pub async fn anchors(store: &Store) -> CoreResult<Vec<Anchor>> {
+    let conn = store.conn();
+    let heads = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT chain, last_seq, last_hash FROM audit_chains WHERE last_seq > 0 ORDER BY chain",
+        ))
+        .await?;
+    let mut out = Vec::with_capacity(heads.len());
+    for h in heads {
+        let (chain, seq, hash): (i64, i64, String) =
+            (h.try_get_by_index(0)?, h.try_get_by_index(1)?, h.try_get_by_index(2)?);
+        let at = audit_log::Entity::find()
+            .filter(audit_log::Column::Chain.eq(chain))
+            .filter(audit_log::Column::Seq.eq(seq))
+            .one(conn)
+            .await?
+            .map(|r| r.at)
+            .unwrap_or_else(Utc::now);
+        out.push(Anchor { chain, seq, hash, at });
+    }
+    Ok(out)
+}
+
+/// `verify`, and then that every anchor is still in its chain: its entry is there
+/// (`below_anchor` if the chain was cut back beneath it) with the hash it had
+/// (`anchor_mismatch` if the chain was rewritten since).
+#[tracing::instrument(skip_all)]
+pub async fn verify_against(store: &Store, anchors: &[Anchor]) -> CoreResult<Verdict> {
+    let verdict = verify(store).await?;
+    if !matches!(verdict, Verdict::Intact { .. }) {
+        return Ok(verdict);
+    }
+    for a in anchors.iter().filter(|a| a.seq > 0) {
+        let row = audit_log::Entity::find()
+            .filter(audit_log::Column::Chain.eq(a.chain))
+            .filter(audit_log::Column::Seq.eq(a.seq))
+            .one(store.conn())
+            .await?;
+        match row {
+            None => return Ok(Verdict::Broken { chain: a.chain, seq: a.seq, reason: "below_anchor" }),
+            Some(r) if r.hash != a.hash => {
+                return Ok(Verdict::Broken { chain: a.chain, seq: a.seq, reason: "anchor_mismatch" });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test case 2: key "Jefe".
+        let mac = super::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // Test case 6: a key longer than the block.
+        let mac = super::hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        assert_eq!(hex::encode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
 }
 
 /// Filters for browsing the log (admins only; the web layer checks the permission).

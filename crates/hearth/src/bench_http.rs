@@ -109,6 +109,21 @@ async fn drive(
     if !addr.ip().is_loopback() {
         return Err(format!("{addr} is not a loopback address"));
     }
+    // For profiling one workload: HEARTH_BENCH_ONLY=<part of its label> runs only those
+    // (the trivial handler and the raw SELECT always run, for the ratios).
+    if let Ok(only) = std::env::var("HEARTH_BENCH_ONLY")
+        && !label.contains(only.as_str())
+        && !label.starts_with("trivial")
+    {
+        return Ok(Outcome {
+            label,
+            requests: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+            rss_kib: None,
+        });
+    }
     let start = Instant::now();
     let deadline = start + for_how_long;
     let mut tasks = Vec::with_capacity(connections);
@@ -348,6 +363,7 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
         )
         .await?,
     );
+    out.retain(|o| o.requests > 0 || o.errors > 0);
     let verified = match hearth_core::audit::verify(store).await.map_err(e)? {
         hearth_core::audit::Verdict::Intact { rows, chains } => {
             format!("audit chains intact: {rows} rows in {chains} chains")

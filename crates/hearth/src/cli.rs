@@ -43,6 +43,10 @@ pub enum Command {
         /// the client address is the entry the outermost one added to X-Forwarded-For.
         #[arg(long, env = "HEARTH_TRUSTED_PROXIES", value_parser = clap::value_parser!(u8).range(0..=8))]
         trusted_proxies: Option<u8>,
+        /// Append the head of every audit chain to this file at start and once a day (it
+        /// always goes to the log too); keep the file where the database's writers cannot.
+        #[arg(long, env = "HEARTH_ANCHOR_FILE")]
+        anchor_file: Option<PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -158,8 +162,16 @@ pub enum BenchCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Re-compute the hash chain; exit non-zero naming the first bad row.
-    Verify,
+    /// Re-compute every chain; exit non-zero naming the chain and the first bad entry.
+    Verify {
+        /// Also check that each chain still extends the heads in this file (lines printed
+        /// by `audit anchor`), so a log cut back to an earlier state is found too.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Print the head of every chain (chain, entry, hash, time), to keep somewhere the
+    /// database's writers cannot reach.
+    Anchor,
 }
 
 pub fn main() -> ExitCode {
@@ -187,7 +199,69 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// At start and every 24 hours: the head of every audit chain, to the log and (if given)
+/// appended to `file`. A failure is logged and retried the next day; serving goes on.
+async fn daily_anchors(store: Store, file: Option<PathBuf>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        match audit::anchors(&store).await {
+            Ok(anchors) => {
+                let lines: Vec<String> = anchors.iter().map(audit::Anchor::line).collect();
+                for line in &lines {
+                    tracing::info!(target: "hearth::audit", anchor = %line, "audit anchor");
+                }
+                if let Some(path) = &file {
+                    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
+                        f.write_all(lines.iter().map(|l| format!("{l}\n")).collect::<String>().as_bytes())
+                    });
+                    if let Err(e) = written {
+                        tracing::error!(error = %e, path = %path.display(), "cannot append the audit anchor");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the audit chain heads"),
+        }
+    }
+}
+
+/// The audit key: `HEARTH_AUDIT_KEY` (64 hex digits; every instance of a PostgreSQL
+/// deployment needs the same one), else `DATA_DIR/audit.key`, created with mode 0600 on
+/// first run. Without it `audit verify` cannot check the log: back it up apart from the
+/// database (a copy beside the database would let whoever holds both rewrite history).
+fn load_audit_key(data_dir: &std::path::Path) -> Result<[u8; 32], String> {
+    if let Ok(v) = std::env::var("HEARTH_AUDIT_KEY") {
+        return audit::parse_key(&v).ok_or_else(|| "HEARTH_AUDIT_KEY must be 64 hexadecimal digits".to_owned());
+    }
+    let path = data_dir.join("audit.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            audit::parse_key(&text).ok_or_else(|| format!("{} does not hold a 64-digit hex key", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            let key = audit::new_key();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            f.write_all(format!("{}\n", audit::key_to_hex(&key)).as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!(
+                "created the audit key {}: keep a copy apart from the database; without it the audit log cannot be verified",
+                path.display()
+            );
+            Ok(key)
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
 async fn open(cli: &Cli) -> Result<Store, String> {
+    if !audit::set_key(load_audit_key(&cli.data_dir)?) {
+        return Err("a different audit key is already in use".into());
+    }
     let url = match &cli.database_url {
         Some(u) => u.clone(),
         None => Store::sqlite_url_in(&cli.data_dir).map_err(|e| e.to_string())?,
@@ -228,7 +302,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo => {
             print_demo(&store).await?;
         }
-        Command::Serve { addr, demo, secure_cookies, trust_proxy, trusted_proxies } => {
+        Command::Serve { addr, demo, secure_cookies, trust_proxy, trusted_proxies, anchor_file } => {
+            tokio::spawn(daily_anchors(store.clone(), anchor_file));
             if demo {
                 print_demo(&store).await?;
             }
@@ -295,19 +370,44 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Command::Audit { command } => match command {
-            AuditCommand::Verify => match audit::verify(&store).await.map_err(describe)? {
-                audit::Verdict::Intact { rows, chains } => {
-                    println!("audit chains intact: {rows} rows in {chains} chains")
+            AuditCommand::Verify { anchor } => {
+                let verdict = match anchor {
+                    Some(path) => {
+                        let text = std::fs::read_to_string(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                        let mut anchors = Vec::new();
+                        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                            anchors.push(
+                                audit::Anchor::parse(line)
+                                    .ok_or_else(|| format!("{}:{}: not an anchor line", path.display(), n + 1))?,
+                            );
+                        }
+                        audit::verify_against(&store, &anchors).await.map_err(describe)?
+                    }
+                    None => audit::verify(&store).await.map_err(describe)?,
+                };
+                match verdict {
+                    audit::Verdict::Intact { rows, chains } => {
+                        println!("audit chains intact: {rows} rows in {chains} chains")
+                    }
+                    audit::Verdict::Broken { chain, seq, reason } => {
+                        let which = match chain {
+                            audit::DEPLOYMENT_CHAIN => "the deployment chain".to_owned(),
+                            c => format!("the chain of community {c}"),
+                        };
+                        eprintln!("audit chain BROKEN: {which}, entry {seq}: {reason}");
+                        if reason == "hash_mismatch" && seq == 1 {
+                            eprintln!("(or the audit key is not the one this log was written with)");
+                        }
+                        return Ok(ExitCode::from(2));
+                    }
                 }
-                audit::Verdict::Broken { chain, seq, reason } => {
-                    let which = match chain {
-                        audit::DEPLOYMENT_CHAIN => "the deployment chain".to_owned(),
-                        c => format!("the chain of community {c}"),
-                    };
-                    eprintln!("audit chain BROKEN: {which}, entry {seq}: {reason}");
-                    return Ok(ExitCode::from(2));
+            }
+            AuditCommand::Anchor => {
+                for a in audit::anchors(&store).await.map_err(describe)? {
+                    println!("{}", a.line());
                 }
-            },
+            }
         },
     }
     Ok(ExitCode::SUCCESS)

@@ -96,8 +96,7 @@ async fn the_cli_exits_non_zero_and_names_the_chain_and_entry() {
     let north = app.community("north").await;
     app.household("north", "A-1").await;
     app.household("north", "A-2").await;
-    let bin = env!("CARGO_BIN_EXE_hearth");
-    let ok = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
+    let ok = hearth_cli().args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chains intact"));
     let second = row_at(&app, north.id, 2).await;
@@ -106,7 +105,7 @@ async fn the_cli_exits_non_zero_and_names_the_chain_and_entry() {
         .execute_unprepared(&format!("UPDATE audit_log SET actor = 'someone-else' WHERE id = {}", second.id))
         .await
         .unwrap();
-    let bad = std::process::Command::new(bin).args(["--database-url", &url, "audit", "verify"]).output().unwrap();
+    let bad = hearth_cli().args(["--database-url", &url, "audit", "verify"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains(&format!("chain of community {}, entry 2: hash_mismatch", north.id)), "{stderr}");
@@ -279,4 +278,116 @@ async fn five_hundred_concurrent_reads_leave_five_hundred_entries_in_the_right_c
         assert!(rows.iter().all(|r| r.chain == community), "community {community}'s reads are in its own chain");
     }
     assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { .. }));
+}
+
+/// What an attacker with write access to the database computes: the row hashes as plain
+/// SHA-256 over the same fields (without the key kept outside the database).
+fn unkeyed_hash(r: &audit_log::Model) -> String {
+    use sha2::Digest;
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut h = sha2::Sha256::new();
+    for part in [
+        r.prev_hash.clone(),
+        r.seq.to_string(),
+        r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        opt(r.actor_user_id),
+        r.actor.clone(),
+        opt(r.community_id),
+        r.action.clone(),
+        r.entity.clone(),
+        opt(r.entity_id),
+        r.summary.clone(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Issue 10, finding 8: changing a row and recomputing every later hash (and the head)
+/// no longer passes, because the chain is keyed with a key the database does not hold.
+#[tokio::test]
+async fn a_rewritten_chain_with_recomputed_hashes_fails_verify() {
+    use sea_orm::{ActiveModelTrait, QueryOrder, Set};
+    let app = spawn_app().await;
+    let north = app.community("north").await;
+    for i in 0..4 {
+        app.household("north", &format!("A-{i}")).await;
+    }
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Chain.eq(north.id))
+        .order_by_asc(audit_log::Column::Seq)
+        .all(app.store.conn())
+        .await
+        .unwrap();
+    let mut prev = rows[1].prev_hash.clone();
+    for (i, r) in rows.into_iter().enumerate().skip(1) {
+        let mut r = r;
+        if i == 1 {
+            r.summary = "nothing happened".into();
+        }
+        r.prev_hash = prev.clone();
+        r.hash = unkeyed_hash(&r);
+        prev = r.hash.clone();
+        let mut active: audit_log::ActiveModel = r.clone().into();
+        active.summary = Set(r.summary.clone());
+        active.prev_hash = Set(r.prev_hash.clone());
+        active.hash = Set(r.hash.clone());
+        active.reset_all().update(app.store.writer()).await.unwrap();
+    }
+    let sql = format!("UPDATE audit_chains SET last_hash = '{prev}' WHERE chain = {}", north.id);
+    app.store.writer().execute_unprepared(&sql).await.unwrap();
+    assert_eq!(
+        audit::verify(&app.store).await.unwrap(),
+        Verdict::Broken { chain: north.id, seq: 2, reason: "hash_mismatch" }
+    );
+}
+
+/// Finding 8: cutting a chain back (rows and head together) leaves a chain that verifies
+/// on its own; an anchor taken before finds it. The CLI prints anchors and checks them.
+#[tokio::test]
+async fn an_anchor_taken_before_finds_a_chain_cut_back_with_its_head() {
+    let app = spawn_app().await;
+    let north = app.community("north").await;
+    app.household("north", "A-1").await;
+    let cut_to = chain_len(&app, north.id).await;
+    let keep = row_at(&app, north.id, cut_to).await;
+    app.household("north", "A-2").await;
+    app.household("north", "A-3").await;
+    let anchors = audit::anchors(&app.store).await.unwrap();
+    let north_anchor = anchors.iter().find(|a| a.chain == north.id).unwrap().clone();
+    assert_eq!(north_anchor.seq, chain_len(&app, north.id).await);
+    assert_eq!(audit::Anchor::parse(&north_anchor.line()), Some(north_anchor.clone()));
+    assert!(matches!(audit::verify_against(&app.store, &anchors).await.unwrap(), Verdict::Intact { .. }));
+
+    let url = app.database_url().unwrap();
+    let file = std::env::temp_dir().join(format!("hearth-anchor-{}.txt", north.id + rand::random::<u32>() as i64));
+    let printed = hearth_cli().args(["--database-url", &url, "audit", "anchor"]).output().unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    std::fs::write(&file, &printed.stdout).unwrap();
+    let file_arg = file.display().to_string();
+    let ok = hearth_cli().args(["--database-url", &url, "audit", "verify", "--anchor", &file_arg]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+
+    let sql = format!("DELETE FROM audit_log WHERE chain = {} AND seq > {cut_to}", north.id);
+    app.store.writer().execute_unprepared(&sql).await.unwrap();
+    let sql =
+        format!("UPDATE audit_chains SET last_seq = {cut_to}, last_hash = '{}' WHERE chain = {}", keep.hash, north.id);
+    app.store.writer().execute_unprepared(&sql).await.unwrap();
+    assert!(matches!(audit::verify(&app.store).await.unwrap(), Verdict::Intact { .. }), "undetectable alone");
+    assert_eq!(
+        audit::verify_against(&app.store, &anchors).await.unwrap(),
+        Verdict::Broken { chain: north.id, seq: north_anchor.seq, reason: "below_anchor" }
+    );
+    let bad = hearth_cli().args(["--database-url", &url, "audit", "verify", "--anchor", &file_arg]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("below_anchor"));
+    // And with another key nothing verifies.
+    let other = hearth_cli()
+        .env("HEARTH_AUDIT_KEY", "11".repeat(32))
+        .args(["--database-url", &url, "audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(2));
+    let _ = std::fs::remove_file(&file);
 }

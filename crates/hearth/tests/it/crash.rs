@@ -45,6 +45,7 @@ async fn a_server_killed_mid_load_restarts_with_every_answered_read_audited_and_
         let port = free_port();
         let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
             .args(["--database-url", &url, "serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("HEARTH_AUDIT_KEY", audit_key_hex())
             .env("HEARTH_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -336,14 +336,7 @@ async fn the_catalogue_is_served_in_the_request_language() {
 }
 
 fn hearth(url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .arg("--database-url")
-        .arg(url)
-        .args(["report"])
-        .args(args)
-        .env("HEARTH_LOG", "error")
-        .output()
-        .unwrap()
+    hearth_cli().arg("--database-url").arg(url).args(["report"]).args(args).env("HEARTH_LOG", "error").output().unwrap()
 }
 
 #[tokio::test]

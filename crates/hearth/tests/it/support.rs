@@ -56,6 +56,22 @@ fn unique_name() -> String {
     format!("{:x}{:x}", std::process::id(), rand::random::<u64>())
 }
 
+/// This test process's audit key, set on first use; CLI children get it through
+/// `HEARTH_AUDIT_KEY`.
+pub fn audit_key_hex() -> String {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    let key = *KEY.get_or_init(hearth_core::audit::new_key);
+    assert!(hearth_core::audit::set_key(key), "one audit key per process");
+    hearth_core::audit::key_to_hex(&key)
+}
+
+/// The hearth binary, with this process's audit key.
+pub fn hearth_cli() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"));
+    c.env("HEARTH_AUDIT_KEY", audit_key_hex());
+    c
+}
+
 /// A fresh database (SQLite file, or a new PostgreSQL database), migrated, and the router.
 pub async fn spawn_app() -> TestApp {
     spawn_app_from(|_| async {}).await
@@ -64,6 +80,7 @@ pub async fn spawn_app() -> TestApp {
 /// Like `spawn_app`, with `before` run on the empty, unmigrated database first (to build
 /// a database as an earlier release left it).
 pub async fn spawn_app_from<F: std::future::Future<Output = ()>>(before: impl FnOnce(Store) -> F) -> TestApp {
+    audit_key_hex();
     let mut pg_database = None;
     let (url, sqlite_path) = match std::env::var("HEARTH_TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {

@@ -234,8 +234,15 @@ impl App {
 
 fn hearth_command(data_dir: &Path, database_url: Option<&str>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth"));
-    for var in ["HEARTH_DATABASE_URL", "HEARTH_ADDR", "HEARTH_DATA_DIR", "HEARTH_SECURE_COOKIES", "HEARTH_TRUST_PROXY"]
-    {
+    for var in [
+        "HEARTH_DATABASE_URL",
+        "HEARTH_ADDR",
+        "HEARTH_DATA_DIR",
+        "HEARTH_SECURE_COOKIES",
+        "HEARTH_TRUST_PROXY",
+        "HEARTH_TRUSTED_PROXIES",
+        "HEARTH_AUDIT_KEY",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("HEARTH_LOG", "info,sqlx=warn,sea_orm=warn").env("NO_COLOR", "1");
