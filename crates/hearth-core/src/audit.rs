@@ -18,11 +18,12 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::entity::audit_log;
+use crate::entity::{audit_log, audit_record};
 use crate::error::{CoreError, CoreResult};
 use crate::policy::Actor;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use crate::store::Store;
+use sea_orm::Set;
 
 /// What was done, stored as its snake_case name (the audit page translates
 /// `audit-action-<name>`). A practice adds its actions here, one line each.
@@ -104,11 +105,30 @@ pub struct Entry {
     pub entity_id: Option<i64>,
     pub community_id: Option<i64>,
     pub summary: String,
+    /// The records a list, search, drill-down or export showed (a single-record read names
+    /// its record in `entity`/`entity_id` instead).
+    pub records: Vec<RecordRef>,
 }
 
 impl Entry {
     pub fn new(action: Action, entity: EntityKind, entity_id: Option<i64>) -> Entry {
-        Entry { action, entity, entity_id, community_id: None, summary: String::new() }
+        Entry { action, entity, entity_id, community_id: None, summary: String::new(), records: Vec::new() }
+    }
+    /// A read of records of one community belongs to that community's chain (and its
+    /// coordinators see it); one spanning several stays in the deployment's.
+    pub fn community_of(mut self, communities: impl IntoIterator<Item = i64>) -> Entry {
+        let mut it = communities.into_iter();
+        if let Some(first) = it.next()
+            && it.all(|c| c == first)
+        {
+            self.community_id = Some(first);
+        }
+        self
+    }
+    /// The records this read showed, so "who saw this person" finds it.
+    pub fn showed(mut self, records: impl IntoIterator<Item = RecordRef>) -> Entry {
+        self.records.extend(records);
+        self
     }
     pub fn community(mut self, id: i64) -> Entry {
         self.community_id = Some(id);
@@ -175,8 +195,9 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 /// The MAC of a row: every field but `hash`, `id` (storage order) and `chain` (which is its
 /// community, covered), length-prefixed so that no two different rows serialize alike,
 /// keyed with the audit key. Rows from before the hand-over (`legacy`) were plain SHA-256
-/// and hashed their id where `seq` now stands; their `seq` is their id.
-fn row_hash(r: &audit_log::Model, legacy: bool) -> CoreResult<String> {
+/// and hashed their id where `seq` now stands; their `seq` is their id. Newer rows also
+/// cover the records they showed (`audit_records`).
+fn row_hash(r: &audit_log::Model, records: &[(String, i64)], legacy: bool) -> CoreResult<String> {
     let mut message = Vec::with_capacity(256);
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for part in [
@@ -193,6 +214,12 @@ fn row_hash(r: &audit_log::Model, legacy: bool) -> CoreResult<String> {
     ] {
         message.extend_from_slice(&(part.len() as u64).to_le_bytes());
         message.extend_from_slice(part.as_bytes());
+    }
+    if !legacy {
+        // The records the read showed, in their stored order (entity, id).
+        let shown = records.iter().map(|(e, id)| format!("{e}:{id}")).collect::<Vec<_>>().join(",");
+        message.extend_from_slice(&(shown.len() as u64).to_le_bytes());
+        message.extend_from_slice(shown.as_bytes());
     }
     Ok(if legacy { hex::encode(Sha256::digest(&message)) } else { hex::encode(hmac_sha256(key()?, &message)) })
 }
@@ -255,8 +282,10 @@ async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> 
     for (chain, items) in chains {
         let (mut seq, mut prev_hash) = lock_head(conn, chain).await?;
         let mut rows = Vec::with_capacity(items.len());
+        let mut shown = Vec::new();
         for (actor, entry) in items {
             seq += 1;
+            let records = stored_records(&entry.records);
             let mut row = audit_log::Model {
                 id: 0,
                 chain,
@@ -276,15 +305,24 @@ async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> 
                 prev_hash: prev_hash.clone(),
                 hash: String::new(),
             };
-            row.hash = row_hash(&row, false)?;
+            row.hash = row_hash(&row, &records, false)?;
             prev_hash = row.hash.clone();
             let mut active = audit_log::ActiveModel::from(row);
             active.id = sea_orm::ActiveValue::NotSet;
             rows.push(active);
+            shown.extend(records.into_iter().map(|(entity, entity_id)| audit_record::ActiveModel {
+                chain: Set(chain),
+                seq: Set(seq),
+                entity: Set(entity),
+                entity_id: Set(entity_id),
+            }));
         }
         // Well under both backends' bound-parameter limits (12 columns per row).
         for chunk in rows.chunks(500) {
             audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+        }
+        for chunk in shown.chunks(2000) {
+            audit_record::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
         }
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -297,6 +335,14 @@ async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> 
         .await?;
     }
     Ok(())
+}
+
+/// The records an entry showed as stored: (entity, id), sorted, without repeats.
+fn stored_records(records: &[RecordRef]) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = records.iter().map(|r| (r.kind.as_str().to_owned(), r.id)).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A read's entry waiting for its batch.
@@ -460,6 +506,19 @@ async fn verify_chain(
         if page.is_empty() {
             break;
         }
+        let (first, last) = (page[0].seq, page[page.len() - 1].seq);
+        let mut shown: std::collections::HashMap<i64, Vec<(String, i64)>> = Default::default();
+        for s in audit_record::Entity::find()
+            .filter(audit_record::Column::Chain.eq(chain))
+            .filter(audit_record::Column::Seq.between(first, last))
+            .order_by_asc(audit_record::Column::Seq)
+            .order_by_asc(audit_record::Column::Entity)
+            .order_by_asc(audit_record::Column::EntityId)
+            .all(conn)
+            .await?
+        {
+            shown.entry(s.seq).or_default().push((s.entity, s.entity_id));
+        }
         for r in page {
             if r.seq != expected {
                 return broken(expected, "missing_row");
@@ -467,7 +526,8 @@ async fn verify_chain(
             if r.prev_hash != prev {
                 return broken(r.seq, "link_mismatch");
             }
-            let h = row_hash(&r, chain == DEPLOYMENT_CHAIN && r.seq <= handover)?;
+            let records = shown.remove(&r.seq).unwrap_or_default();
+            let h = row_hash(&r, &records, chain == DEPLOYMENT_CHAIN && r.seq <= handover)?;
             if h != r.hash {
                 return broken(r.seq, "hash_mismatch");
             }
@@ -588,8 +648,7 @@ pub struct Filter {
     pub limit: u64,
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>> {
+fn filtered(f: &Filter) -> sea_orm::Select<audit_log::Entity> {
     let mut q = audit_log::Entity::find();
     if let Some(a) = f.actor.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(audit_log::Column::Actor.eq(a));
@@ -609,8 +668,79 @@ pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>
     if let Some(b) = f.before {
         q = q.filter(audit_log::Column::Id.lt(b));
     }
+    q
+}
+
+/// The whole log, filtered (the CLI, tests; pages and the API go through `browse`).
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &Store, f: &Filter) -> CoreResult<Vec<audit_log::Model>> {
     let limit = f.limit.clamp(1, 500);
-    Ok(q.order_by_desc(audit_log::Column::Id).limit(limit).all(store.conn()).await?)
+    Ok(filtered(f).order_by_desc(audit_log::Column::Id).limit(limit).all(store.conn()).await?)
+}
+
+/// The log as `actor` may browse it: admins all of it, coordinators the entries of their
+/// communities (never the deployment's own chain: other people's logins and tokens).
+#[tracing::instrument(skip_all)]
+pub async fn browse(store: &Store, actor: &Actor, f: &Filter) -> CoreResult<Vec<audit_log::Model>> {
+    actor.require(crate::policy::Permission::ViewAudit)?;
+    match &actor.scope {
+        crate::policy::Scope::All => list(store, f).await,
+        crate::policy::Scope::Communities(ids) => {
+            if f.community_id.is_some_and(|c| !ids.contains(&c)) {
+                return Ok(Vec::new());
+            }
+            let mut q = filtered(f).filter(audit_log::Column::CommunityId.is_in(ids.clone()));
+            q = q.order_by_desc(audit_log::Column::Id).limit(f.limit.clamp(1, 500));
+            Ok(q.all(store.conn()).await?)
+        }
+    }
+}
+
+/// Who has seen or changed `record`, newest first: entries that name it (a read of it, a
+/// change to it) and entries of lists, searches, drill-downs and exports that showed it.
+/// For coordinators (entries of their communities) and admins; the caller has already
+/// checked that the actor may see the record itself.
+#[tracing::instrument(skip_all)]
+pub async fn who_saw(store: &Store, actor: &Actor, record: RecordRef, limit: u64) -> CoreResult<Vec<audit_log::Model>> {
+    actor.require(crate::policy::Permission::ViewAudit)?;
+    let limit = limit.clamp(1, 500);
+    let entity = record.kind.as_str();
+    let mut rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Entity.eq(entity))
+        .filter(audit_log::Column::EntityId.eq(record.id))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(store.conn())
+        .await?;
+    let shown = audit_record::Entity::find()
+        .filter(audit_record::Column::Entity.eq(entity))
+        .filter(audit_record::Column::EntityId.eq(record.id))
+        .order_by_desc(audit_record::Column::Chain)
+        .order_by_desc(audit_record::Column::Seq)
+        .limit(limit)
+        .all(store.conn())
+        .await?;
+    if !shown.is_empty() {
+        let mut any = sea_orm::Condition::any();
+        for s in &shown {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(audit_log::Column::Chain.eq(s.chain))
+                    .add(audit_log::Column::Seq.eq(s.seq)),
+            );
+        }
+        rows.extend(audit_log::Entity::find().filter(any).all(store.conn()).await?);
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    rows.dedup_by_key(|r| r.id);
+    // Coordinators: what happened in their communities, not the deployment's own events.
+    rows.retain(|r| match (r.community_id, &actor.scope) {
+        (_, crate::policy::Scope::All) => true,
+        (Some(c), _) => actor.sees_community(c),
+        (None, _) => false,
+    });
+    rows.truncate(limit as usize);
+    Ok(rows)
 }
 
 #[tracing::instrument(skip_all)]

@@ -20,6 +20,7 @@ pub mod reports;
 pub mod store;
 pub mod timeline;
 pub mod validate;
+pub mod version;
 pub mod visits;
 pub mod word;
 

@@ -55,7 +55,10 @@ pub enum Permission {
     /// Create communities and change deployment-wide settings.
     ManageCommunities,
     ManageUsers,
+    /// Read the audit log: admins all of it, coordinators their communities' entries.
     ViewAudit,
+    /// Re-compute the whole log's chains (the deployment's too): admins.
+    VerifyAudit,
     /// Aggregate reports (suppressed for viewers when the reports issue lands).
     ViewReports,
     /// Record and read household visits, open follow-ups, assign them to anyone.
@@ -71,7 +74,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     match permission {
         ViewPeople => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         EditPeople => matches!(role, Admin | Coordinator | Caseworker),
-        ManageCommunities | ManageUsers | ViewAudit => role == Admin,
+        ManageCommunities | ManageUsers | VerifyAudit => role == Admin,
+        ViewAudit => matches!(role, Admin | Coordinator),
         ViewReports => true,
         RecordVisits => matches!(role, Admin | Coordinator | Caseworker),
         WorkFollowUps => matches!(role, Admin | Coordinator | Caseworker | Volunteer),

@@ -33,6 +33,9 @@ pub enum WebError {
     Conflict { field: String, code: &'static str },
     #[error("rate limited")]
     RateLimited { retry_after_secs: i64 },
+    /// `If-Match` named a version that is no longer current: someone changed the record.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// A malformed request (e.g. JSON that does not parse); `field` when known.
     #[error("bad request")]
     BadRequest { field: Option<String> },
@@ -71,6 +74,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,6 +92,7 @@ impl WebError {
             WebError::Invalid(_) => "invalid_input",
             WebError::Conflict { .. } => "conflict",
             WebError::RateLimited { .. } => "rate_limited",
+            WebError::PreconditionFailed => "precondition_failed",
             WebError::BadRequest { .. } => "bad_request",
             WebError::Internal(_) => "internal",
         }

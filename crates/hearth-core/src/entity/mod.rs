@@ -5,6 +5,7 @@
 
 pub mod api_token;
 pub mod audit_log;
+pub mod audit_record;
 pub mod community;
 pub mod consent;
 pub mod follow_up;

@@ -1,7 +1,7 @@
 //! Households: the unit a team visits and serves.
 
 use crate::audit::Action;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use chrono::Utc;
 use sea_orm::sea_query::Query;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -38,6 +38,10 @@ pub struct HouseholdInput {
     pub moved_out_on: Option<String>,
     #[schema(max_length = 4000)]
     pub notes: Option<String>,
+    /// The version the change was made from (`version::of`); a save from an older one is
+    /// refused. Set by the page (a hidden field) or the API (`If-Match`), never by the body.
+    #[serde(skip)]
+    pub expected_version: Option<String>,
 }
 
 /// Changes to a household: a missing field is kept, `null` clears it.
@@ -83,6 +87,7 @@ impl HouseholdChanges {
             moved_in_on: self.moved_in_on.into_text(),
             moved_out_on: self.moved_out_on.into_text(),
             notes: self.notes.into_text(),
+            expected_version: None,
         }
     }
 }
@@ -222,6 +227,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
     // Validated against the row as it is under the write lock, in the transaction that writes.
     let tx = store.write().await?;
     let h = crate::store::locked::<household::Entity>(&tx, h.id).await?;
+    crate::version::check(input.expected_version.as_deref(), &h.updated_at)?;
     let v = validate_input(&input, false, Some(&h))?;
     let mut a: household::ActiveModel = h.into();
     validate::set_submitted!(a, v; code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
@@ -315,9 +321,10 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
         .await?;
     let page = page_of(rows, limit, |h| h.id);
     let ids: Vec<i64> = page.items.iter().map(|h| h.id).collect();
-    let members: Vec<(i64, String)> = resident::Entity::find()
+    let members: Vec<(i64, i64, String)> = resident::Entity::find()
         .select_only()
         .column(resident::Column::HouseholdId)
+        .column(resident::Column::Id)
         .column(resident::Column::FullName)
         .filter(resident::Column::HouseholdId.is_in(ids))
         .order_by_asc(resident::Column::Id)
@@ -335,14 +342,19 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
                 .find(|c| c.id == h.community_id)
                 .map(|c| c.slug.clone())
                 .unwrap_or_default(),
-            members: members.iter().filter(|(hid, _)| *hid == h.id).map(|(_, n)| n.clone()).collect(),
+            members: members.iter().filter(|(hid, _, _)| *hid == h.id).map(|(_, _, n)| n.clone()).collect(),
             household: h,
         })
         .collect();
     audit::record(
         store,
         actor,
-        Entry::new(Action::List, EntityKind::Household, None).summary(format!("{} rows", items.len())),
+        Entry::new(Action::List, EntityKind::Household, None)
+            .community_of(items.iter().map(|r| r.household.community_id))
+            .summary(format!("{} rows", items.len()))
+            .showed(items.iter().map(|r| RecordRef::new(EntityKind::Household, r.household.id)))
+            // The list shows each household's members by name.
+            .showed(members.iter().map(|(_, id, _)| RecordRef::new(EntityKind::Resident, *id))),
     )
     .await?;
     Ok(Page { items, next_after: page.next_after })

@@ -3,7 +3,7 @@
 //! ethnicity, religion or political opinion.
 
 use crate::audit::Action;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -403,7 +403,10 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     audit::record(
         store,
         actor,
-        Entry::new(Action::List, EntityKind::Resident, None).summary(format!("{} rows", page.items.len())),
+        Entry::new(Action::List, EntityKind::Resident, None)
+            .community_of(page.items.iter().map(|r| r.community_id))
+            .summary(format!("{} rows", page.items.len()))
+            .showed(page.items.iter().map(|r| RecordRef::new(EntityKind::Resident, r.id))),
     )
     .await?;
     Ok(Page { items: page.items.into_iter().map(|r| redact(actor, r)).collect(), next_after: page.next_after })

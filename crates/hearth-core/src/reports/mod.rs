@@ -300,11 +300,9 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
     let total = figures.iter().find(|f| f.dims == q.dims).and_then(Figure::int).unwrap_or(0);
     let limit = q.limit.unwrap_or(RECORDS_PAGE).clamp(1, 1000);
     let page = indicators::records(store, &scope, indicator.key, &q.dims, q.after, limit).await?;
-    let mut entry = Entry::new(Action::Read, EntityKind::ReportRecords, None).summary(format!(
-        "indicator {}, {from}..{to}, {} rows",
-        indicator.key,
-        page.items.len()
-    ));
+    let mut entry = Entry::new(Action::Read, EntityKind::ReportRecords, None)
+        .summary(format!("indicator {}, {from}..{to}, {} rows", indicator.key, page.items.len()))
+        .showed(page.items.iter().map(|r| r.record));
     if let [only] = comms.as_slice() {
         entry = entry.community(only.id);
     }

@@ -2,7 +2,7 @@
 //! team ("who have we not been to lately?"), never a mark against a household.
 
 use crate::audit::Action;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
@@ -82,7 +82,8 @@ pub async fn not_visited_since(
         actor,
         Entry::new(Action::List, EntityKind::Household, None)
             .community(community_id)
-            .summary(format!("not visited since {since}: {} rows", items.len())),
+            .summary(format!("not visited since {since}: {} rows", items.len()))
+            .showed(items.iter().map(|r| RecordRef::new(EntityKind::Household, r.household_id))),
     )
     .await?;
     Ok(Page { items, next_after })

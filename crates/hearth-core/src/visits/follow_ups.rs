@@ -2,7 +2,7 @@
 //! is kept in `follow_up_history`; closing one needs a resolution note and date.
 
 use crate::audit::Action;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -85,6 +85,10 @@ pub struct FollowUpUpdate {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub resolved_on: Patch<String>,
+    /// The version the change was made from (`version::of`); a save from an older one is
+    /// refused. Set by the page or the API (`If-Match`), never by the body.
+    #[serde(skip)]
+    pub expected_version: Option<String>,
 }
 
 /// Inserts a validated follow-up and its `created` history row (inside the caller's tx).
@@ -241,6 +245,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     // that writes: two people closing one follow-up at once cannot both close it.
     let tx = store.write().await?;
     let f = crate::store::locked::<follow_up::Entity>(&tx, f.id).await?;
+    crate::version::check(u.expected_version.as_deref(), &f.updated_at)?;
     let mut e = FieldErrors::new();
     // Cleared text is submitted as blank, so the required fields say `required`.
     let (description_in, category_in, due_on_in, status_in) =
@@ -519,11 +524,11 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
     audit::record(
         store,
         actor,
-        Entry::new(Action::List, EntityKind::FollowUp, None).summary(format!(
-            "queue {}: {} rows",
-            q.queue.as_str(),
-            rows.len()
-        )),
+        Entry::new(Action::List, EntityKind::FollowUp, None)
+            .community_of(rows.iter().map(|f| f.community_id))
+            .summary(format!("queue {}: {} rows", q.queue.as_str(), rows.len()))
+            .showed(rows.iter().map(|f| RecordRef::new(EntityKind::FollowUp, f.id)))
+            .showed(rows.iter().map(|f| RecordRef::new(EntityKind::Household, f.household_id))),
     )
     .await?;
     Ok(Page { items: rows, next_after })

@@ -1,7 +1,7 @@
 //! Visits: record one (with the needs found, each opening a follow-up), read, list.
 
 use crate::audit::Action;
-use crate::record::EntityKind;
+use crate::record::{EntityKind, RecordRef};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
@@ -315,7 +315,11 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Pag
     audit::record(
         store,
         actor,
-        Entry::new(Action::List, EntityKind::Visit, None).summary(format!("{} rows", page.items.len())),
+        Entry::new(Action::List, EntityKind::Visit, None)
+            .community_of(page.items.iter().map(|v| v.community_id))
+            .summary(format!("{} rows", page.items.len()))
+            .showed(page.items.iter().map(|v| RecordRef::new(EntityKind::Visit, v.id)))
+            .showed(page.items.iter().map(|v| RecordRef::new(EntityKind::Household, v.household_id))),
     )
     .await?;
     Ok(page)

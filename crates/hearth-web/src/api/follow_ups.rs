@@ -14,10 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiJson, ApiParams, Id, Page, ReadErrors, WriteErrors};
+use super::json::{
+    ApiJson, ApiParams, Id, Page, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag,
+};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
+use axum::http::HeaderMap;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(list_follow_ups, create_follow_up)).routes(routes!(get_follow_up, update_follow_up))
@@ -136,29 +139,37 @@ async fn history(state: &AppState, ctx: &Ctx, id: i64) -> Result<Vec<follow_up_h
 #[utoipa::path(
     get, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "get_follow_up",
     params(("id" = i64, Path, description = "Follow-up id")),
-    responses((status = 200, body = FollowUp), ReadErrors),
+    responses((status = 200, body = FollowUp, headers(("ETag" = String, description = "The version; send it back as If-Match"))), ReadErrors),
 )]
-pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<FollowUp>, WebError> {
+pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let f = follow_ups::get(&state.store, ctx.actor()?, id).await?;
     let history = history(&state, &ctx, f.id).await?;
-    Ok(Json(FollowUp::new(f, Some(history))))
+    let version = hearth_core::version::of(&f.updated_at);
+    Ok(with_etag(&version, FollowUp::new(f, Some(history))))
 }
 
 /// Changes a follow-up: status (closing needs a note and date), owner, due date,
 /// description, category. Each change is kept in its history.
 #[utoipa::path(
     patch, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "update_follow_up",
-    params(("id" = i64, Path, description = "Follow-up id")), request_body = FollowUpUpdate,
-    responses((status = 200, body = FollowUp), WriteErrors),
+    params(
+        ("id" = i64, Path, description = "Follow-up id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read: the change is refused (412) if someone changed the follow-up since"),
+    ),
+    request_body = FollowUpUpdate,
+    responses((status = 200, body = FollowUp, headers(("ETag" = String))), WriteErrors, VersionErrors),
 )]
 pub async fn update_follow_up(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    ApiJson(update): ApiJson<FollowUpUpdate>,
-) -> Result<Json<FollowUp>, WebError> {
+    headers: HeaderMap,
+    ApiJson(mut update): ApiJson<FollowUpUpdate>,
+) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let f = follow_ups::update(&state.store, actor, id, update).await?;
+    update.expected_version = if_match(&headers);
+    let f = follow_ups::update(&state.store, actor, id, update).await.map_err(stale_is_412)?;
     let history = history(&state, &ctx, f.id).await?;
-    Ok(Json(FollowUp::new(f, Some(history))))
+    let version = hearth_core::version::of(&f.updated_at);
+    Ok(with_etag(&version, FollowUp::new(f, Some(history))))
 }

@@ -10,10 +10,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::created;
-use super::json::{ApiJson, ApiParams, Id, Page, ReadErrors, WriteErrors};
+use super::json::{
+    ApiJson, ApiParams, Id, Page, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag,
+};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
+use axum::http::HeaderMap;
 
 /// A household as the API shows it: the record, its community's slug and its members' names.
 #[derive(Serialize, ToSchema)]
@@ -76,28 +79,36 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/households/{id}", tag = "households", operation_id = "get_household",
     params(("id" = i64, Path, description = "Household id")),
-    responses((status = 200, body = Household), ReadErrors),
+    responses((status = 200, body = Household, headers(("ETag" = String, description = "The version; send it back as If-Match"))), ReadErrors),
 )]
-pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Household>, WebError> {
+pub async fn get(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let h = households::get(&state.store, actor, id).await?;
-    Ok(Json(Household::load(&state.store, actor, h).await?))
+    let version = hearth_core::version::of(&h.updated_at);
+    Ok(with_etag(&version, Household::load(&state.store, actor, h).await?))
 }
 
 /// Changes some fields of a household.
 #[utoipa::path(
     patch, path = "/api/v1/households/{id}", tag = "households", operation_id = "update_household",
-    params(("id" = i64, Path, description = "Household id")), request_body = households::HouseholdChanges,
-    responses((status = 200, body = Household), WriteErrors),
+    params(
+        ("id" = i64, Path, description = "Household id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read: the change is refused (412) if someone changed the household since"),
+    ),
+    request_body = households::HouseholdChanges,
+    responses((status = 200, body = Household, headers(("ETag" = String))), WriteErrors, VersionErrors),
 )]
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
+    headers: HeaderMap,
     ApiJson(changes): ApiJson<households::HouseholdChanges>,
-) -> Result<Json<Household>, WebError> {
+) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    let input = changes.into_input();
-    let h = households::update(&state.store, actor, id, input).await?;
-    Ok(Json(Household::load(&state.store, actor, h).await?))
+    let mut input = changes.into_input();
+    input.expected_version = if_match(&headers);
+    let h = households::update(&state.store, actor, id, input).await.map_err(stale_is_412)?;
+    let version = hearth_core::version::of(&h.updated_at);
+    Ok(with_etag(&version, Household::load(&state.store, actor, h).await?))
 }

@@ -263,6 +263,49 @@ pub enum WriteErrors {
     Invalid(ApiError),
 }
 
+/// The errors a change guarded by `If-Match` can answer besides `WriteErrors`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum VersionErrors {
+    /// `If-Match` named a version that is no longer current: someone changed the record since
+    /// the caller read it. Nothing was changed; read it again for its new `ETag`.
+    #[response(status = 412)]
+    PreconditionFailed(ApiError),
+}
+
+/// The `ETag` of a record at `version` (`hearth_core::version::of`).
+pub fn etag(version: &str) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an `If-Match` header asks the change to be made from; `None` when there is
+/// none (or `*`), so a client that does not send it keeps working as before.
+pub fn if_match(headers: &axum::http::HeaderMap) -> Option<String> {
+    let v = headers.get(axum::http::header::IF_MATCH)?.to_str().ok()?.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v).trim_matches('"');
+    (!v.is_empty() && v != "*").then(|| v.to_owned())
+}
+
+/// A record as JSON with its `ETag`.
+pub fn with_etag<T: Serialize>(version: &str, body: T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = axum::Json(body).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    res
+}
+
+/// A change refused because its `If-Match` version is stale answers 412, not 409.
+pub fn stale_is_412(e: hearth_core::CoreError) -> crate::error::WebError {
+    match e {
+        hearth_core::CoreError::Conflict { field, .. } if field == "version" => {
+            crate::error::WebError::PreconditionFailed
+        }
+        other => other.into(),
+    }
+}
+
 /// A page of a keyset-paginated list.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {

@@ -6,6 +6,7 @@
 //! required on writes). Every handler asks the core, whose policy decides; errors come
 //! back as `{"error": {"code", "message", "fields", "field_codes", "request_id"}}`.
 
+pub mod audit;
 pub mod communities;
 pub mod consents;
 pub mod follow_ups;

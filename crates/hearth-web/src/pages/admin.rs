@@ -20,8 +20,8 @@ use hearth_core::record::EntityKind;
 pub const AREA: WebPractice = WebPractice {
     key: "admin",
     pages,
-    api: None,
-    api_tags: &[],
+    api: Some(crate::api::audit::routes),
+    api_tags: &[("audit", "The audit log: who did and saw what, when")],
     nav: &[
         NavEntry::link("/admin/users", "nav-users", Permission::ManageUsers),
         NavEntry::link("/admin/communities", "nav-communities", Permission::ManageCommunities),
@@ -47,7 +47,7 @@ fn require(ctx: &Ctx, p: Permission) -> Result<&Actor, WebError> {
     Ok(actor)
 }
 
-fn utc(t: &Timestamp) -> String {
+pub(crate) fn utc(t: &Timestamp) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 

@@ -277,6 +277,7 @@ async fn show_page(
         form.set("owner_user_id", f.owner_user_id);
         form.set("due_on", f.due_on);
         form.set("resolved_on", Utc::now().date_naive());
+        form.set("version", hearth_core::version::of(&f.updated_at));
         form
     });
     let can_plan = ctx.can(Permission::RecordVisits);
@@ -329,13 +330,23 @@ async fn update(
         status: status.into(),
         resolution_note: if closing { form.get("resolution_note") } else { None }.into(),
         resolved_on: if closing { form.get("resolved_on") } else { None }.into(),
+        expected_version: form.get("version"),
         ..Default::default()
     };
     match follow_ups::update(&state.store, actor, id, update).await {
         Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
         Err(e) => {
+            // Changed by someone else since this page was opened: their change is in the
+            // history shown; this user's input stays, and saving again applies it.
+            let stale = matches!(&e, hearth_core::CoreError::Conflict { field, .. } if field == "version");
             form.errors = form_errors(e)?;
-            show_page(&state, ctx, current, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
+            let status = if stale {
+                form.set("version", hearth_core::version::of(&current.updated_at));
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            show_page(&state, ctx, current, Some(form), status).await
         }
     }
 }

@@ -181,6 +181,9 @@ struct HouseholdForm {
     creating: bool,
     communities: Vec<(String, String)>,
     form: FormState,
+    /// After a save refused because someone else changed the household meanwhile: what is
+    /// stored now, field by field where it differs from what this user typed.
+    changed: Vec<(String, String)>,
 }
 
 fn input_from(form: &FormState, creating: bool) -> households::HouseholdInput {
@@ -194,6 +197,7 @@ fn input_from(form: &FormState, creating: bool) -> households::HouseholdInput {
         moved_in_on: form.get("moved_in_on"),
         moved_out_on: form.get("moved_out_on"),
         notes: form.get("notes"),
+        expected_version: if creating { None } else { form.get("version") },
     }
 }
 
@@ -215,6 +219,7 @@ async fn create_form(state: &AppState, ctx: Ctx, mut form: FormState) -> Result<
         creating: true,
         communities: options,
         form,
+        changed: Vec::new(),
         ctx,
     })
 }
@@ -251,6 +256,7 @@ fn edit_page(ctx: Ctx, h: &household::Model, form: FormState) -> HouseholdForm {
         creating: false,
         communities: Vec::new(),
         form,
+        changed: Vec::new(),
         ctx,
     }
 }
@@ -268,6 +274,7 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
     form.set_opt("moved_in_on", h.moved_in_on);
     form.set_opt("moved_out_on", h.moved_out_on);
     form.set_opt("notes", h.notes.as_deref());
+    form.set("version", hearth_core::version::of(&h.updated_at));
     render(&edit_page(ctx, &h, form))
 }
 
@@ -284,9 +291,34 @@ async fn update(
     match households::update(&state.store, actor, id, input_from(&form, false)).await {
         Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
         Err(e) => {
+            let stale = matches!(&e, hearth_core::CoreError::Conflict { field, .. } if field == "version");
             form.errors = form_errors(e)?;
             let h = households::load(&state.store, actor, id).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &edit_page(ctx, &h, form))
+            let mut changed = Vec::new();
+            if stale {
+                // What the other person saved, where it differs from what this user typed
+                // (which stays in the form); saving again keeps this user's version.
+                let now = [
+                    ("code", "household-field-code", Some(h.code.clone())),
+                    ("address", "household-field-address", Some(h.address.clone())),
+                    ("building", "household-field-building", h.building.clone()),
+                    ("unit", "household-field-unit", h.unit.clone()),
+                    ("phone", "household-field-phone", h.phone.clone()),
+                    ("moved_in_on", "household-field-moved-in-on", h.moved_in_on.map(|d| d.to_string())),
+                    ("moved_out_on", "household-field-moved-out-on", h.moved_out_on.map(|d| d.to_string())),
+                    ("notes", "household-field-notes", h.notes.clone()),
+                ];
+                for (field, label, stored) in now {
+                    let stored = stored.unwrap_or_default();
+                    if form.value(field).trim() != stored.trim() {
+                        changed.push((ctx.t(label), stored));
+                    }
+                }
+                form.set("version", hearth_core::version::of(&h.updated_at));
+            }
+            let mut page = edit_page(ctx, &h, form);
+            page.changed = changed;
+            render_status(if stale { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY }, &page)
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_core::Permission;
 use hearth_core::entity::{household, resident};
+use hearth_core::record::{EntityKind, RecordRef};
 use hearth_core::registry::{households, residents};
 
 use super::form::FormState;
@@ -129,6 +130,16 @@ struct ShowPage {
     h: household::Model,
     facts: Vec<(String, String)>,
     can_edit: bool,
+    /// Who has seen or changed this resident's record (coordinators and admins only).
+    seen: Option<Vec<Seen>>,
+}
+
+/// One line of "who has seen this record".
+struct Seen {
+    at: String,
+    actor: String,
+    action: String,
+    through: String,
 }
 
 async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -154,7 +165,27 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     ];
     facts.extend(residents::DETAIL_FIELDS.iter().zip(more).filter(|(n, _)| !hidden.contains(n)).map(|(_, f)| f));
     let can_edit = ctx.can(Permission::EditPeople);
-    render(&ShowPage { ctx, r, h, facts, can_edit })
+    let seen = if ctx.can(Permission::ViewAudit) {
+        let rows =
+            hearth_core::audit::who_saw(&state.store, actor, RecordRef::new(EntityKind::Resident, r.id), 20).await?;
+        Some(
+            rows.into_iter()
+                .map(|e| Seen {
+                    at: super::admin::utc(&e.at),
+                    actor: e.actor,
+                    action: e.action,
+                    through: if e.entity_id == Some(r.id) && e.entity == EntityKind::Resident.as_str() {
+                        ctx.t("resident-seen-this-record")
+                    } else {
+                        ctx.t1("resident-seen-through", "what", e.entity)
+                    },
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    render(&ShowPage { ctx, r, h, facts, can_edit, seen })
 }
 
 // ---------------------------------------------------------------------------------------

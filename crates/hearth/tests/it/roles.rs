@@ -167,7 +167,7 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("GET", "/admin/communities".into(), [A, F, F, F, F]),
         ("GET", "/admin/communities/new".into(), [A, F, F, F, F]),
         ("POST", "/admin/communities/new".into(), [A, F, F, F, F]),
-        ("GET", "/admin/audit".into(), [A, F, F, F, F]),
+        ("GET", "/admin/audit".into(), [A, A, F, F, F]),
         ("POST", "/admin/audit/verify".into(), [A, F, F, F, F]),
         ("GET", format!("/households/{hn}/visits/new"), [A, A, A, F, F]),
         ("GET", format!("/households/{hs}/visits/new"), [A, N, N, F, F]),
@@ -242,6 +242,7 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         ("GET", format!("/api/v1/consents/{cn}"), "/api/v1/consents/{id}", [A, A, A, N, F]),
         ("POST", format!("/api/v1/consents/{cn}/withdraw"), "/api/v1/consents/{id}/withdraw", [A, A, A, F, F]),
         ("GET", "/api/v1/tokens".into(), "/api/v1/tokens", [A, A, A, A, A]),
+        ("GET", "/api/v1/audit".into(), "/api/v1/audit", [A, A, F, F, F]),
         ("POST", "/api/v1/tokens".into(), "/api/v1/tokens", [A, A, A, A, A]),
         // Someone else's token: only an admin may revoke it; for others it does not exist.
         ("DELETE", format!("/api/v1/tokens/{tid}"), "/api/v1/tokens/{id}", [A, N, N, N, N]),

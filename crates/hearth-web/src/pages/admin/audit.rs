@@ -164,7 +164,7 @@ async fn page(
             },
         );
     }
-    let mut found: Vec<audit_log::Model> = audit::list(&state.store, &filter).await?;
+    let mut found: Vec<audit_log::Model> = audit::browse(&state.store, actor, &filter).await?;
     let more = found.len() as u64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let older_href = if more {
@@ -198,7 +198,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
 }
 
 async fn verify(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let actor = require(&ctx, Permission::ViewAudit)?.clone();
+    let actor = require(&ctx, Permission::VerifyAudit)?.clone();
     let verdict = match audit::verify(&state.store).await? {
         Verdict::Intact { rows, chains } => VerifyResult {
             intact: true,
