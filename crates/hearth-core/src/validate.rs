@@ -110,6 +110,17 @@ macro_rules! set_submitted {
 }
 pub(crate) use set_submitted;
 
+/// A page size from a query string, `1..=MAX`, for `#[serde(deserialize_with)]`: out of
+/// range is a deserialization error, which the API answers as 400 naming the parameter, so
+/// the documented bounds are the enforced ones.
+pub fn page_limit<'de, D: serde::Deserializer<'de>, const MAX: u64>(d: D) -> Result<Option<u64>, D::Error> {
+    let v: Option<u64> = serde::Deserialize::deserialize(d)?;
+    match v {
+        Some(n) if !(1..=MAX).contains(&n) => Err(serde::de::Error::custom(format!("must be between 1 and {MAX}"))),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

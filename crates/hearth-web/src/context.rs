@@ -301,7 +301,11 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
     }
 
     let mut req = req;
-    if csrf::is_state_changing(req.method()) && bearer_token.is_none() {
+    // CSRF guards an ambient credential: the session cookie. An API call that carries none
+    // (no token, no session cookie) has nothing to forge and is answered 401 by its handler;
+    // pages keep the pre-session token (login forms can be forged too).
+    let api_without_cookie = ctx.path.starts_with("/api/") && csrf::cookie(&headers, SESSION_COOKIE).is_none();
+    if csrf::is_state_changing(req.method()) && bearer_token.is_none() && !api_without_cookie {
         let scheme = request_scheme(&headers, &state.config);
         if !csrf::origin_ok(&headers, &scheme) {
             return Err(fail(&ctx, WebError::CsrfRejected));

@@ -258,6 +258,7 @@ pub struct ListQuery {
     pub after: Option<i64>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "crate::validate::page_limit::<_, 500>")]
     pub limit: Option<u64>,
 }
 

@@ -424,6 +424,7 @@ pub struct ListQuery {
     pub after: Option<i64>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "crate::validate::page_limit::<_, 500>")]
     pub limit: Option<u64>,
     /// "Today" for the overdue queue (tests and the demo pass a fixed day).
     #[serde(skip)]

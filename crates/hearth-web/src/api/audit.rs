@@ -87,6 +87,7 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     /// Page size, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "hearth_core::validate::page_limit::<_, 500>")]
     pub limit: Option<u64>,
 }
 

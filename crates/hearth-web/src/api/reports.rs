@@ -232,7 +232,10 @@ pub fn records_query(q: &ApiQuery) -> Result<RecordsQuery, WebError> {
         to: q.text("to"),
         dims,
         after: q.int("after")?,
-        limit: q.int("limit")?,
+        limit: match q.int("limit")? {
+            Some(n) if !(1..=1000).contains(&n) => return Err(WebError::BadRequest { field: Some("limit".into()) }),
+            other => other,
+        },
     })
 }
 

@@ -427,3 +427,30 @@ async fn a_stale_follow_up_change_is_refused_by_page_and_api() {
         api.json("PATCH", &format!("/api/v1/follow-ups/{id}"), &serde_json::json!({"due_on": "2030-02-01"})).await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{}", stale.text);
 }
+
+/// Finding 11 (part): the OpenAPI document's bounds are enforced, and an API call with no
+/// credential at all is 401, not a CSRF refusal (there is no cookie to forge).
+#[tokio::test]
+async fn the_api_enforces_its_documented_limits_and_answers_401_without_credentials() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let mut api = app.api_as("coord", "coordinator", &["north"]).await;
+    for path in ["/api/v1/households", "/api/v1/residents", "/api/v1/visits", "/api/v1/follow-ups", "/api/v1/audit"] {
+        for limit in ["0", "501"] {
+            let res = api.get(&format!("{path}?limit={limit}")).await;
+            assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}?limit={limit}: {}", res.text);
+            assert!(res.text.contains("limit"), "{path}: {}", res.text);
+        }
+        assert_eq!(api.get(&format!("{path}?limit=500")).await.status, StatusCode::OK, "{path}");
+    }
+    let res = api.get("/api/v1/reports/records?key=households_registered&limit=0").await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+
+    let mut nobody = app.client();
+    for (method, path) in
+        [("PATCH", "/api/v1/households/1"), ("POST", "/api/v1/households"), ("DELETE", "/api/v1/tokens/1")]
+    {
+        let res = nobody.json_raw(method, path, &serde_json::json!({})).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{method} {path}: {}", res.text);
+    }
+}

@@ -351,6 +351,13 @@ impl TestClient {
         self.send(req.body(Body::from(body.to_string())).unwrap()).await
     }
 
+    /// A JSON request exactly as given: no CSRF header, no Origin (a script or a client
+    /// library, not a browser page).
+    pub async fn json_raw(&mut self, method: &str, path: &str, body: &serde_json::Value) -> TestResponse {
+        let req = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+        self.send(req.body(Body::from(body.to_string())).unwrap()).await
+    }
+
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
         let res = self.post_form("/login", &[("username", username), ("password", password), ("next", "/")]).await;
         self.reset_csrf();
