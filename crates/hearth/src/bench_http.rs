@@ -171,6 +171,71 @@ async fn drive(
     Ok(Outcome { label, requests: latencies_us.len(), errors, elapsed, latencies_us, rss_kib: rss_kib() })
 }
 
+/// The baseline for writes: a raw single-row transaction (`UPDATE follow_ups SET due_on`)
+/// through the same writer, with the same journal and sync settings, C at a time.
+async fn raw_write(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
+    if std::env::var("HEARTH_BENCH_ONLY").is_ok_and(|only| !"5. 6. raw single-row write".contains(only.as_str())) {
+        return Ok(Outcome {
+            label: "raw",
+            requests: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+            rss_kib: None,
+        });
+    }
+    let start = Instant::now();
+    let deadline = start + for_how_long;
+    let backend = store.backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE follow_ups SET due_on = $1 WHERE id = $2",
+        _ => "UPDATE follow_ups SET due_on = ? WHERE id = ?",
+    };
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (store, ids) = (store.clone(), ids.to_vec());
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            for n in 0..MAX_REQUESTS {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let id = ids[(c * 131 + n) % ids.len()];
+                let due = chrono::NaiveDate::from_ymd_opt(2031, 1, 1 + ((c + n) % 28) as u32);
+                let t = Instant::now();
+                let done = async {
+                    let tx = store.write().await.map_err(|e| e.to_string())?;
+                    tx.execute_raw(Statement::from_sql_and_values(backend, sql, [due.into(), id.into()]))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    tx.commit().await.map_err(|e| e.to_string())
+                };
+                match done.await {
+                    Ok(()) => lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let (mut latencies_us, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, e) = t.await.map_err(|e| e.to_string())?;
+        latencies_us.extend(l);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Ok(Outcome {
+        label: "raw single-row write transaction (same writer)",
+        requests: latencies_us.len(),
+        errors,
+        elapsed,
+        latencies_us,
+        rss_kib: rss_kib(),
+    })
+}
+
 /// The raw indexed SELECT of a household by id through the same read pool, C at a time.
 async fn raw_select(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
     let start = Instant::now();
@@ -335,6 +400,7 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
         let body = format!("{{\"due_on\": \"2030-01-{:02}\"}}", 1 + (c + n) % 28);
         json_req("PATCH", &format!("/api/v1/follow-ups/{id}"), b, &body)
     };
+    out.push(raw_write(store, &open, connections, d).await?);
     let (o, b) = (open.clone(), bearer.clone());
     out.push(
         drive(

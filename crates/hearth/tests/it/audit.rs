@@ -154,18 +154,26 @@ async fn parallel_writers_across_communities_keep_every_chain_whole() {
 }
 
 /// The old single chain's rows, in that era's hash format (a row's id where its position
-/// now stands), written the way the release before per-community chains wrote them.
+/// now stands; unkeyed SHA-256), written the way the release before per-community chains
+/// wrote them.
 fn legacy_hash(prev: &str, id: i64, community: Option<i64>, action: &str) -> String {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    let community = community.map(|c| c.to_string()).unwrap_or_default();
-    for part in
-        [prev, &id.to_string(), "2026-06-01T10:00:00.000000Z", "", "system", &community, action, "household", "", ""]
-    {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
+    let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00Z").unwrap().to_utc();
+    let row = audit_log::Model {
+        id,
+        chain: 0,
+        seq: id,
+        at,
+        actor_user_id: None,
+        actor: "system".into(),
+        community_id: community,
+        action: action.into(),
+        entity: "household".into(),
+        entity_id: None,
+        summary: String::new(),
+        prev_hash: prev.into(),
+        hash: String::new(),
+    };
+    unkeyed_hash(&row)
 }
 
 /// Issue 9: a database with the old single chain migrates to per-community chains from a
