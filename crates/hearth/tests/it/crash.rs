@@ -10,6 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
+/// SIGKILLs per run (issue 10: at least 20).
+const KILLS: usize = 20;
+
 /// One request on its own connection; the status, or `None` if the server went away.
 async fn request(port: u16, raw: String) -> Option<u16> {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
@@ -41,7 +44,7 @@ async fn a_server_killed_mid_load_restarts_with_every_answered_read_audited_and_
     let c = app.api_as("cwk", "caseworker", &["north"]).await;
     let token = c.bearer.clone().unwrap();
     let (mut reads_answered, mut writes_acknowledged) = (0usize, Vec::new());
-    for round in 0..5 {
+    for round in 0..KILLS {
         let port = free_port();
         let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
             .args(["--database-url", &url, "serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -88,7 +91,8 @@ async fn a_server_killed_mid_load_restarts_with_every_answered_read_audited_and_
             }));
         }
         // Let the load run a moment, then kill the server where it stands.
-        tokio::time::sleep(Duration::from_millis(300 + 97 * round as u64)).await;
+        // At a different moment each round (150–550 ms in), spread over the load's phases.
+        tokio::time::sleep(Duration::from_millis(150 + (137 * round as u64) % 400)).await;
         server.start_kill().expect("SIGKILL");
         let _ = server.wait().await;
         for t in clients {
@@ -97,7 +101,6 @@ async fn a_server_killed_mid_load_restarts_with_every_answered_read_audited_and_
             writes_acknowledged.extend(w);
         }
     }
-    eprintln!("5 kills: {reads_answered} answered reads, {} acknowledged writes", writes_acknowledged.len());
     assert!(reads_answered > 0 && !writes_acknowledged.is_empty(), "the load never ran");
     // Every acknowledged write is there.
     for code in &writes_acknowledged {
@@ -127,6 +130,10 @@ async fn a_server_killed_mid_load_restarts_with_every_answered_read_audited_and_
         let ok: String = row.await.unwrap().unwrap().try_get_by_index(0).unwrap();
         assert_eq!(ok, "ok");
     }
+    eprintln!(
+        "{KILLS} kills survived: {reads_answered} answered reads audited, {} acknowledged writes, 0 lost",
+        writes_acknowledged.len()
+    );
 }
 
 fn free_port() -> u16 {
