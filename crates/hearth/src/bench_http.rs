@@ -109,20 +109,8 @@ async fn drive(
     if !addr.ip().is_loopback() {
         return Err(format!("{addr} is not a loopback address"));
     }
-    // For profiling one workload: HEARTH_BENCH_ONLY=<part of its label> runs only those
-    // (the trivial handler and the raw SELECT always run, for the ratios).
-    if let Ok(only) = std::env::var("HEARTH_BENCH_ONLY")
-        && !label.contains(only.as_str())
-        && !label.starts_with("trivial")
-    {
-        return Ok(Outcome {
-            label,
-            requests: 0,
-            errors: 0,
-            elapsed: Duration::ZERO,
-            latencies_us: Vec::new(),
-            rss_kib: None,
-        });
+    if let Some(out) = skipped(label) {
+        return Ok(out);
     }
     let start = Instant::now();
     let deadline = start + for_how_long;
@@ -171,46 +159,52 @@ async fn drive(
     Ok(Outcome { label, requests: latencies_us.len(), errors, elapsed, latencies_us, rss_kib: rss_kib() })
 }
 
-/// The baseline for writes: a raw single-row transaction (`UPDATE follow_ups SET due_on`)
-/// through the same writer, with the same journal and sync settings, C at a time.
-async fn raw_write(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
-    if std::env::var("HEARTH_BENCH_ONLY").is_ok_and(|only| !"5. 6. raw single-row write".contains(only.as_str())) {
-        return Ok(Outcome {
-            label: "raw",
-            requests: 0,
-            errors: 0,
-            elapsed: Duration::ZERO,
-            latencies_us: Vec::new(),
-            rss_kib: None,
-        });
+/// For profiling one workload: `HEARTH_BENCH_ONLY=<part of a label>` runs only the
+/// workloads it names (the trivial handler and the raw SELECT always run, for the ratios).
+fn skipped(label: &'static str) -> Option<Outcome> {
+    let only = std::env::var("HEARTH_BENCH_ONLY").ok()?;
+    let always = label.starts_with("trivial") || label.starts_with("raw SELECT");
+    (!always && !label.contains(only.as_str())).then(|| Outcome {
+        label,
+        requests: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies_us: Vec::new(),
+        rss_kib: None,
+    })
+}
+
+/// `connections` tasks each running `step(store, id, task, n)` against the database until
+/// `for_how_long`, ids taken from `ids` spread by `stride`: the baselines with no HTTP.
+async fn raw_loop<F, Fut>(
+    label: &'static str,
+    store: &Store,
+    ids: &[i64],
+    (connections, stride): (usize, usize),
+    for_how_long: Duration,
+    step: F,
+) -> Result<Outcome, String>
+where
+    F: Fn(Store, i64, usize, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    if let Some(out) = skipped(label) {
+        return Ok(out);
     }
     let start = Instant::now();
     let deadline = start + for_how_long;
-    let backend = store.backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => "UPDATE follow_ups SET due_on = $1 WHERE id = $2",
-        _ => "UPDATE follow_ups SET due_on = ? WHERE id = ?",
-    };
     let mut tasks = Vec::new();
     for c in 0..connections {
-        let (store, ids) = (store.clone(), ids.to_vec());
+        let (store, ids, step) = (store.clone(), ids.to_vec(), step.clone());
         tasks.push(tokio::spawn(async move {
             let (mut lat, mut errors) = (Vec::new(), 0usize);
             for n in 0..MAX_REQUESTS {
                 if Instant::now() >= deadline {
                     break;
                 }
-                let id = ids[(c * 131 + n) % ids.len()];
-                let due = chrono::NaiveDate::from_ymd_opt(2031, 1, 1 + ((c + n) % 28) as u32);
+                let id = ids[(c * stride + n) % ids.len()];
                 let t = Instant::now();
-                let done = async {
-                    let tx = store.write().await.map_err(|e| e.to_string())?;
-                    tx.execute_raw(Statement::from_sql_and_values(backend, sql, [due.into(), id.into()]))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    tx.commit().await.map_err(|e| e.to_string())
-                };
-                match done.await {
+                match step(store.clone(), id, c, n).await {
                     Ok(()) => lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
                     Err(_) => errors += 1,
                 }
@@ -226,58 +220,39 @@ async fn raw_write(store: &Store, ids: &[i64], connections: usize, for_how_long:
     }
     let elapsed = start.elapsed();
     latencies_us.sort_unstable();
-    Ok(Outcome {
-        label: "raw single-row write transaction (same writer)",
-        requests: latencies_us.len(),
-        errors,
-        elapsed,
-        latencies_us,
-        rss_kib: rss_kib(),
+    Ok(Outcome { label, requests: latencies_us.len(), errors, elapsed, latencies_us, rss_kib: rss_kib() })
+}
+
+/// The baseline for writes: a raw single-row transaction (`UPDATE follow_ups SET due_on`)
+/// through the same writer, with the same journal and sync settings, C at a time.
+async fn raw_write(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
+    let label = "raw single-row write transaction (same writer)";
+    raw_loop(label, store, ids, (connections, 131), for_how_long, |store: Store, id: i64, c, n| async move {
+        let sql = match store.backend() {
+            sea_orm::DbBackend::Postgres => "UPDATE follow_ups SET due_on = $1 WHERE id = $2",
+            _ => "UPDATE follow_ups SET due_on = ? WHERE id = ?",
+        };
+        let due = chrono::NaiveDate::from_ymd_opt(2031, 1, 1 + ((c + n) % 28) as u32);
+        let tx = store.write().await.map_err(|e| e.to_string())?;
+        let stmt = Statement::from_sql_and_values(store.backend(), sql, [due.into(), id.into()]);
+        tx.execute_raw(stmt).await.map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())
     })
+    .await
 }
 
 /// The raw indexed SELECT of a household by id through the same read pool, C at a time.
 async fn raw_select(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
-    let start = Instant::now();
-    let deadline = start + for_how_long;
-    let backend = store.backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => "SELECT id, code, address, phone FROM households WHERE id = $1",
-        _ => "SELECT id, code, address, phone FROM households WHERE id = ?",
-    };
-    let mut tasks = Vec::new();
-    for c in 0..connections {
-        let (store, ids) = (store.clone(), ids.to_vec());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            for n in 0..MAX_REQUESTS {
-                if Instant::now() >= deadline {
-                    break;
-                }
-                let id = ids[(c * 7919 + n) % ids.len()];
-                let t = Instant::now();
-                let stmt = Statement::from_sql_and_values(backend, sql, [id.into()]);
-                if store.conn().query_one_raw(stmt).await.is_ok() {
-                    lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                }
-            }
-            lat
-        }));
-    }
-    let mut latencies_us = Vec::new();
-    for t in tasks {
-        latencies_us.extend(t.await.map_err(|e| e.to_string())?);
-    }
-    let elapsed = start.elapsed();
-    latencies_us.sort_unstable();
-    Ok(Outcome {
-        label: "raw SELECT household by id (same pool)",
-        requests: latencies_us.len(),
-        errors: 0,
-        elapsed,
-        latencies_us,
-        rss_kib: rss_kib(),
+    let label = "raw SELECT household by id (same pool)";
+    raw_loop(label, store, ids, (connections, 7919), for_how_long, |store: Store, id: i64, _, _| async move {
+        let sql = match store.backend() {
+            sea_orm::DbBackend::Postgres => "SELECT id, code, address, phone FROM households WHERE id = $1",
+            _ => "SELECT id, code, address, phone FROM households WHERE id = ?",
+        };
+        let stmt = Statement::from_sql_and_values(store.backend(), sql, [id.into()]);
+        store.conn().query_one_raw(stmt).await.map(|_| ()).map_err(|e| e.to_string())
     })
+    .await
 }
 
 fn get_req(path: &str, auth: &str) -> Vec<u8> {
