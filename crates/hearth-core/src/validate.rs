@@ -7,13 +7,14 @@ use chrono::NaiveDate;
 
 use crate::error::FieldErrors;
 
-/// Trimmed text, `None` when empty; too long → `too_long` with the limit.
+/// Trimmed text, `None` when empty; too long → `too_long` with the limit. The length is
+/// counted as sent, spaces included, as the API documents it (`maxLength`).
 pub fn text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max_chars: usize) -> Option<String> {
-    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-    if v.chars().count() > max_chars {
+    if value.is_some_and(|v| v.chars().count() > max_chars) {
         errors.add_arg(field, "too_long", max_chars as i64);
         return None;
     }
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || is_bidi_control(c)) {
         errors.add(field, "invalid_characters");
         return None;
@@ -37,16 +38,32 @@ pub fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>,
     text(errors, field, value, max_chars)
 }
 
-/// A calendar date `YYYY-MM-DD` between 1900 and 2100.
+/// A calendar date written exactly `YYYY-MM-DD` (what a date input sends and the API
+/// documents; `2016-3-1` is not one), between 1900 and 2100. A well-written date that does
+/// not exist (2016-02-30) says so, rather than asking for the format the user already used.
 pub fn date(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveDate> {
     let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) if (1900..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
-        _ => {
-            errors.add(field, "invalid_date");
-            None
-        }
+    let b = v.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    let number = |r: std::ops::Range<usize>| v.get(r).and_then(|s| s.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (number(0..4), number(5..7), number(8..10)) else {
+        errors.add(field, "invalid_date");
+        return None;
+    };
+    if !shaped {
+        errors.add(field, "invalid_date");
+        return None;
     }
+    if !(1900..=2100).contains(&y) {
+        errors.add(field, "date_out_of_range");
+        return None;
+    }
+    let Some(date) = i32::try_from(y).ok().and_then(|y| NaiveDate::from_ymd_opt(y, m, d)) else {
+        errors.add(field, "no_such_date");
+        return None;
+    };
+    Some(date)
 }
 
 pub fn required_date(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveDate> {
@@ -138,7 +155,7 @@ mod tests {
         let fields: Vec<_> = e.0.iter().map(|x| (x.field.as_str(), x.code)).collect();
         assert_eq!(
             fields,
-            [("d", "invalid_date"), ("d2", "invalid_date"), ("t2", "too_long"), ("p2", "invalid_phone")]
+            [("d", "no_such_date"), ("d2", "invalid_date"), ("t2", "too_long"), ("p2", "invalid_phone")]
         );
     }
 }

@@ -160,8 +160,9 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64, withdrawn_on: Optio
             e.add("withdrawn_on", "date_in_future");
         }
     }
+    // The consent's state, not the input, is at fault: a conflict (409), as in the API.
     if c.withdrawn_on.is_some() {
-        e.add("withdrawn_on", "already_withdrawn");
+        return Err(CoreError::Conflict { field: "withdrawn_on".to_owned(), code: "already_withdrawn" });
     }
     e.into_result()?;
     let mut a: consent::ActiveModel = c.into();

@@ -48,11 +48,13 @@ pub struct HouseholdInput {
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HouseholdChanges {
+    /// Required of every household: it may change, not be cleared.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 50)]
+    #[schema(value_type = String, min_length = 1, max_length = 50)]
     pub code: Patch<String>,
+    /// Required of every household: it may change, not be cleared.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 300)]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
     pub address: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 50)]
@@ -102,6 +104,13 @@ struct Valid {
     moved_in_on: Option<Option<chrono::NaiveDate>>,
     moved_out_on: Option<Option<chrono::NaiveDate>>,
     notes: Option<Option<String>>,
+}
+
+/// Every problem a new household's fields have that needs no database (required fields,
+/// lengths, characters, dates and their order), all at once: what a form or an import can
+/// show before anything is saved.
+pub fn check_new(input: &HouseholdInput) -> CoreResult<()> {
+    validate_input(input, true, None).map(|_| ())
 }
 
 fn validate_input(input: &HouseholdInput, creating: bool, existing: Option<&household::Model>) -> CoreResult<Valid> {
@@ -291,7 +300,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     actor.require(Permission::ViewPeople)?;
     let limit = clamp_limit(query.limit);
     let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
-    let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
+    let q = query.q.as_deref().map(search::query).unwrap_or_default();
     if !q.is_empty() {
         let code_q = query.q.as_deref().unwrap_or_default().trim().to_uppercase();
         let communities: Option<Vec<i64>> = match query.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

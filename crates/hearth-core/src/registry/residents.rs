@@ -60,7 +60,8 @@ pub struct ResidentInput {
 #[serde(deny_unknown_fields)]
 pub struct ResidentChanges {
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    /// Required of every resident: it may change, not be cleared.
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub full_name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -392,7 +393,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     if let Some(hid) = query.household_id {
         find = find.filter(resident::Column::HouseholdId.eq(hid));
     }
-    let q = query.q.as_deref().map(search::normalize).unwrap_or_default();
+    let q = query.q.as_deref().map(search::query).unwrap_or_default();
     if !q.is_empty() {
         find = find.filter(resident::Column::Id.in_subquery(search::matching_residents(&q, communities.as_deref())));
     }

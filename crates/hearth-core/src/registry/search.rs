@@ -17,6 +17,16 @@ pub fn normalize(q: &str) -> String {
     q.chars().filter(|c| !is_separator(*c)).flat_map(char::to_lowercase).collect()
 }
 
+/// The longest search term kept. Names may be longer (200 characters), so a query is cut to
+/// the same length: otherwise typing a long name in full would find nothing, its terms being
+/// prefixes of the query rather than the other way round.
+pub const MAX_TERM_CHARS: usize = 100;
+
+/// A typed query as the prefix it is looked up by: normalised and cut like the terms.
+pub fn query(q: &str) -> String {
+    normalize(q).chars().take(MAX_TERM_CHARS).collect()
+}
+
 fn pinyin_forms(s: &str) -> (String, String) {
     let mut full = String::new();
     let mut initials = String::new();
@@ -41,11 +51,11 @@ fn has_han(s: &str) -> bool {
     s.to_pinyin().any(|p| p.is_some())
 }
 
-/// Every search term for a name (deduplicated, each at most 100 characters).
+/// Every search term for a name (deduplicated, each at most `MAX_TERM_CHARS` characters).
 pub fn terms(full_name: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |t: String| {
-        let t: String = t.chars().take(100).collect();
+        let t: String = t.chars().take(MAX_TERM_CHARS).collect();
         if !t.is_empty() && !out.contains(&t) {
             out.push(t);
         }
@@ -98,6 +108,15 @@ pub fn prefix_upper(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the search-terms fuzz target: a 150-character name typed in full found nothing.
+    #[test]
+    fn a_long_name_typed_in_full_is_found() {
+        for name in ["Maria-José ".repeat(15), "阿巴拜克日·买买提".repeat(20)] {
+            let q = query(&name);
+            assert!(terms(&name).iter().any(|t| t.starts_with(&q)), "{name}");
+        }
+    }
 
     #[test]
     fn han_names() {

@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(e.get("to").map(|x| x.code), Some("date_before_from"));
         let mut e = FieldErrors::new();
         assert_eq!(period(&mut e, Some("2016-13-01"), Some("yesterday")), None);
-        assert_eq!(e.get("from").map(|x| x.code), Some("invalid_date"));
+        assert_eq!(e.get("from").map(|x| x.code), Some("no_such_date"));
         assert_eq!(e.get("to").map(|x| x.code), Some("invalid_date"));
         let mut e = FieldErrors::new();
         let (f, t) = period(&mut e, None, None).unwrap_or_default();

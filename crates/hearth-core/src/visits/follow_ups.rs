@@ -29,7 +29,7 @@ pub struct FollowUpInput {
     pub household_id: Option<i64>,
     #[schema(required = true, value_type = String, max_length = 2000)]
     pub description: Option<String>,
-    #[schema(required = true, value_type = String, example = "documents")]
+    #[schema(required = true, value_type = super::Category, example = "documents")]
     pub category: Option<String>,
     pub owner_user_id: Option<i64>,
     #[schema(required = true, value_type = String, format = Date)]
@@ -63,9 +63,8 @@ pub struct FollowUpUpdate {
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Patch<String>,
-    /// jobs, schooling, health, housing, documents, money, language, other
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::Category>)]
     pub category: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -73,9 +72,8 @@ pub struct FollowUpUpdate {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Patch<String>,
-    /// open, in_progress, resolved, cannot_resolve
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::FollowUpStatus>)]
     pub status: Patch<String>,
     /// Required when the new status is `resolved` or `cannot_resolve`.
     #[serde(default)]
@@ -259,9 +257,9 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             None
         }
     };
+    // The follow-up's state, not the input, is at fault: a conflict (409).
     if f.status.is_closed() {
-        e.add("status", "already_closed");
-        return Err(CoreError::Invalid(e));
+        return Err(CoreError::Conflict { field: "status".to_owned(), code: "already_closed" });
     }
     let description =
         description_in.as_ref().and_then(|d| validate::required_text(&mut e, "description", Some(d), 2000));
@@ -364,7 +362,8 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
 }
 
 /// Which queue a list is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum Queue {
     /// Owner = me, still open.
     #[default]
@@ -410,15 +409,15 @@ impl Queue {
 pub struct ListQuery {
     /// `all` (default), `mine` (owner = caller, open) or `overdue` (due before today, open).
     #[serde(default = "Queue::all", deserialize_with = "Queue::deserialize")]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Queue>, inline)]
     pub queue: Queue,
     /// Only this community (slug).
     pub community: Option<String>,
     pub household_id: Option<i64>,
-    /// jobs, schooling, health, housing, documents, money, language, other
+    #[param(value_type = Option<super::Category>)]
     pub category: Option<String>,
     pub owner_user_id: Option<i64>,
-    /// open, in_progress, resolved, cannot_resolve
+    #[param(value_type = Option<super::FollowUpStatus>)]
     pub status: Option<String>,
     /// Keyset: the last id of the previous page (ordering is due date, then id).
     pub after: Option<i64>,

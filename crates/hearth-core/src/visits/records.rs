@@ -20,8 +20,7 @@ use crate::validate;
 pub struct NeedInput {
     #[schema(required = true, value_type = String, max_length = 2000)]
     pub description: Option<String>,
-    /// jobs, schooling, health, housing, documents, money, language, other
-    #[schema(required = true, value_type = String, example = "jobs")]
+    #[schema(required = true, value_type = super::Category, example = "jobs")]
     pub category: Option<String>,
     /// Who follows it up; the caller when left out. Must be able to see the household.
     pub owner_user_id: Option<i64>,
@@ -40,8 +39,7 @@ pub struct VisitInput {
     pub household_id: Option<i64>,
     #[schema(required = true, value_type = String, format = Date, example = "2016-03-01")]
     pub visited_on: Option<String>,
-    /// welcome, follow_up, hardship_check, other
-    #[schema(required = true, value_type = String, example = "welcome")]
+    #[schema(required = true, value_type = super::VisitPurpose, example = "welcome")]
     pub purpose: Option<String>,
     /// Users who went; the caller when left out.
     #[serde(default, rename = "visitor_ids")]
@@ -270,8 +268,10 @@ pub struct ListQuery {
     pub community: Option<String>,
     pub household_id: Option<i64>,
     /// Visited on or after (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Visited on or before (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// Keyset: the previous page's `next_after`.
     pub after: Option<i64>,
@@ -286,8 +286,9 @@ pub struct ListQuery {
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<visit::Model>> {
     actor.require(Permission::RecordVisits)?;
     let mut e = FieldErrors::new();
-    let from = validate::date(&mut e, "from", q.from.as_deref());
-    let to = validate::date(&mut e, "to", q.to.as_deref());
+    // Given but blank is not a date (the API documents these as dates).
+    let from = q.from.as_deref().and_then(|v| validate::required_date(&mut e, "from", Some(v)));
+    let to = q.to.as_deref().and_then(|v| validate::required_date(&mut e, "to", Some(v)));
     e.into_result()?;
     let mut cond = Condition::all();
     if let Some(ids) = actor.community_filter() {

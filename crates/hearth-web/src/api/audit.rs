@@ -108,7 +108,7 @@ pub async fn list(
         let record = seen
             .split_once(':')
             .and_then(|(kind, id)| Some(RecordRef::new(EntityKind::parse(kind)?, id.parse().ok()?)))
-            .ok_or(WebError::BadRequest { field: Some("seen".into()) })?;
+            .ok_or_else(|| hearth_core::CoreError::invalid("seen", "invalid_record"))?;
         let rows = audit::who_saw(&state.store, actor, record, limit).await?;
         let items: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
         return Ok(Json(AuditPage { items, next_before: None }));
@@ -117,7 +117,7 @@ pub async fn list(
         Some(slug) => Some(
             communities::by_slug(&state.store, actor, slug)
                 .await
-                .map_err(|_| WebError::BadRequest { field: Some("community".into()) })?
+                .map_err(|_| hearth_core::CoreError::invalid("community", "unknown_community"))?
                 .id,
         ),
         None => None,

@@ -68,10 +68,30 @@ fn unsupported_media_type(ctx: Option<&Ctx>) -> Response {
 
 /// Parses a JSON document into `T`, naming the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(|_| WebError::BadRequest { field: None })?;
-    Ok(value)
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| WebError::BadRequest { field: None })?;
+    integral_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+/// JSON has one number type: `12.0` is the integer 12 (JSON Schema says so too, and a
+/// spreadsheet or JavaScript client may write ids that way). Such numbers become integers
+/// before the typed read, so an id field takes them; a fraction stays a wrong type.
+fn integral_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// The name between the first pair of backticks in a serde message.
@@ -120,8 +140,8 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> WebError {
 }
 
 /// Query-string parameters into `T` (a core list query, which is also their OpenAPI
-/// `IntoParams`): a value of the wrong type is `400 bad_request` naming the parameter; an
-/// empty value counts as absent; unknown parameters are ignored.
+/// `IntoParams`): a value of the wrong type (an empty number too) is `400 bad_request` naming
+/// the parameter; unknown parameters are ignored.
 #[derive(Clone, Debug)]
 pub struct ApiParams<T>(pub T);
 
@@ -132,14 +152,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiParams<T> {
         let raw = parts.uri.query().unwrap_or_default();
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(raw).map_err(|_| WebError::BadRequest { field: None })?;
-        let kept: Vec<(String, String)> =
-            pairs.into_iter().map(|(k, v)| (k, v.trim().to_owned())).filter(|(_, v)| !v.is_empty()).collect();
-        let query = serde_urlencoded::to_string(&kept).map_err(|_| WebError::BadRequest { field: None })?;
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiParams).map_err(|e| {
-            let field = e.path().to_string();
-            WebError::BadRequest { field: (!field.is_empty() && field != ".").then_some(field) }
-        })
+        // Values are trimmed but an empty one is kept: `limit=` is not a number (400), as the
+        // document says, rather than silently the default.
+        let kept: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
+        let mut kept = kept;
+        // A number parameter written `12.0` is read as 12; only a parameter that failed to
+        // read as written is touched, so text such as a search for "1.0" stays as typed.
+        for _ in 0..8 {
+            let query = serde_urlencoded::to_string(&kept).map_err(|_| WebError::BadRequest { field: None })?;
+            let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+            let e = match serde_path_to_error::deserialize(de) {
+                Ok(v) => return Ok(ApiParams(v)),
+                Err(e) => e.path().to_string(),
+            };
+            let field = (!e.is_empty() && e != ".").then_some(e);
+            let fixed = field.as_deref().and_then(|f| {
+                let (_, v) = kept.iter_mut().find(|(k, _)| k == f)?;
+                *v = integral_decimal(v)?.to_owned();
+                Some(())
+            });
+            if fixed.is_none() {
+                return Err(WebError::BadRequest { field });
+            }
+        }
+        Err(WebError::BadRequest { field: None })
     }
 }
 
@@ -186,8 +222,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
             .await
             .map_err(|_| WebError::BadRequest { field: None })?;
         let (name, raw) = params.into_iter().next().ok_or(WebError::BadRequest { field: None })?;
-        raw.parse::<i64>().map(Id).map_err(|_| WebError::BadRequest { field: Some(name) })
+        integer(&raw).map(Id).ok_or(WebError::BadRequest { field: Some(name) })
     }
+}
+
+/// An integer as text: digits, or digits with a zero fraction (`556.0`), which is the same
+/// integer to JSON Schema and is what some clients write.
+pub fn integer(raw: &str) -> Option<i64> {
+    raw.parse().ok().or_else(|| integral_decimal(raw)?.parse().ok())
+}
+
+/// `556.0` → `556`; anything else → `None`.
+fn integral_decimal(raw: &str) -> Option<&str> {
+    let (whole, fraction) = raw.split_once('.')?;
+    let digits = whole.strip_prefix('-').unwrap_or(whole);
+    let ok = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b == b'0');
+    ok.then_some(whole)
 }
 
 /// The body of every API error.
@@ -249,7 +302,8 @@ pub enum WriteErrors {
     /// No such record, or not in the caller's communities or pairings.
     #[response(status = 404)]
     NotFound(ApiError),
-    /// Taken already (a household code, a slug, a username), named in `error.fields`.
+    /// Taken already (a household code, a slug, a username), or the record's state forbids the
+    /// change (a closed follow-up, a consent already withdrawn), named in `error.fields`.
     #[response(status = 409)]
     Conflict(ApiError),
     /// The body is larger than 256 KiB.
@@ -347,6 +401,31 @@ mod tests {
         assert_eq!(field_of(&e), [("code".to_owned(), "wrong_type")]);
         let e = parse::<Sample>(br#"{"flag": "yes"}"#).unwrap_err();
         assert_eq!(field_of(&e), [("flag".to_owned(), "wrong_type")]);
+    }
+
+    /// Found by schemathesis: `"household_id": -26343325.0` is an integer to JSON Schema.
+    #[test]
+    fn integral_numbers_are_integers() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Ids {
+            id: i64,
+            more: Vec<i64>,
+        }
+        let ids = parse::<Ids>(br#"{"id": 12.0, "more": [1.0, -3]}"#).map_err(|e| e.status());
+        assert!(matches!(ids, Ok(Ids { id: 12, ref more }) if more == &[1, -3]), "{ids:?}");
+        let e = parse::<Ids>(br#"{"id": 12.5, "more": []}"#).map(|_| ()).unwrap_err();
+        assert_eq!(field_of(&e), [("id".to_owned(), "wrong_type")]);
+        assert_eq!(parse::<Ids>(br#"{"id": 1} x"#).map(|_| ()).unwrap_err().status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn integers_as_text() {
+        assert_eq!(integer("556"), Some(556));
+        assert_eq!(integer("556.0"), Some(556));
+        assert_eq!(integer("-3.00"), Some(-3));
+        for bad in ["556.5", "556.", ".0", "None", "1e3", "", "-", "5 6"] {
+            assert_eq!(integer(bad), None, "{bad}");
+        }
     }
 
     #[test]

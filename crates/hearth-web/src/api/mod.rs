@@ -14,6 +14,7 @@ pub mod households;
 pub mod json;
 pub mod reports;
 pub mod residents;
+pub mod rules;
 pub mod tokens;
 pub mod visits;
 
@@ -89,7 +90,7 @@ fn api() -> (Router<AppState>, OpenApiDoc) {
             })
             .collect(),
     );
-    (router, doc)
+    (router, rules::state(doc))
 }
 
 /// The OpenAPI document (also served at `/api/openapi.json`).

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
+use hearth_core::FieldErrors;
 use hearth_core::indicators::{Dims, Rollup};
 use hearth_core::reports::{self, RecordsQuery, ReportQuery};
 use serde::Serialize;
@@ -97,8 +98,10 @@ pub struct ReportParams {
     /// Community slug, or several separated by commas; all of yours when left out.
     community: Option<String>,
     /// First day (YYYY-MM-DD); default the first day of the current month.
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
     /// Last day, inclusive (YYYY-MM-DD); default the last day of `from`'s month.
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
     /// `1` (or `true`) for a report that will leave the team: small counts suppressed.
     outside: Option<String>,
@@ -151,6 +154,18 @@ fn flag(v: Option<String>) -> bool {
     matches!(v.as_deref(), Some("1" | "true" | "yes" | "on"))
 }
 
+/// The API documents `from` and `to` as dates, so one sent blank is a mistake to name, not
+/// "the default" that the report page's filter form means by it.
+fn no_blank_dates(q: &ApiQuery) -> Result<(), WebError> {
+    let mut e = FieldErrors::new();
+    for name in ["from", "to"] {
+        if q.0.get(name).is_some_and(|v| v.trim().is_empty()) {
+            e.add(name, "invalid_date");
+        }
+    }
+    Ok(e.into_result()?)
+}
+
 pub fn report_query(q: &ApiQuery) -> ReportQuery {
     ReportQuery {
         communities: community_list(q.text("community").as_deref()),
@@ -171,6 +186,7 @@ pub async fn report(
     query: ApiQuery,
 ) -> Result<Json<export::ReportOut>, WebError> {
     let actor = ctx.actor()?;
+    no_blank_dates(&query)?;
     let r = reports::build(&state.store, actor, &report_query(&query)).await?;
     Ok(Json(export::report_out(&r)))
 }
@@ -184,7 +200,9 @@ pub struct RecordsParams {
     /// Indicator key.
     key: String,
     community: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
     /// Keyset: the previous page's `next_after`.
     after: Option<i64>,
@@ -247,6 +265,7 @@ pub fn records_query(q: &ApiQuery) -> Result<RecordsQuery, WebError> {
 )]
 pub async fn records(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -> Result<Json<RecordsDoc>, WebError> {
     let actor = ctx.actor()?;
+    no_blank_dates(&query)?;
     let r = reports::records(&state.store, actor, &records_query(&query)?).await?;
     let slug = |id: i64| r.communities.iter().find(|c| c.id == id).map(|c| c.slug.clone()).unwrap_or_default();
     Ok(Json(RecordsDoc {

@@ -186,7 +186,8 @@ struct HouseholdForm {
     changed: Vec<(String, String)>,
 }
 
-fn input_from(form: &FormState, creating: bool) -> households::HouseholdInput {
+/// A submitted household form as the core's input (public for the form-decoding fuzz target).
+pub fn input_from(form: &FormState, creating: bool) -> households::HouseholdInput {
     households::HouseholdInput {
         community: if creating { form.get("community") } else { None },
         code: form.get("code"),

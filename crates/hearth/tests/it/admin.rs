@@ -275,7 +275,7 @@ async fn communities_are_created_with_inline_errors_for_bad_input() {
         (&[("name", "West"), ("slug", "")], "e-slug", "This field is required."),
         (&[("name", ""), ("slug", "west")], "e-name", "This field is required."),
         (&[("name", "Another north"), ("slug", "north")], "e-slug", "already uses this short name"),
-        (&[("name", "West"), ("slug", "west"), ("established_on", "2016-02-30")], "e-established_on", "YYYY-MM-DD"),
+        (&[("name", "West"), ("slug", "west"), ("established_on", "2016-02-30")], "e-established_on", "no such date"),
     ];
     for (fields, marker, message) in bad {
         let res = admin.post_form("/admin/communities/new", fields).await;

@@ -214,7 +214,7 @@ async fn consent_create_read_withdraw() {
     assert_eq!(res.json()["withdrawn_on"], "2025-01-31");
     let again =
         c.json("POST", &format!("/api/v1/consents/{id}/withdraw"), &json!({"withdrawn_on": "2025-02-01"})).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status, StatusCode::CONFLICT, "the consent's state is at fault, not the input");
     assert_eq!(field_code(&again, "withdrawn_on"), "already_withdrawn");
     let after = c.get(&format!("/api/v1/consents/{id}")).await.json();
     assert_eq!(after["withdrawn_on"], "2025-01-31");

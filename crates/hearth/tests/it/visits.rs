@@ -104,8 +104,10 @@ async fn bad_input_names_the_field_and_stores_nothing() {
         (visit(json!({}), need(json!({"owner_user_id": 999999}))), "needs[0].owner_user_id", "unknown_owner"),
         (visit(json!({}), need(json!({"owner_user_id": south_user.id}))), "needs[0].owner_user_id", "unknown_owner"),
         (visit(json!({}), need(json!({"owner_user_id": viewer.id}))), "needs[0].owner_user_id", "unknown_owner"),
-        (visit(json!({"visited_on": "2016-02-30"}), need(json!({}))), "visited_on", "invalid_date"),
+        (visit(json!({"visited_on": "2016-02-30"}), need(json!({}))), "visited_on", "no_such_date"),
         (visit(json!({"visited_on": "05/03/2016"}), need(json!({}))), "visited_on", "invalid_date"),
+        (visit(json!({"visited_on": "2016-3-1"}), need(json!({}))), "visited_on", "invalid_date"),
+        (visit(json!({"visited_on": "1850-03-01"}), need(json!({}))), "visited_on", "date_out_of_range"),
         (visit(json!({}), need(json!({"due_on": "next week"}))), "needs[0].due_on", "invalid_date"),
         (visit(json!({"purpose": "inspection"}), need(json!({}))), "purpose", "invalid_choice"),
         (visit(json!({}), need(json!({"category": "behaviour"}))), "needs[0].category", "invalid_choice"),
@@ -141,7 +143,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
         (direct(json!({"owner_user_id": south_user.id})), "owner_user_id", "unknown_owner"),
         (direct(json!({"category": "nope"})), "category", "invalid_choice"),
         (direct(json!({"description": ""})), "description", "required"),
-        (direct(json!({"opened_on": "2016-13-01"})), "opened_on", "invalid_date"),
+        (direct(json!({"opened_on": "2016-13-01"})), "opened_on", "no_such_date"),
     ] {
         let res = cw.json("POST", "/api/v1/follow-ups", &body).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", res.text);
@@ -234,6 +236,7 @@ async fn status_changes_are_kept_and_resolving_needs_a_note_and_a_date() {
     assert_eq!(done["history"][4]["note"], "Registered");
     // Closed is closed.
     let res = cw.json("PATCH", &path, &json!({"status": "open"})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(res.json()["error"]["field_codes"]["status"], "already_closed");
 }
 
