@@ -11,6 +11,7 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod indicators;
+pub mod notes;
 pub mod patch;
 pub mod policy;
 pub mod practice;

@@ -47,6 +47,8 @@ pub struct Ctx {
     /// The navigation entries this user may follow, from every practice's registration,
     /// with their badge counts (pages only; empty for the API).
     pub nav: Vec<NavItem>,
+    /// Reached right after a successful save (`?saved=1`).
+    pub saved: bool,
 }
 
 /// One navigation entry, translated, with its count when it has a badge.
@@ -75,6 +77,15 @@ impl Ctx {
     }
     pub fn t1(&self, key: &str, name: &'static str, value: impl Into<crate::i18n::FluentArg>) -> String {
         self.lang.t_args(key, &[(name, value.into())])
+    }
+    /// A moment as the worker reads it: the server's local time (a deployment runs where its
+    /// communities are), to the minute.
+    pub fn local_time(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+    }
+    /// The page was reached right after a successful save (`?saved=1`): it says so.
+    pub fn saved(&self) -> bool {
+        self.saved
     }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
@@ -250,6 +261,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         htmx: headers.get("hx-request").is_some(),
         page_url: headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(local_part),
         nav: Vec::new(),
+        saved: req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "saved=1")),
     };
     let fail = |ctx: &Ctx, e: WebError| crate::error::render(ctx, e);
 

@@ -13,6 +13,7 @@ pub mod follow_up_history;
 pub mod household;
 pub mod login_device;
 pub mod login_throttle;
+pub mod note;
 pub mod pair;
 pub mod resident;
 pub mod session;

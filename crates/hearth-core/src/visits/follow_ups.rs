@@ -83,6 +83,12 @@ pub struct FollowUpUpdate {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub resolved_on: Patch<String>,
+    /// A progress note ("called the clinic; the form is in the post"), kept in the
+    /// follow-up's notes with its author and time. Any change may carry one, a note alone is
+    /// a change, and reopening a closed follow-up needs one.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Patch<String>,
     /// The version the change was made from (`version::of`); a save from an older one is
     /// refused. Set by the page or the API (`If-Match`), never by the body.
     #[serde(skip)]
@@ -226,9 +232,17 @@ pub async fn history_of(
         .collect())
 }
 
-/// Changes a follow-up: status (closing needs a note and a date), owner, due date,
-/// description, category. Each change is one history row; nothing changes on any error.
-/// Volunteers may move their own follow-ups along and close them, not reassign or re-plan.
+/// The follow-up's progress notes, oldest first, with their authors' names.
+#[tracing::instrument(skip_all)]
+pub async fn notes_of(store: &Store, actor: &Actor, id: i64) -> CoreResult<Vec<crate::notes::Note>> {
+    let f = load(store, actor, id).await?;
+    crate::notes::of(store, RecordRef::new(EntityKind::FollowUp, f.id)).await
+}
+
+/// Changes a follow-up: status (closing needs a note and a date; reopening a closed one needs
+/// a progress note), owner, due date, description, category, and a progress note. Each
+/// change is one history row (a note is one note); nothing changes on any error. Volunteers
+/// may move their own follow-ups along, note them and close them, not reassign or re-plan.
 #[tracing::instrument(skip_all)]
 pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) -> CoreResult<follow_up::Model> {
     actor.require(Permission::WorkFollowUps)?;
@@ -249,6 +263,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     let (description_in, category_in, due_on_in, status_in) =
         (u.description.into_text(), u.category.into_text(), u.due_on.into_text(), u.status.into_text());
     let (note_in, resolved_on_in) = (u.resolution_note.into_text(), u.resolved_on.into_text());
+    let progress = crate::notes::check(&mut e, "note", u.note.into_text().as_deref());
     let owner_in = match u.owner_user_id {
         Patch::Keep => None,
         Patch::Set(o) => Some(o),
@@ -257,9 +272,15 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
             None
         }
     };
-    // The follow-up's state, not the input, is at fault: a conflict (409).
-    if f.status.is_closed() {
+    // A closed follow-up takes a note, or reopening (with a note); any other change is
+    // refused for its state, not its input: a conflict (409).
+    let reopening =
+        f.status.is_closed() && status_in.as_deref().and_then(FollowUpStatus::parse).is_some_and(|s| !s.is_closed());
+    if f.status.is_closed() && !reopening && (planning || status_in.is_some() || note_in.is_some()) {
         return Err(CoreError::Conflict { field: "status".to_owned(), code: "already_closed" });
+    }
+    if reopening && progress.is_none() && e.get("note").is_none() {
+        e.add("note", "reopen_needs_note");
     }
     let description =
         description_in.as_ref().and_then(|d| validate::required_text(&mut e, "description", Some(d), 2000));
@@ -339,16 +360,36 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
         if closing {
             a.resolution_note = Set(note);
             a.resolved_on = Set(resolved_on);
+        } else if reopening {
+            // The old resolution stays in the history row of its closing.
+            a.resolution_note = Set(None);
+            a.resolved_on = Set(None);
         }
         a.status = Set(s);
         changed.push("status");
     }
-    if changed.is_empty() {
+    let noted = match progress {
+        Some(body) => {
+            crate::notes::add(&tx, actor, RecordRef::new(EntityKind::FollowUp, f.id), f.community_id, body).await?;
+            true
+        }
+        None => false,
+    };
+    if changed.is_empty() && !noted {
         tx.rollback().await?;
         return Ok(f);
     }
-    a.updated_at = Set(Utc::now());
-    let f = a.update(&tx).await?;
+    // A note is appended, never edited, so it does not change the version: someone adding a
+    // note does not make another person's pending change to the fields stale.
+    let f = if changed.is_empty() {
+        f
+    } else {
+        a.updated_at = Set(Utc::now());
+        a.update(&tx).await?
+    };
+    if noted {
+        changed.push("note");
+    }
     audit::append(
         &tx,
         actor,

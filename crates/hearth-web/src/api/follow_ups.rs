@@ -49,6 +49,25 @@ pub struct FollowUp {
     /// Every change, oldest first (only on single-record reads and writes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
+    /// Progress notes, oldest first (only on single-record reads and writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<NoteEntry>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteEntry {
+    pub id: i64,
+    pub written_at: DateTime<Utc>,
+    pub author_user_id: Option<i64>,
+    /// The author's display name.
+    pub author: Option<String>,
+    pub body: String,
+}
+
+/// A single follow-up's history and notes.
+pub(super) struct Log {
+    history: Vec<follow_up_history::Model>,
+    notes: Vec<hearth_core::notes::Note>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -64,7 +83,11 @@ pub struct HistoryEntry {
 }
 
 impl FollowUp {
-    pub(super) fn new(f: follow_up::Model, history: Option<Vec<follow_up_history::Model>>) -> FollowUp {
+    pub(super) fn new(f: follow_up::Model, log: Option<Log>) -> FollowUp {
+        let (history, notes) = match log {
+            Some(l) => (Some(l.history), Some(l.notes)),
+            None => (None, None),
+        };
         FollowUp {
             id: f.id,
             community_id: f.community_id,
@@ -90,6 +113,17 @@ impl FollowUp {
                         from: r.from_value,
                         to: r.to_value,
                         note: r.note,
+                    })
+                    .collect()
+            }),
+            notes: notes.map(|n| {
+                n.into_iter()
+                    .map(|n| NoteEntry {
+                        id: n.note.id,
+                        written_at: n.note.written_at,
+                        author_user_id: n.note.author_user_id,
+                        author: n.author,
+                        body: n.note.body,
                     })
                     .collect()
             }),
@@ -126,13 +160,16 @@ pub async fn create_follow_up(
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let f = follow_ups::create(&state.store, actor, input).await?;
-    let history = history(&state, &ctx, f.id).await?;
-    let out = FollowUp::new(f, Some(history));
+    let log = log(&state, &ctx, f.id).await?;
+    let out = FollowUp::new(f, Some(log));
     Ok(created(&format!("/api/v1/follow-ups/{}", out.id), out))
 }
 
-async fn history(state: &AppState, ctx: &Ctx, id: i64) -> Result<Vec<follow_up_history::Model>, WebError> {
-    Ok(follow_ups::history_of(&state.store, ctx.actor()?, id).await?.into_iter().map(|(h, _)| h).collect())
+async fn log(state: &AppState, ctx: &Ctx, id: i64) -> Result<Log, WebError> {
+    let actor = ctx.actor()?;
+    let history = follow_ups::history_of(&state.store, actor, id).await?.into_iter().map(|(h, _)| h).collect();
+    let notes = follow_ups::notes_of(&state.store, actor, id).await?;
+    Ok(Log { history, notes })
 }
 
 /// One follow-up with its full history (the read is audited).
@@ -143,13 +180,14 @@ async fn history(state: &AppState, ctx: &Ctx, id: i64) -> Result<Vec<follow_up_h
 )]
 pub async fn get_follow_up(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let f = follow_ups::get(&state.store, ctx.actor()?, id).await?;
-    let history = history(&state, &ctx, f.id).await?;
+    let log = log(&state, &ctx, f.id).await?;
     let version = hearth_core::version::of(&f.updated_at);
-    Ok(with_etag(&version, FollowUp::new(f, Some(history))))
+    Ok(with_etag(&version, FollowUp::new(f, Some(log))))
 }
 
-/// Changes a follow-up: status (closing needs a note and date), owner, due date,
-/// description, category. Each change is kept in its history.
+/// Changes a follow-up: status (closing needs a note and date; reopening a closed one needs a
+/// `note`), owner, due date, description, category, and adds a progress `note` (a note alone
+/// is a change). Each change is kept in its history, each note in its notes.
 #[utoipa::path(
     patch, path = "/api/v1/follow-ups/{id}", tag = "follow-ups", operation_id = "update_follow_up",
     params(
@@ -169,7 +207,7 @@ pub async fn update_follow_up(
     let actor = ctx.actor()?;
     update.expected_version = if_match(&headers);
     let f = follow_ups::update(&state.store, actor, id, update).await.map_err(stale_is_412)?;
-    let history = history(&state, &ctx, f.id).await?;
+    let log = log(&state, &ctx, f.id).await?;
     let version = hearth_core::version::of(&f.updated_at);
-    Ok(with_etag(&version, FollowUp::new(f, Some(history))))
+    Ok(with_etag(&version, FollowUp::new(f, Some(log))))
 }

@@ -251,7 +251,8 @@ async fn show_page(
     let name_of = |v: &str| {
         owner_names.iter().find(|(id, _)| id.to_string() == v).map(|(_, n)| n.clone()).unwrap_or_else(|| v.to_owned())
     };
-    let history = hist
+    let notes = follow_ups::notes_of(&state.store, actor, f.id).await?;
+    let mut log: Vec<(chrono::DateTime<Utc>, HistoryRow)> = hist
         .into_iter()
         .map(|(r, who)| {
             let show = |v: &Option<String>| {
@@ -262,14 +263,23 @@ async fn show_page(
                 (None, Some(b)) => format!("{}: {b}", t_key(&ctx, "follow-up-change", &r.change)),
                 _ => t_key(&ctx, "follow-up-change", &r.change),
             };
-            HistoryRow {
-                at: r.at.format("%Y-%m-%d %H:%M").to_string(),
-                who: who.unwrap_or_else(|| "—".into()),
-                what,
-                note: r.note,
-            }
+            let row =
+                HistoryRow { at: ctx.local_time(&r.at), who: who.unwrap_or_else(|| "—".into()), what, note: r.note };
+            (r.at, row)
         })
         .collect();
+    // Progress notes in the same log, in time order.
+    log.extend(notes.into_iter().map(|n| {
+        let row = HistoryRow {
+            at: ctx.local_time(&n.note.written_at),
+            who: n.author.unwrap_or_else(|| "—".into()),
+            what: ctx.t("follow-up-change-note"),
+            note: Some(n.note.body),
+        };
+        (n.note.written_at, row)
+    }));
+    log.sort_by_key(|(at, _)| *at);
+    let history = log.into_iter().map(|(_, row)| row).collect();
     let closed = f.status.is_closed();
     let form = form.unwrap_or_else(|| {
         let mut form = FormState::new(ctx.lang);
@@ -324,22 +334,32 @@ async fn update(
     };
     let status = changed("status", current.status.word());
     let closing = status.as_deref().and_then(FollowUpStatus::parse).is_some_and(FollowUpStatus::is_closed);
+    // One note field: closing, it is what was done (the resolution); otherwise a progress
+    // note, kept in the follow-up's notes whether or not anything else changes.
+    let note = non_blank(form.get("note"));
     let update = FollowUpUpdate {
         owner_user_id: owner.into(),
         due_on: if planning { changed("due_on", current.due_on.to_string()) } else { None }.into(),
         status: status.into(),
-        resolution_note: if closing { form.get("resolution_note") } else { None }.into(),
+        resolution_note: if closing { note.clone() } else { None }.into(),
         resolved_on: if closing { form.get("resolved_on") } else { None }.into(),
+        note: if closing { None } else { note }.into(),
         expected_version: form.get("version"),
         ..Default::default()
     };
     match follow_ups::update(&state.store, actor, id, update).await {
-        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
+        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}?saved=1", f.id)).into_response()),
         Err(e) => {
             // Changed by someone else since this page was opened: their change is in the
             // history shown; this user's input stays, and saving again applies it.
             let stale = matches!(&e, hearth_core::CoreError::Conflict { field, .. } if field == "version");
             form.errors = form_errors(e)?;
+            // The resolution is typed in the one note field.
+            for err in &mut form.errors.0 {
+                if err.field == "resolution_note" {
+                    err.field = "note".to_owned();
+                }
+            }
             let status = if stale {
                 form.set("version", hearth_core::version::of(&current.updated_at));
                 StatusCode::CONFLICT
@@ -423,7 +443,7 @@ async fn create(
         resident_id: non_blank(form.get("resident_id")).map(|r| r.parse().unwrap_or(-1)),
     };
     match follow_ups::create(&state.store, actor, input).await {
-        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}", f.id)).into_response()),
+        Ok(f) => Ok(Redirect::to(&format!("/follow-ups/{}?saved=1", f.id)).into_response()),
         Err(e) => {
             form.errors = form_errors(e)?;
             let h = households::load(&state.store, actor, id).await?;

@@ -240,7 +240,7 @@ async fn create(
     actor.require(Permission::EditPeople)?;
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     match households::create(&state.store, actor, input_from(&form, true)).await {
-        Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
+        Ok(h) => Ok(Redirect::to(&format!("/households/{}?saved=1", h.id)).into_response()),
         Err(e) => {
             form.errors = form_errors(e)?;
             let page = create_form(&state, ctx, form).await?;
@@ -290,7 +290,7 @@ async fn update(
     let id = parse_id(&id)?;
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     match households::update(&state.store, actor, id, input_from(&form, false)).await {
-        Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
+        Ok(h) => Ok(Redirect::to(&format!("/households/{}?saved=1", h.id)).into_response()),
         Err(e) => {
             let stale = matches!(&e, hearth_core::CoreError::Conflict { field, .. } if field == "version");
             form.errors = form_errors(e)?;
@@ -479,7 +479,7 @@ async fn add_consent(
         notes: form.get("notes"),
     };
     match consent::create(&state.store, actor, id, input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/households/{}", c.household_id)).into_response()),
+        Ok(c) => Ok(Redirect::to(&format!("/households/{}?saved=1", c.household_id)).into_response()),
         Err(e) => {
             form.errors = form_errors(e)?;
             let h = households::get(&state.store, actor, id).await?;
@@ -503,7 +503,7 @@ async fn withdraw_consent(
     actor.require(Permission::EditPeople)?;
     let id = parse_id(&id)?;
     match consent::withdraw(&state.store, actor, id, f.withdrawn_on.as_deref()).await {
-        Ok(c) => Ok(Redirect::to(&format!("/households/{}", c.household_id)).into_response()),
+        Ok(c) => Ok(Redirect::to(&format!("/households/{}?saved=1", c.household_id)).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
             let c = consent::get(&state.store, actor, id).await?;

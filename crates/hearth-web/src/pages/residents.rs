@@ -290,7 +290,7 @@ async fn create(
     let h = households::load(&state.store, actor, parse_id(&id)?).await?;
     let mut form = form_from(&ctx, &pairs);
     match residents::create(&state.store, actor, input_from(&form, Some(h.id))).await {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/households/{}?saved=1", h.id)).into_response()),
         Err(e) => {
             form.errors = form_errors(e)?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &new_page(ctx, &h, form))
@@ -328,7 +328,7 @@ async fn update(
     let id = parse_id(&id)?;
     let mut form = form_from(&ctx, &pairs);
     match residents::update(&state.store, actor, id, input_from(&form, None)).await {
-        Ok(r) => Ok(Redirect::to(&format!("/residents/{}", r.id)).into_response()),
+        Ok(r) => Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
         Err(e) => {
             form.errors = form_errors(e)?;
             let r = residents::load(&state.store, actor, id).await?;

@@ -245,7 +245,7 @@ async fn create(
         form.errors = e;
     } else {
         match records::record(&state.store, actor, input).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/households/{id}#timeline")).into_response()),
+            Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?saved=1#timeline")).into_response()),
             Err(e) => form.errors = form_errors(e)?,
         }
     }

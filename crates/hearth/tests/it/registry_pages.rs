@@ -16,8 +16,9 @@ use crate::support::*;
 fn id_from_location(res: &TestResponse) -> i64 {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     res.location()
-        .rsplit('/')
+        .split(['?', '#'])
         .next()
+        .and_then(|s| s.rsplit('/').next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no id in location {:?}", res.location()))
 }
@@ -47,7 +48,7 @@ async fn htmx_get(c: &mut TestClient, path: &str) -> TestResponse {
 async fn add_resident(c: &mut TestClient, household_id: i64, name: &str) -> i64 {
     let res = c.post_form(&format!("/households/{household_id}/residents"), &[("full_name", name)]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/households/{household_id}"));
+    assert_eq!(res.location(), format!("/households/{household_id}?saved=1"));
     let page = c.get(&format!("/households/{household_id}")).await;
     // The newest member has the highest id.
     resident_links(&page.text).into_iter().max().expect("a member link")
@@ -87,7 +88,7 @@ async fn household_create_read_update_through_the_forms() {
         )
         .await;
     let id = id_from_location(&res);
-    assert_eq!(res.location(), format!("/households/{id}"));
+    assert_eq!(res.location(), format!("/households/{id}?saved=1"));
 
     let page = c.get(&format!("/households/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -131,7 +132,7 @@ async fn household_create_read_update_through_the_forms() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/households/{id}"));
+    assert_eq!(res.location(), format!("/households/{id}?saved=1"));
 
     let stored = household::Entity::find_by_id(id).one(app.store.conn()).await.unwrap().unwrap();
     assert_eq!(stored.code, "N-0102");
@@ -183,7 +184,7 @@ async fn resident_create_read_update_through_the_forms() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/households/{}", h.id));
+    assert_eq!(res.location(), format!("/households/{}?saved=1", h.id));
 
     let household_page = c.get(&format!("/households/{}", h.id)).await;
     assert!(household_page.text.contains("Amina Yusuf"));
@@ -234,7 +235,7 @@ async fn resident_create_read_update_through_the_forms() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/residents/{rid}"));
+    assert_eq!(res.location(), format!("/residents/{rid}?saved=1"));
     let stored = resident::Entity::find_by_id(rid).one(app.store.conn()).await.unwrap().unwrap();
     assert_eq!(stored.full_name, "Amina Yusuf Ali");
     assert_eq!(stored.work_status.as_deref(), Some("employed"));
@@ -272,7 +273,7 @@ async fn consent_given_shown_and_withdrawn_through_the_forms() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/households/{}", h.id));
+    assert_eq!(res.location(), format!("/households/{}?saved=1", h.id));
 
     let stored = consent::Entity::find().all(app.store.conn()).await.unwrap();
     assert_eq!(stored.len(), 1);
@@ -296,7 +297,7 @@ async fn consent_given_shown_and_withdrawn_through_the_forms() {
 
     let res = c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", "2024-09-30")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    assert_eq!(res.location(), format!("/households/{}", h.id));
+    assert_eq!(res.location(), format!("/households/{}?saved=1", h.id));
     let stored = consent::Entity::find_by_id(cid).one(app.store.conn()).await.unwrap().unwrap();
     assert_eq!(stored.withdrawn_on.map(|d| d.to_string()).as_deref(), Some("2024-09-30"));
 

@@ -234,10 +234,28 @@ async fn status_changes_are_kept_and_resolving_needs_a_note_and_a_date() {
         ]
     );
     assert_eq!(done["history"][4]["note"], "Registered");
-    // Closed is closed.
-    let res = cw.json("PATCH", &path, &json!({"status": "open"})).await;
+    // Closed is closed to re-planning; it can be reopened, with a note saying why.
+    let res = cw.json("PATCH", &path, &json!({"due_on": "2016-05-01"})).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(res.json()["error"]["field_codes"]["status"], "already_closed");
+    let res = cw.json("PATCH", &path, &json!({"status": "open"})).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field_codes"]["note"], "reopen_needs_note");
+    let res = cw.json("PATCH", &path, &json!({"status": "open", "note": "The school place fell through"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let open = res.json();
+    assert_eq!((open["status"].as_str(), open["resolved_on"].as_str()), (Some("open"), None));
+    let statuses: Vec<_> = open["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["change"] == "status")
+        .map(|h| (h["from"].as_str().unwrap_or_default().to_owned(), h["to"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(statuses.last().map(|(f, t)| (f.as_str(), t.as_str())), Some(("resolved", "open")));
+    assert_eq!(statuses.len(), 3, "the closing stays in the history");
+    assert_eq!(open["history"][4]["note"], "Registered", "the old resolution is kept");
+    assert_eq!(open["notes"][0]["body"], "The school place fell through");
 }
 
 #[tokio::test]
@@ -498,7 +516,7 @@ async fn record_a_visit_with_two_needs_and_resolve_one_through_the_pages() {
     let done = c
         .post_form(
             &format!("/follow-ups/{id}"),
-            &[("status", "resolved"), ("resolved_on", "2016-03-18"), ("resolution_note", "Place found")],
+            &[("status", "resolved"), ("resolved_on", "2016-03-18"), ("note", "Place found")],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
@@ -579,4 +597,98 @@ async fn a_follow_up_can_concern_one_member_of_the_household() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let page = c.get(&res.location()).await;
     assert!(page.text.contains(&format!("<a href=\"/residents/{mine}\">古丽娜尔·艾买提</a>")), "{}", page.text);
+}
+
+/// Found on a phone: moving a follow-up to "in progress" with text in the note field saved
+/// the status and dropped the text. Any update may carry a note; a note alone is an update.
+#[tokio::test]
+async fn progress_notes_are_kept_with_and_without_a_status_change() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
+    let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
+    let f = overdue_follow_up(&app, &mut api, h).await;
+    let id = f["id"].as_i64().unwrap();
+    let mut page = app.login_as("cwk", "caseworker", &["north"]).await;
+    let version = |v: &Value| v["updated_at"].as_str().unwrap_or_default().to_owned();
+
+    // With a status change, through the page.
+    let shown = page.get(&format!("/follow-ups/{id}")).await;
+    assert!(shown.text.contains(r#"name="note""#), "the form has a note field");
+    let res =
+        page.post_form(&format!("/follow-ups/{id}"), &[("status", "in_progress"), ("note", "Called the clinic")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    assert_eq!(res.location(), format!("/follow-ups/{id}?saved=1"));
+    let after_status = api.get(&format!("/api/v1/follow-ups/{id}")).await.json();
+    // Without one, through the page: only the note.
+    let res = page.post_form(&format!("/follow-ups/{id}"), &[("status", "in_progress"), ("note", "Form posted")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    // And through the API, a note alone.
+    let res = api.json("PATCH", &format!("/api/v1/follow-ups/{id}"), &json!({"note": "Appointment on Friday"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    // A refused change keeps no note either.
+    let res = api.json("PATCH", &format!("/api/v1/follow-ups/{id}"), &json!({"status": "done", "note": "lost?"})).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = api.json("PATCH", &format!("/api/v1/follow-ups/{id}"), &json!({"note": "x".repeat(2001)})).await;
+    assert_eq!(res.json()["error"]["field_codes"]["note"], "too_long");
+
+    let read = api.get(&format!("/api/v1/follow-ups/{id}")).await.json();
+    let bodies: Vec<&str> = read["notes"].as_array().into_iter().flatten().filter_map(|n| n["body"].as_str()).collect();
+    assert_eq!(bodies, ["Called the clinic", "Form posted", "Appointment on Friday"]);
+    assert_eq!(read["notes"][0]["author"], "cwk");
+    assert!(read["notes"][0]["written_at"].is_string());
+    assert_eq!(read["status"], "in_progress");
+    let status_changes = read["history"].as_array().into_iter().flatten().filter(|h| h["change"] == "status").count();
+    assert_eq!(status_changes, 1, "the note-only saves changed no status");
+    assert_eq!(version(&read), version(&after_status), "a note does not make others' open forms stale");
+
+    let shown = page.get(&format!("/follow-ups/{id}?saved=1")).await;
+    assert!(shown.text.contains(r#"id="saved""#), "the page says it was saved");
+    for body in bodies {
+        assert!(shown.text.contains(body), "{body} missing from the page");
+    }
+}
+
+/// A resolved follow-up is reopened from its page with a note; its history keeps the closing.
+#[tokio::test]
+async fn a_resolved_follow_up_is_reopened_with_a_note() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
+    let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
+    let f = overdue_follow_up(&app, &mut api, h).await;
+    let id = f["id"].as_i64().unwrap();
+    let mut page = app.login_as("cwk", "caseworker", &["north"]).await;
+    let res = page
+        .post_form(
+            &format!("/follow-ups/{id}"),
+            &[("status", "resolved"), ("resolved_on", "2016-03-18"), ("note", "Registered")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let closed = page.get(&format!("/follow-ups/{id}")).await;
+    assert!(closed.text.contains(r#"id="reopen-form""#), "a closed follow-up offers reopening");
+
+    let refused = page.post_form(&format!("/follow-ups/{id}"), &[("status", "open"), ("note", " ")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains(r#"id="e-note""#), "the note is asked for");
+    let res =
+        page.post_form(&format!("/follow-ups/{id}"), &[("status", "open"), ("note", "Clinic lost the papers")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+
+    let read = api.get(&format!("/api/v1/follow-ups/{id}")).await.json();
+    assert_eq!(read["status"], "open");
+    assert!(read["resolution_note"].is_null() && read["resolved_on"].is_null());
+    let changes: Vec<(String, String)> = read["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["change"] == "status")
+        .map(|h| (h["to"].as_str().unwrap_or_default().to_owned(), h["note"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(changes, [("resolved".to_owned(), "Registered".to_owned()), ("open".to_owned(), String::new())]);
+    assert_eq!(read["notes"][0]["body"], "Clinic lost the papers");
+    let shown = page.get(&format!("/follow-ups/{id}")).await;
+    assert!(shown.text.contains("Clinic lost the papers") && shown.text.contains("Registered"));
+    assert!(shown.text.contains(r#"id="follow-up-form""#), "open again: the update form is back");
 }

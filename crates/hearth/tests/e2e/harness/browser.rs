@@ -202,9 +202,17 @@ impl Browser {
     /// Clicks the first element matching `selector` (waiting for it) and checks the page that
     /// follows.
     pub async fn click(&self, selector: &str) -> Res {
-        let el = self.find(selector).await?;
-        el.click().await.map_err(|e| format!("click {selector}: {e}"))?;
-        self.settle().await
+        let mut tries = 0;
+        loop {
+            let el = self.find(selector).await?;
+            match el.click().await {
+                Ok(()) => return self.settle().await,
+                // The page replaced the element between finding and clicking it (a load or
+                // an htmx swap finishing): nothing was clicked, so find it again.
+                Err(e) if is_stale(&e) && tries < 3 => tries += 1,
+                Err(e) => bail!("click {selector}: {e}"),
+            }
+        }
     }
 
     /// Clicks the first element matching `selector` whose text contains `text`.
@@ -234,6 +242,16 @@ impl Browser {
     /// value or by its visible label, and sets date/time inputs directly (typing into them
     /// depends on the browser's locale).
     pub async fn fill(&self, selector: &str, value: &str) -> Res {
+        let mut tries = 0;
+        loop {
+            match self.fill_once(selector, value).await {
+                Err(e) if e.to_string().contains("stale element") && tries < 3 => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn fill_once(&self, selector: &str, value: &str) -> Res {
         let el = self.find(selector).await?;
         let tag = el.tag_name().await?.to_lowercase();
         let kind = el.attr("type").await?.unwrap_or_default().to_lowercase();
@@ -493,4 +511,9 @@ impl Browser {
         std::fs::write(path, png?)?;
         Ok(())
     }
+}
+
+/// The element was replaced by a new document or an htmx swap after it was found.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    e.to_string().contains("stale element")
 }

@@ -1,0 +1,74 @@
+//! Notes on a record: a running log a worker keeps ("called the clinic; the form is in the
+//! post"), each kept with its author and time and never edited or removed by a worker.
+//!
+//! One mechanism for every practice that keeps a log (follow-ups now; pair contacts and
+//! hardship cases next): the practice's service writes a note inside its own transaction,
+//! beside the change it makes and under its own audit row, and reads them when it shows the
+//! record (its audited read covers them). Notes are keyed by `RecordRef`, so export-my-data
+//! and erasure find a household's notes in one table.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::entity::note;
+use crate::error::{CoreResult, FieldErrors};
+use crate::policy::Actor;
+use crate::record::RecordRef;
+use crate::store::Store;
+use crate::validate;
+
+/// The longest note, in characters.
+pub const MAX_CHARS: usize = 2000;
+
+/// A note as shown: the row and its author's display name.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub note: note::Model,
+    pub author: Option<String>,
+}
+
+/// A submitted note, checked: `None` when blank (no note), an error on `field` when too long
+/// or holding characters hearth refuses.
+pub fn check(errors: &mut FieldErrors, field: &str, body: Option<&str>) -> Option<String> {
+    validate::text(errors, field, body, MAX_CHARS)
+}
+
+/// Writes a checked note on `record` of `community_id`, inside the caller's transaction.
+pub async fn add<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    record: RecordRef,
+    community_id: i64,
+    body: String,
+) -> CoreResult<note::Model> {
+    let row = note::ActiveModel {
+        community_id: Set(community_id),
+        entity: Set(record.kind.as_str().to_owned()),
+        entity_id: Set(record.id),
+        author_user_id: Set(actor.user_id),
+        written_at: Set(Utc::now()),
+        body: Set(body),
+        ..Default::default()
+    };
+    Ok(row.insert(conn).await?)
+}
+
+/// The notes on `record`, oldest first. The caller has read the record itself (and so
+/// audited the read) before it shows them.
+pub async fn of(store: &Store, record: RecordRef) -> CoreResult<Vec<Note>> {
+    let rows = note::Entity::find()
+        .filter(note::Column::Entity.eq(record.kind.as_str()))
+        .filter(note::Column::EntityId.eq(record.id))
+        .order_by_asc(note::Column::Id)
+        .all(store.conn())
+        .await?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.author_user_id).collect();
+    let names = crate::auth::users::display_names(store, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|n| {
+            let author = n.author_user_id.and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, s)| s.clone()));
+            Note { note: n, author }
+        })
+        .collect())
+}
