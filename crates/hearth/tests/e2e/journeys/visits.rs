@@ -78,7 +78,7 @@ pub async fn resolve_leaves_overdue_queue(b: Browser) -> Res {
     b.submit("#follow-up-form").await?;
     b.expect_text("p.error", "required").await?;
     b.fill("#f-status", "resolved").await?;
-    b.fill("#f-resolution_note", "Place found at No. 2 Primary School").await?;
+    b.fill("#f-note", "Place found at No. 2 Primary School").await?;
     b.fill("#f-resolved_on", "2016-03-18").await?;
     b.submit("#follow-up-form").await?;
     b.expect_text("#fu-status", "Resolved").await?;
