@@ -40,6 +40,8 @@ pub struct Store {
     audit: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit::Pending>>>,
     /// Who sessions and tokens belong to, for a few seconds (see `auth::cache`).
     auth: std::sync::Arc<crate::auth::cache::AuthCache>,
+    /// How long a session may sit unused (`auth::sessions::IDLE` unless shortened).
+    session_idle: chrono::TimeDelta,
 }
 
 impl Store {
@@ -65,7 +67,13 @@ impl Store {
         };
         if !is_sqlite {
             let db = Database::connect(options(POSTGRES_POOL)).await?;
-            return Ok(Store { writer: db.clone(), db, audit: Default::default(), auth: Default::default() });
+            return Ok(Store {
+                writer: db.clone(),
+                db,
+                audit: Default::default(),
+                auth: Default::default(),
+                session_idle: crate::auth::sessions::IDLE,
+            });
         }
         let sqlite = |read_only: bool| {
             move |o: sea_orm::sqlx::sqlite::SqliteConnectOptions| {
@@ -87,7 +95,24 @@ impl Store {
         let mut r = options(sqlite_readers());
         r.map_sqlx_sqlite_opts(sqlite(true));
         let db = Database::connect(r).await?;
-        Ok(Store { db, writer, audit: Default::default(), auth: Default::default() })
+        Ok(Store {
+            db,
+            writer,
+            audit: Default::default(),
+            auth: Default::default(),
+            session_idle: crate::auth::sessions::IDLE,
+        })
+    }
+
+    /// A shorter idle limit for sessions (a kiosk, or a test that waits for one to expire):
+    /// between 10 seconds and the default 30 minutes, never longer.
+    pub fn with_session_idle(mut self, idle: chrono::TimeDelta) -> Store {
+        self.session_idle = idle.clamp(chrono::TimeDelta::seconds(10), crate::auth::sessions::IDLE);
+        self
+    }
+
+    pub fn session_idle(&self) -> chrono::TimeDelta {
+        self.session_idle
     }
 
     /// `sqlite://DIR/hearth.db`, creating DIR.

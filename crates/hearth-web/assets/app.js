@@ -20,3 +20,29 @@ document.addEventListener("htmx:afterSwap", function (e) {
   var box = document.getElementById("htmx-error");
   if (box && e.detail.target !== box && e.detail.xhr && e.detail.xhr.status < 400) { box.innerHTML = ""; }
 });
+
+// A form held across signing in again is sent as soon as its page opens (the worker had
+// pressed Save; the page also has a button for when scripts are off).
+(function () {
+  var held = document.querySelector("form[data-autosubmit]");
+  if (held) { held.submit(); }
+})();
+
+// Unsaved input keeps the session alive: while a form on the page has been typed in and
+// not yet submitted, the page pings the server every few minutes (the 12-hour absolute
+// limit still ends it). If the session has ended anyway, nothing is lost: saving leads
+// to sign-in and the input is saved after it.
+(function () {
+  var every = parseInt(document.body.getAttribute("data-keepalive") || "0", 10);
+  if (!every) { return; }
+  var dirty = false;
+  document.addEventListener("input", function (e) {
+    var f = e.target && e.target.form;
+    if (f && (f.method || "").toLowerCase() === "post") { dirty = true; }
+  });
+  document.addEventListener("submit", function () { dirty = false; });
+  setInterval(function () {
+    if (!dirty || !window.fetch) { return; }
+    fetch("/session/alive", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
+  }, every * 1000);
+})();

@@ -49,6 +49,9 @@ pub struct Ctx {
     pub nav: Vec<NavItem>,
     /// Reached right after a successful save (`?saved=1`).
     pub saved: bool,
+    /// For a signed-in page: how often (seconds) a page with unsaved input pings the
+    /// session to keep it alive; 0 for none.
+    pub keepalive_secs: i64,
 }
 
 /// One navigation entry, translated, with its count when it has a badge.
@@ -235,6 +238,29 @@ async fn navigation(state: &AppState, ctx: &Ctx, uri: &axum::http::Uri) -> Vec<N
     out
 }
 
+/// Page forms whose submission can be held and sent again after signing in: not the API's,
+/// and not sign-in's own (login, first-run setup, the language switch, logout).
+fn resubmittable(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || path == "/login"
+        || path == "/logout"
+        || path == "/lang"
+        || path.starts_with("/setup/"))
+}
+
+/// The submission to hold: its target and fields, without the stale CSRF token.
+fn held(path: &str, query: Option<&str>, body: &[u8]) -> crate::error::Held {
+    let action = match query {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    };
+    let pairs = form_urlencoded::parse(body)
+        .filter(|(k, _)| k != "csrf_token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    crate::error::Held { action, pairs }
+}
+
 /// Builds the context; returns the request (body restored) and a fresh pre-session CSRF
 /// token to set as a cookie, if one had to be made.
 async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String>), Response> {
@@ -262,6 +288,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         page_url: headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(local_part),
         nav: Vec::new(),
         saved: req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "saved=1")),
+        keepalive_secs: 0,
     };
     let fail = |ctx: &Ctx, e: WebError| crate::error::render(ctx, e);
 
@@ -298,6 +325,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
         && !ctx.path.starts_with("/assets")
     {
         ctx.nav = navigation(state, &ctx, req.uri()).await;
+        ctx.keepalive_secs = (state.store.session_idle().num_seconds() / 3).max(3);
     }
 
     let mut new_pre_session = None;
@@ -327,21 +355,30 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let mut form_body = None;
         if submitted.is_none() && is_form {
             let (parts, body) = req.into_parts();
             let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| fail(&ctx, WebError::TooLarge))?;
             submitted = csrf::token_from_form(&bytes);
+            form_body = Some(bytes.clone());
             req = Request::from_parts(parts, Body::from(bytes));
         }
         // A pre-session token only counts if it came from the cookie, not one we just made.
         let expected = if new_pre_session.is_some() { None } else { Some(ctx.csrf.as_str()) };
         if !csrf::token_ok(expected, submitted.as_deref()) {
-            // The form came from a session that has since expired: nothing is done, and the
-            // worker is sent to sign in again rather than shown a cross-site warning.
-            let e = if stale_session && csrf::origin_ok(&headers, &scheme) {
-                WebError::Unauthenticated
-            } else {
-                WebError::CsrfRejected
+            // A page's form from our own site (it carries a token) whose session has since
+            // ended, or from an older session of this browser: nothing is done, and what was typed is held, to be
+            // sent again once the worker has signed in, rather than lost behind a cross-site
+            // warning. Sign-in's own forms just go back to sign-in.
+            // Only a form of ours carries a token at all: one without is refused outright.
+            let held = form_body
+                .as_deref()
+                .filter(|_| submitted.is_some() && resubmittable(&ctx.path))
+                .map(|b| held(&ctx.path, req.uri().query(), b));
+            let e = match held {
+                Some(h) => WebError::Resubmit(Box::new(h)),
+                None if stale_session => WebError::Unauthenticated,
+                None => WebError::CsrfRejected,
             };
             return Err(fail(&ctx, e));
         }

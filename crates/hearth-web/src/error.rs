@@ -41,6 +41,18 @@ pub enum WebError {
     BadRequest { field: Option<String> },
     #[error("internal: {0}")]
     Internal(String),
+    /// A form posted after its session ended (or from an older one): nothing was done, and
+    /// what was typed is held for sending again once the worker is signed in.
+    #[error("resubmit")]
+    Resubmit(Box<Held>),
+}
+
+/// A page form's submission kept across signing in again: where it went and what it said
+/// (without its CSRF token).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Held {
+    pub action: String,
+    pub pairs: Vec<(String, String)>,
 }
 
 impl From<CoreError> for WebError {
@@ -69,7 +81,7 @@ impl WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
-            WebError::Unauthenticated | WebError::BadToken => StatusCode::UNAUTHORIZED,
+            WebError::Unauthenticated | WebError::BadToken | WebError::Resubmit(_) => StatusCode::UNAUTHORIZED,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
@@ -95,6 +107,7 @@ impl WebError {
             WebError::PreconditionFailed => "precondition_failed",
             WebError::BadRequest { .. } => "bad_request",
             WebError::Internal(_) => "internal",
+            WebError::Resubmit(_) => "session_expired",
         }
     }
 
@@ -176,6 +189,11 @@ pub fn render(ctx: &Ctx, e: WebError) -> Response {
             return res;
         }
         return Redirect::to(&login).into_response();
+    }
+    if let WebError::Resubmit(held) = &e
+        && !api
+    {
+        return crate::pages::auth::held_page(ctx, held);
     }
     let lang = ctx.lang;
     let message = lang.t(&format!("error-{}", e.code().replace('_', "-")));

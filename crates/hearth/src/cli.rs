@@ -47,6 +47,10 @@ pub enum Command {
         /// always goes to the log too); keep the file where the database's writers cannot.
         #[arg(long, env = "HEARTH_ANCHOR_FILE")]
         anchor_file: Option<PathBuf>,
+        /// End sessions unused for this many seconds (10–1800; default 1800, the most). For a
+        /// shared kiosk, or a test that waits for a session to expire.
+        #[arg(long, env = "HEARTH_SESSION_IDLE_SECONDS", value_parser = clap::value_parser!(u16).range(10..=1800))]
+        session_idle_seconds: Option<u16>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -302,7 +306,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo => {
             print_demo(&store).await?;
         }
-        Command::Serve { addr, demo, secure_cookies, trust_proxy, trusted_proxies, anchor_file } => {
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+            trust_proxy,
+            trusted_proxies,
+            anchor_file,
+            session_idle_seconds,
+        } => {
+            let store = match session_idle_seconds {
+                Some(s) => store.with_session_idle(chrono::TimeDelta::seconds(i64::from(s))),
+                None => store,
+            };
             tokio::spawn(daily_anchors(store.clone(), anchor_file));
             if demo {
                 print_demo(&store).await?;

@@ -13,8 +13,10 @@ use crate::store::Store;
 pub const IDLE: TimeDelta = TimeDelta::minutes(30);
 pub const ABSOLUTE: TimeDelta = TimeDelta::hours(12);
 /// Don't write `last_seen_at` on every request; a minute's precision is plenty for a
-/// 30-minute idle limit.
-const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+/// 30-minute idle limit (a quarter of a shorter one).
+fn touch_every(idle: TimeDelta) -> TimeDelta {
+    (idle / 4).min(TimeDelta::seconds(60))
+}
 
 pub struct NewSession {
     pub token: String,
@@ -47,7 +49,8 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<Principal>> {
     let hash = token_hash(token);
     let key = format!("s:{hash}");
     let cache = store.auth_cache();
-    if let Some(p) = cache.get(&key, TOUCH_EVERY) {
+    let idle = store.session_idle();
+    if let Some(p) = cache.get(&key, touch_every(idle)) {
         return Ok(Some(p));
     }
     let generation = cache.generation();
@@ -58,12 +61,12 @@ pub async fn find(store: &Store, token: &str) -> CoreResult<Option<Principal>> {
         return Ok(None);
     };
     let now = Utc::now();
-    if u.disabled || now - s.last_seen_at > IDLE || now - s.created_at > ABSOLUTE {
+    if u.disabled || now - s.last_seen_at > idle || now - s.created_at > ABSOLUTE {
         session::Entity::delete_by_id(s.id).exec(store.writer()).await?;
         return Ok(None);
     }
     let mut touched_at = s.last_seen_at;
-    if now - s.last_seen_at > TOUCH_EVERY {
+    if now - s.last_seen_at > touch_every(idle) {
         let mut active: session::ActiveModel = s.clone().into();
         active.last_seen_at = Set(now);
         active.update(store.writer()).await?;

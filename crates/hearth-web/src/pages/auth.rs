@@ -14,7 +14,7 @@ use super::form::FormState;
 use super::{render, render_status, safe_next};
 use crate::AppState;
 use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
-use crate::error::WebError;
+use crate::error::{Held, WebError};
 use crate::i18n::Lang;
 use crate::practice::{Pages, WebPractice};
 
@@ -31,6 +31,18 @@ fn pages() -> Pages {
         .get("/setup/{token}", setup_page)
         .post("/setup/{token}", setup_submit)
         .post("/lang", switch_language)
+        .get("/session/alive", keep_alive)
+}
+
+/// Pinged by pages that hold unsaved input, so typing a long note does not outlast the
+/// session (the 12-hour absolute limit still holds): 204 while signed in (the session is
+/// touched like any request), 401 once it has ended, never a redirect.
+async fn keep_alive(ctx: Ctx) -> StatusCode {
+    if ctx.authed.as_ref().is_some_and(|a| a.session_token.is_some()) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
 }
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {
@@ -45,6 +57,50 @@ struct LoginPage {
     ctx: Ctx,
     form: FormState,
     message: Option<String>,
+    /// A form submission held across signing in (`Held` as JSON), or empty.
+    held: String,
+}
+
+/// A held submission, ready to send again: automatically right after signing in (the
+/// worker had pressed Save), or with a button when an older page's form met a newer session.
+#[derive(Template)]
+#[template(path = "resubmit.html")]
+struct ResubmitPage {
+    ctx: Ctx,
+    action: String,
+    pairs: Vec<(String, String)>,
+    /// The CSRF token of the session the form will be sent in.
+    csrf: String,
+    auto: bool,
+}
+
+/// What a form posted after its session ended (or from an older session) is answered with:
+/// the sign-in page holding the submission, or, when signed in again already, the
+/// submission with a button to send it.
+pub fn held_page(ctx: &Ctx, held: &Held) -> Response {
+    let page = if ctx.authed.is_some() {
+        let page = ResubmitPage {
+            ctx: ctx.clone(),
+            action: held.action.clone(),
+            pairs: held.pairs.clone(),
+            csrf: ctx.csrf.clone(),
+            auto: false,
+        };
+        render_status(StatusCode::OK, &page)
+    } else {
+        let mut form = FormState::new(ctx.lang);
+        form.set("next", "/");
+        let held = serde_json::to_string(held).unwrap_or_default();
+        let page = LoginPage { ctx: ctx.clone(), form, message: Some(ctx.t("login-held")), held };
+        render_status(StatusCode::UNAUTHORIZED, &page)
+    };
+    page.unwrap_or_else(|e| e.into_response())
+}
+
+/// The held submission a sign-in form carries, if it is one to send again here.
+fn held_from(form: &FormState) -> Option<Held> {
+    let held: Held = serde_json::from_str(form.value("held")).ok()?;
+    (crate::pages::is_safe_next(&held.action) && !held.action.starts_with("/login")).then_some(held)
 }
 
 #[derive(serde::Deserialize)]
@@ -58,19 +114,29 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, We
     }
     let mut form = FormState::new(ctx.lang);
     form.set("next", safe_next(q.next.as_deref()));
-    render(&LoginPage { ctx, form, message: None })
+    render(&LoginPage { ctx, form, message: None, held: String::new() })
 }
 
-/// Starts a fresh session for `user_id` and answers with a redirect carrying its cookie.
-async fn start_session(state: &AppState, ctx: &Ctx, user_id: i64, to: &str) -> Result<Response, WebError> {
+/// Starts a fresh session for `user_id`: the session and its cookie.
+async fn open_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+) -> Result<(sessions::NewSession, HeaderValue), WebError> {
     if let Some(old) = ctx.authed.as_ref().and_then(|a| a.session_token.as_deref()) {
         sessions::end(&state.store, old).await?;
     }
     let s = sessions::create(&state.store, user_id).await?;
+    let cookie = HeaderValue::from_str(&ctx.cookie(SESSION_COOKIE, &s.token, None))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok((s, cookie))
+}
+
+/// Starts a fresh session for `user_id` and answers with a redirect carrying its cookie.
+async fn start_session(state: &AppState, ctx: &Ctx, user_id: i64, to: &str) -> Result<Response, WebError> {
+    let (_, cookie) = open_session(state, ctx, user_id).await?;
     let mut res = Redirect::to(to).into_response();
-    let cookie = ctx.cookie(SESSION_COOKIE, &s.token, None);
-    res.headers_mut()
-        .append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?);
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(res)
 }
 
@@ -85,10 +151,27 @@ async fn login_submit(
     let password = form.value("password").to_owned();
     form.set("password", "");
     let device = crate::csrf::cookie(&headers, devices::COOKIE);
+    let held = held_from(&form).map(|h| serde_json::to_string(&h).unwrap_or_default()).unwrap_or_default();
     match users::login(&state.store, &username, &password, &ctx.client, device.as_deref()).await {
         Ok(done) => {
-            let to = safe_next(Some(form.value("next")));
-            let mut res = start_session(&state, &ctx, done.user.id, &to).await?;
+            let mut res = match held_from(&form) {
+                // Signed in again after a form met an ended session: send it now, as the
+                // worker meant to when they pressed Save.
+                Some(h) => {
+                    let (s, cookie) = open_session(&state, &ctx, done.user.id).await?;
+                    let page = ResubmitPage {
+                        ctx: ctx.clone(),
+                        action: h.action,
+                        pairs: h.pairs,
+                        csrf: s.csrf_token,
+                        auto: true,
+                    };
+                    let mut res = render(&page)?;
+                    res.headers_mut().append(header::SET_COOKIE, cookie);
+                    res
+                }
+                None => start_session(&state, &ctx, done.user.id, &safe_next(Some(form.value("next")))).await?,
+            };
             if let Some(token) = done.new_device
                 && let Ok(v) =
                     HeaderValue::from_str(&ctx.cookie(devices::COOKIE, &token, Some(devices::KEEP_FOR.num_seconds())))
@@ -99,11 +182,11 @@ async fn login_submit(
         }
         Err(users::LoginError::InvalidCredentials) => {
             let message = Some(ctx.t("login-failed"));
-            render_status(StatusCode::UNAUTHORIZED, &LoginPage { ctx, form, message })
+            render_status(StatusCode::UNAUTHORIZED, &LoginPage { ctx, form, message, held })
         }
         Err(users::LoginError::RateLimited { retry_after_secs }) => {
             let message = Some(ctx.t1("login-rate-limited", "seconds", retry_after_secs));
-            let mut res = render_status(StatusCode::TOO_MANY_REQUESTS, &LoginPage { ctx, form, message })?;
+            let mut res = render_status(StatusCode::TOO_MANY_REQUESTS, &LoginPage { ctx, form, message, held })?;
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }

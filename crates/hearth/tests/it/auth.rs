@@ -1,6 +1,7 @@
 //! Login, logout, sessions, CSRF, brute-force protection, setup links.
 
 use axum::http::StatusCode;
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::support::*;
 
@@ -257,4 +258,105 @@ async fn language_follows_accept_language_then_the_switcher() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let en = c.send(Request::get("/login").header("accept-language", "zh-CN").body(Body::empty()).unwrap()).await;
     assert!(en.text.contains("<html lang=\"en\"") && en.text.contains("Log in"));
+}
+
+/// Found on a phone: a visit saved 30+ minutes after its form was opened answered "this
+/// form has expired or came from another site", with no way to sign in, and the notes typed
+/// were gone. Now the submission is held, the worker signs in, and it is saved.
+#[tokio::test]
+async fn a_form_posted_after_the_session_ended_is_saved_after_signing_in_again() {
+    use hearth_core::auth::users;
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = app.household("north", "N-1").await;
+    let mut c = app.login_as("maria", "caseworker", &["north"]).await;
+    let me = users::by_username(&app.store, "maria").await.unwrap().unwrap().id.to_string();
+    let origin = format!("http://{HOST}");
+    let opened = c.get(&format!("/households/{}/visits/new", h.id)).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    let token = c.csrf().await;
+    app.age_sessions(31, 1).await;
+
+    let notes = "Mother asks about evening classes; 孩子需要学位 & \"soon\"";
+    let action = format!("/households/{}/visits", h.id);
+    let typed = [
+        ("csrf_token", token.as_str()),
+        ("visited_on", "2016-03-02"),
+        ("purpose", "welcome"),
+        ("visitor", me.as_str()),
+        ("notes", notes),
+        ("needs[0].description", ""),
+    ];
+    let res = c.post_form_raw(&action, &typed, Some(&origin)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text);
+    assert!(res.text.contains(r#"action="/login""#), "the sign-in form, not a cross-site warning");
+    assert!(!res.text.contains("came from another site"));
+    let held = form_fields(&res.text, "login-form").into_iter().find(|(k, _)| k == "held").map(|(_, v)| v);
+    let held = held.expect("the submission is held in the sign-in form");
+    assert!(held.contains("evening classes") && held.contains("孩子需要学位") && !held.contains(&token));
+    let visits = || async { hearth_core::entity::visit::Entity::find().count(app.store.conn()).await.unwrap() };
+    assert_eq!(visits().await, 0, "nothing was saved with the ended session");
+
+    // A mistyped password keeps holding it.
+    c.reset_csrf();
+    let bad =
+        c.post_form("/login", &[("username", "maria"), ("password", "wrong"), ("next", "/"), ("held", &held)]).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(bad.text.contains("evening classes"), "still held after a failed sign-in");
+
+    // Signed in: the submission comes back, to be sent at once.
+    let ok =
+        c.post_form("/login", &[("username", "maria"), ("password", PASSWORD), ("next", "/"), ("held", &held)]).await;
+    c.reset_csrf();
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert!(ok.text.contains("data-autosubmit"), "sent without another tap");
+    assert!(ok.text.contains(&format!(r#"action="{action}""#)));
+    let fields = form_fields(&ok.text, "resubmit-form");
+    assert!(fields.contains(&("notes".to_owned(), notes.to_owned())), "{fields:?}");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = c.post_form_raw(&action, &refs, Some(&origin)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert!(saved.location().starts_with(&format!("/households/{}?saved=1", h.id)));
+    let v = hearth_core::entity::visit::Entity::find().one(app.store.conn()).await.unwrap().expect("the visit");
+    assert_eq!(v.notes.as_deref(), Some(notes));
+}
+
+/// A form opened in an earlier session of this browser meets the new one: it is offered to
+/// be sent (a button), not refused; from another site it is still refused.
+#[tokio::test]
+async fn a_form_from_an_earlier_session_is_offered_again_and_other_sites_are_refused() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = app.household("north", "N-1").await;
+    let mut c = app.login_as("maria", "caseworker", &["north"]).await;
+    let old = c.csrf().await;
+    c.login("maria", PASSWORD).await;
+    let action = format!("/households/{}", h.id);
+    let fields = [("csrf_token", old.as_str()), ("code", "N-1"), ("address", "1 New Road")];
+    let res = c.post_form_raw(&action, &fields, Some(&format!("http://{HOST}"))).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(res.text.contains(r#"id="resubmit-form""#) && !res.text.contains("data-autosubmit"));
+    let again = form_fields(&res.text, "resubmit-form");
+    assert!(again.contains(&("address".to_owned(), "1 New Road".to_owned())));
+    assert!(!again.iter().any(|(k, v)| k == "csrf_token" && v == &old), "sent with the current session's token");
+
+    let evil = c.post_form_raw(&action, &fields, Some("http://evil.example")).await;
+    assert_eq!(evil.status, StatusCode::FORBIDDEN);
+    assert!(!evil.text.contains("1 New Road"), "nothing held for another site");
+}
+
+#[tokio::test]
+async fn pages_with_unsaved_input_keep_the_session_alive() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let mut c = app.login_as("maria", "caseworker", &["north"]).await;
+    let page = c.get("/households/new").await;
+    assert!(page.text.contains("data-keepalive=\""), "signed-in pages say how often to ping");
+    app.age_sessions(20, 1).await;
+    assert_eq!(c.get("/session/alive").await.status, StatusCode::NO_CONTENT);
+    let s = hearth_core::entity::session::Entity::find().one(app.store.conn()).await.unwrap().unwrap();
+    assert!(chrono::Utc::now() - s.last_seen_at < chrono::TimeDelta::seconds(30), "the ping touched the session");
+    app.age_sessions(31, 1).await;
+    let ended = c.get("/session/alive").await;
+    assert_eq!(ended.status, StatusCode::UNAUTHORIZED, "no redirect for a script to follow");
 }

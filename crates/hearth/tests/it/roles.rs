@@ -149,6 +149,7 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("GET", "/setup/not-a-real-link".into(), [N, N, N, N, N]),
         ("POST", "/setup/not-a-real-link".into(), [N, N, N, N, N]),
         ("POST", "/lang".into(), [A, A, A, A, A]),
+        ("GET", "/session/alive".into(), [A, A, A, A, A]),
         ("GET", "/account".into(), [A, A, A, A, A]),
         ("POST", "/account/language".into(), [A, A, A, A, A]),
         ("POST", "/account/password".into(), [A, A, A, A, A]),
@@ -365,6 +366,11 @@ async fn anonymous_requests_are_sent_to_login_or_get_401() {
             continue;
         }
         let res = anon.get(&path).await;
+        // A script's ping: 401, never a redirect for fetch to follow.
+        if path == "/session/alive" {
+            assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+            continue;
+        }
         assert_eq!(res.status, StatusCode::SEE_OTHER, "GET {path}");
         assert!(res.location().starts_with("/login?next="), "GET {path} → {}", res.location());
     }

@@ -478,3 +478,55 @@ pub async fn two_communities(app: &TestApp) -> (i64, i64) {
 pub fn d(s: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
+
+/// Undoes the HTML escaping of an attribute value: the named entities askama writes and
+/// numeric ones (`&#38;`, `&#x27;`).
+pub fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let ch = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match ch {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `name="…" value="…"` inputs of the form with `id` (a page as a browser would submit it).
+pub fn form_fields(html: &str, id: &str) -> Vec<(String, String)> {
+    let Some(start) = html.find(&format!("id=\"{id}\"")) else { return Vec::new() };
+    let form = &html[start..html[start..].find("</form>").map_or(html.len(), |e| start + e)];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!("{name}=\"");
+        let i = tag.find(&marker)? + marker.len();
+        Some(unescape(&tag[i..i + tag[i..].find('"')?]))
+    };
+    form.split("<input")
+        .skip(1)
+        .filter_map(|tag| Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default())))
+        .collect()
+}

@@ -205,14 +205,34 @@ impl Browser {
         let mut tries = 0;
         loop {
             let el = self.find(selector).await?;
+            self.js("window.__e2eBeforeClick = true; return null;").await?;
             match el.click().await {
-                Ok(()) => return self.settle().await,
+                Ok(()) => {
+                    self.await_navigation().await?;
+                    return self.settle().await;
+                }
                 // The page replaced the element between finding and clicking it (a load or
                 // an htmx swap finishing): nothing was clicked, so find it again.
                 Err(e) if is_stale(&e) && tries < 3 => tries += 1,
                 Err(e) => bail!("click {selector}: {e}"),
             }
         }
+    }
+
+    /// A click that submits a form or follows a link replaces the document a moment later;
+    /// the old one still says "complete". Wait briefly for the new document, so the next step
+    /// does not act on (or navigate away from) the old one; a click that stays (htmx, a
+    /// checkbox) costs half a second.
+    async fn await_navigation(&self) -> Res {
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < deadline {
+            match self.js("return window.__e2eBeforeClick === true;").await {
+                Ok(Json::Bool(true)) => tokio::time::sleep(Duration::from_millis(25)).await,
+                // A new document (or one between documents, which cannot run scripts).
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// Clicks the first element matching `selector` whose text contains `text`.
@@ -389,6 +409,11 @@ impl Browser {
     }
 
     /// The path (and query) of the current URL.
+    /// The current path without its query (`?saved=1` after a save).
+    pub async fn page_path(&self) -> Res<String> {
+        Ok(self.client().current_url().await?.path().to_owned())
+    }
+
     pub async fn path(&self) -> Res<String> {
         let u = self.client().current_url().await?;
         Ok(match u.query() {

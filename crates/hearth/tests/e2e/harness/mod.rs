@@ -40,6 +40,8 @@ type Run = Arc<dyn Fn(Browser) -> Pin<Box<dyn Future<Output = Res> + Send>> + Se
 pub struct Journey {
     pub name: &'static str,
     postgres: bool,
+    /// Extra `hearth serve` arguments (e.g. a short session idle limit).
+    serve_args: &'static [&'static str],
     run: Run,
 }
 
@@ -49,7 +51,7 @@ where
     F: Fn(Browser) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Res> + Send + 'static,
 {
-    Journey { name, postgres: false, run: Arc::new(move |b| Box::pin(f(b))) }
+    Journey { name, postgres: false, serve_args: &[], run: Arc::new(move |b| Box::pin(f(b))) }
 }
 
 impl Journey {
@@ -57,6 +59,12 @@ impl Journey {
     /// `HEARTH_TEST_POSTGRES_URL` is set.
     pub fn also_on_postgres(mut self) -> Journey {
         self.postgres = true;
+        self
+    }
+
+    /// Serve this journey's server with extra arguments.
+    pub fn serving_with(mut self, args: &'static [&'static str]) -> Journey {
+        self.serve_args = args;
         self
     }
 }
@@ -201,7 +209,7 @@ async fn run_one(
     backend: &Backend,
     shot: &std::path::Path,
 ) -> Result<(), String> {
-    let app = Arc::new(App::start(backend).await.map_err(|e| format!("  server: {e}"))?);
+    let app = Arc::new(App::start(backend, j.serve_args).await.map_err(|e| format!("  server: {e}"))?);
     let b = Browser::open(&driver.url, tools, size, &app.base, Some(app.clone()))
         .await
         .map_err(|e| format!("  browser: {e}"))?;

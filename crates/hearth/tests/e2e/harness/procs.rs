@@ -113,7 +113,7 @@ pub struct App {
 
 impl App {
     /// Starts the binary on a free loopback port and waits until it serves.
-    pub async fn start(backend: &Backend) -> Res<App> {
+    pub async fn start(backend: &Backend, extra: &[&str]) -> Res<App> {
         let data_dir = TempDir::new("hearth-e2e-data")?;
         let database_url = match backend {
             Backend::Sqlite => None,
@@ -124,6 +124,7 @@ impl App {
             let port = free_port()?;
             let mut cmd = hearth_command(data_dir.path(), database_url.as_deref());
             cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

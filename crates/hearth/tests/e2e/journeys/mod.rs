@@ -20,5 +20,7 @@ pub fn all() -> Vec<Journey> {
         journey("volunteer-not-paired", registry::volunteer_cannot_open_unpaired_household),
         journey("visit-with-two-needs", visits::record_visit_with_two_needs_journey).also_on_postgres(),
         journey("resolve-leaves-overdue", visits::resolve_leaves_overdue_queue),
+        journey("visit-after-session-ended", visits::visit_saved_after_the_session_ended)
+            .serving_with(&["--session-idle-seconds", "10"]),
     ]
 }

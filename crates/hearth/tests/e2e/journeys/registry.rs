@@ -37,7 +37,7 @@ async fn create_household(b: &Browser, code: &str) -> Res<String> {
         bail!("creating household {code} failed: {errors:?}");
     }
     b.expect_text("h1", code).await?;
-    let path = b.path().await?;
+    let path = b.page_path().await?;
     let id = path.strip_prefix("/households/").unwrap_or_default();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
         bail!("after creating a household, expected /households/{{id}}, got {path}");

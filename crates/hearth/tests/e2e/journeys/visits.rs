@@ -23,7 +23,7 @@ async fn household(b: &Browser) -> Res<String> {
     if !errors.is_empty() {
         bail!("creating the household failed: {errors:?}");
     }
-    b.path().await
+    b.page_path().await
 }
 
 fn need(i: usize, field: &str) -> String {
@@ -87,4 +87,26 @@ pub async fn resolve_leaves_overdue_queue(b: Browser) -> Res {
     b.expect_no_text("main", "Child needs a school place").await?;
     b.expect_text("main", "Looking for work").await?;
     b.expect_text("nav.nav", "Overdue (1)").await
+}
+
+/// A visit form left open past the session's idle limit (shortened to 10 s for this
+/// journey), then saved: the worker signs in again and the visit is saved, notes intact.
+pub async fn visit_saved_after_the_session_ended(b: Browser) -> Res {
+    let h = household(&b).await?;
+    b.goto(&format!("{h}/visits/new")).await?;
+    // Left open, nothing typed (typing would keep the session alive), past the limit.
+    tokio::time::sleep(std::time::Duration::from_secs(13)).await;
+    let notes = "Grandmother needs a family doctor; typed before the session ended";
+    b.fill("#f-visited_on", "2016-03-04").await?;
+    b.fill("#f-notes", notes).await?;
+    b.submit("#visit-form").await?;
+    b.expect_text("#login-form", "").await?;
+    b.expect_text("[role=alert]", "Nothing is lost").await?;
+    b.fill("#f-username", "admin").await?;
+    b.fill("#f-password", crate::harness::PASSWORD).await?;
+    b.submit("#login-form").await?;
+    b.expect_path(&h).await?;
+    b.expect_text("#saved", "Saved").await?;
+    b.click("#timeline li.ev-visit a").await?;
+    b.expect_text("main", notes).await
 }
