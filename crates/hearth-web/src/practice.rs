@@ -60,6 +60,54 @@ pub struct WebPractice {
     pub badges: Option<BadgesFn>,
     /// Where each of its kinds of record is shown: `{id}` is replaced by the id.
     pub links: &'static [(EntityKind, &'static str)],
+    /// Its sections of the Today page (the home page), for the signed-in worker.
+    pub today: Option<TodayFn>,
+}
+
+/// A future of the web layer (its errors are `WebError`s).
+pub type WebFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, crate::WebError>> + Send + 'a>>;
+
+/// A practice's sections of the Today page. Each reads through the core (policy, audit) and
+/// returns only what the worker may see; a practice the worker's role has no part in
+/// returns none.
+pub type TodayFn = for<'a> fn(&'a AppState, &'a crate::Ctx) -> WebFut<'a, Vec<TodaySection>>;
+
+/// One section of the Today page: its title with a count, the first few items, and a link
+/// to the whole queue.
+#[derive(Clone, Debug)]
+pub struct TodaySection {
+    /// A stable name (`id="today-<key>"`), for tests and scripts.
+    pub key: &'static str,
+    pub title: String,
+    pub count: u64,
+    /// The full queue or list.
+    pub href: String,
+    pub more: String,
+    /// What it says when there is nothing.
+    pub empty: String,
+    pub items: Vec<TodayItem>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TodayItem {
+    pub href: String,
+    pub label: String,
+    pub detail: String,
+    /// A phone number to tap and call: (shown, dialled).
+    pub tel: Option<(String, String)>,
+    /// Late (overdue): marked.
+    pub alert: bool,
+}
+
+/// The Today page's sections, practice by practice in navigation order.
+pub async fn today(state: &AppState, ctx: &crate::Ctx) -> Result<Vec<TodaySection>, crate::WebError> {
+    let mut out = Vec::new();
+    for p in all() {
+        if let Some(f) = p.today {
+            out.extend(f(state, ctx).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// The practices, in navigation order. One line per practice.

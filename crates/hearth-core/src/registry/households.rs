@@ -331,16 +331,7 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
         .await?;
     let page = page_of(rows, limit, |h| h.id);
     let ids: Vec<i64> = page.items.iter().map(|h| h.id).collect();
-    let members: Vec<(i64, i64, String)> = resident::Entity::find()
-        .select_only()
-        .column(resident::Column::HouseholdId)
-        .column(resident::Column::Id)
-        .column(resident::Column::FullName)
-        .filter(resident::Column::HouseholdId.is_in(ids))
-        .order_by_asc(resident::Column::Id)
-        .into_tuple()
-        .all(store.conn())
-        .await?;
+    let members = super::residents::members_of(store, &ids).await?;
     let communities = community::Entity::find().all(store.conn()).await?;
     let items: Vec<Row> = page
         .items

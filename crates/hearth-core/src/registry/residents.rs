@@ -347,6 +347,21 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
 
 /// Members of a household the caller has already loaded (and so checked).
 #[tracing::instrument(skip_all)]
+/// (household id, resident id, name) of every member of these households, oldest record
+/// first: one query for a page of households. The caller audits what it shows.
+pub async fn members_of(store: &Store, household_ids: &[i64]) -> CoreResult<Vec<(i64, i64, String)>> {
+    Ok(resident::Entity::find()
+        .select_only()
+        .column(resident::Column::HouseholdId)
+        .column(resident::Column::Id)
+        .column(resident::Column::FullName)
+        .filter(resident::Column::HouseholdId.is_in(household_ids.to_vec()))
+        .order_by_asc(resident::Column::Id)
+        .into_tuple()
+        .all(store.conn())
+        .await?)
+}
+
 pub async fn of_household(store: &Store, actor: &Actor, h: &household::Model) -> CoreResult<Vec<resident::Model>> {
     let rows = resident::Entity::find()
         .filter(resident::Column::HouseholdId.eq(h.id))

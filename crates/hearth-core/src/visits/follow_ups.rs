@@ -590,6 +590,39 @@ pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)
     Ok((counts[0], counts[1]))
 }
 
+/// My open follow-ups due on `today` or before, soonest due first: how many there are, and
+/// the first `limit` (the Today page). The read is audited with the follow-ups shown.
+#[tracing::instrument(skip_all)]
+pub async fn due_for_me(
+    store: &Store,
+    actor: &Actor,
+    today: NaiveDate,
+    limit: u64,
+) -> CoreResult<(u64, Vec<follow_up::Model>)> {
+    actor.require(Permission::WorkFollowUps)?;
+    let cond = condition(store, actor, &ListQuery { queue: Queue::Mine, ..Default::default() })
+        .await?
+        .add(follow_up::Column::DueOn.lte(today));
+    let count = follow_up::Entity::find().filter(cond.clone()).count(store.conn()).await?;
+    let rows = follow_up::Entity::find()
+        .filter(cond)
+        .order_by_asc(follow_up::Column::DueOn)
+        .order_by_asc(follow_up::Column::Id)
+        .limit(limit)
+        .all(store.conn())
+        .await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::List, EntityKind::FollowUp, None)
+            .community_of(rows.iter().map(|f| f.community_id))
+            .summary(format!("due today or before: {} of {count} rows", rows.len()))
+            .showed(rows.iter().map(|f| RecordRef::new(EntityKind::FollowUp, f.id))),
+    )
+    .await?;
+    Ok((count, rows))
+}
+
 /// A household's follow-ups the actor may see, newest first (household page, timeline):
 /// for a volunteer, only those they own.
 #[tracing::instrument(skip_all)]

@@ -283,6 +283,29 @@ pub struct ListQuery {
 
 /// Visits the actor may see, by ascending id.
 #[tracing::instrument(skip_all)]
+/// The visits the actor recorded lately, newest first (the Today page's "recorded
+/// recently"). Audited with the visits shown.
+#[tracing::instrument(skip_all)]
+pub async fn recent_by_me(store: &Store, actor: &Actor, limit: u64) -> CoreResult<Vec<visit::Model>> {
+    actor.require(Permission::RecordVisits)?;
+    let mut find = visit::Entity::find().filter(visit::Column::RecordedBy.eq(actor.user_id.unwrap_or(-1)));
+    if let Some(ids) = actor.community_filter() {
+        find = find.filter(visit::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    let rows = find.order_by_desc(visit::Column::Id).limit(limit).all(store.conn()).await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::List, EntityKind::Visit, None)
+            .community_of(rows.iter().map(|v| v.community_id))
+            .summary(format!("recorded by me lately: {} rows", rows.len()))
+            .showed(rows.iter().map(|v| RecordRef::new(EntityKind::Visit, v.id))),
+    )
+    .await?;
+    Ok(rows)
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Page<visit::Model>> {
     actor.require(Permission::RecordVisits)?;
     let mut e = FieldErrors::new();

@@ -87,6 +87,7 @@ coverage-figure = { $from } 至 { $to }，{ $households } 户中已走访 { $vis
 coverage-visits = 本期共走访 { $count } 次。
 coverage-plan-title = 安排下一轮走访：最近 { $days } 天未走访的住户
 coverage-plan-hint = 这是团队的工作计划清单：自 { $since } 以来我们还没有走访过的住户，不代表对住户的任何评价。
+coverage-plan-total = 待走访 { $count } 户：从未走访的在前，其次按距上次走访时间最长排序。
 coverage-plan-empty = 这段时间内每户都已走访。
 coverage-never = 尚无走访记录
 coverage-last = 上次走访 { $date }

@@ -30,6 +30,7 @@ pub const AREA: WebPractice = WebPractice {
     nav: &[],
     badges: None,
     links: &[],
+    today: None,
 };
 
 fn pages() -> Pages {

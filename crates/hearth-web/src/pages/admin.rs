@@ -29,6 +29,7 @@ pub const AREA: WebPractice = WebPractice {
     ],
     badges: None,
     links: &[(EntityKind::User, "/admin/users/{id}")],
+    today: None,
 };
 
 fn pages() -> Pages {

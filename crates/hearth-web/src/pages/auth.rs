@@ -20,7 +20,7 @@ use crate::practice::{Pages, WebPractice};
 
 /// Signing in and out, first-run setup and password links, the language switch.
 pub const AREA: WebPractice =
-    WebPractice { key: "auth", pages, api: None, api_tags: &[], nav: &[], badges: None, links: &[] };
+    WebPractice { key: "auth", pages, api: None, api_tags: &[], nav: &[], badges: None, links: &[], today: None };
 
 fn pages() -> Pages {
     Pages::new()
@@ -45,10 +45,23 @@ async fn keep_alive(ctx: Ctx) -> StatusCode {
     }
 }
 
-async fn home(ctx: Ctx) -> Result<Response, WebError> {
+/// The first page after signing in: the worker's day, from every practice's sections.
+#[derive(Template)]
+#[template(path = "today.html")]
+struct TodayPage {
+    ctx: Ctx,
+    date: String,
+    sections: Vec<crate::practice::TodaySection>,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     ctx.actor()?;
-    let to = if ctx.can(Permission::ViewPeople) { "/households" } else { "/account" };
-    Ok(Redirect::to(to).into_response())
+    if !ctx.can(Permission::ViewPeople) {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let sections = crate::practice::today(&state, &ctx).await?;
+    let date = chrono::Local::now().date_naive().to_string();
+    render(&TodayPage { ctx, date, sections })
 }
 
 #[derive(Template)]

@@ -42,6 +42,7 @@ pub const PRACTICE: WebPractice = WebPractice {
         (EntityKind::Consent, "#consent-{id}"),
         (EntityKind::Community, "/admin/communities"),
     ],
+    today: None,
 };
 
 fn pages() -> Pages {

@@ -53,3 +53,10 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/".to_owned(),
     }
 }
+
+/// A phone number as a `tel:` link dials it: the digits, with a leading `+` kept.
+pub fn tel(phone: &str) -> String {
+    let t = phone.trim();
+    let plus = if t.starts_with('+') { "+" } else { "" };
+    format!("{plus}{}", t.chars().filter(char::is_ascii_digit).collect::<String>())
+}

@@ -31,6 +31,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     nav: &[NavEntry::link("/reports", "nav-reports", Permission::ViewReports)],
     badges: None,
     links: &[],
+    today: None,
 };
 
 fn pages() -> Pages {

@@ -21,7 +21,7 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message, urlencode};
-use crate::practice::{BoxFut, NavEntry, Pages, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
 use hearth_core::record::EntityKind;
 use hearth_core::visits::follow_ups as follow_ups_core;
 use hearth_core::{Actor, Store};
@@ -56,6 +56,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     ],
     badges: Some(badges),
     links: &[(EntityKind::Visit, "/visits/{id}"), (EntityKind::FollowUp, "/follow-ups/{id}")],
+    today: Some(today),
 };
 
 fn pages() -> Pages {
@@ -72,6 +73,104 @@ fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static st
     Box::pin(async move {
         let (mine, overdue) = follow_ups_core::queue_counts(store, actor).await?;
         Ok(vec![("mine", mine), ("overdue", overdue)])
+    })
+}
+
+/// The visits practice's part of the Today page: my follow-ups due today or overdue, the
+/// visit plan (never visited first, then the longest since the last visit), and the visits
+/// I recorded lately.
+fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>> {
+    Box::pin(async move {
+        let actor = ctx.actor()?;
+        let day = Utc::now().date_naive();
+        let mut out = Vec::new();
+        let code_of = |id: i64| {
+            let store = state.store.clone();
+            async move { households::load(&store, actor, id).await.map(|h| h.code) }
+        };
+        if ctx.can(Permission::WorkFollowUps) {
+            let (count, rows) = follow_ups_core::due_for_me(&state.store, actor, day, 5).await?;
+            let mut items = Vec::new();
+            for f in rows {
+                let due = f.due_on.to_string();
+                items.push(TodayItem {
+                    href: format!("/follow-ups/{}", f.id),
+                    label: f.description.clone(),
+                    detail: format!("{} · {}", code_of(f.household_id).await?, ctx.t1("today-due-on", "date", due)),
+                    tel: None,
+                    alert: f.due_on < day,
+                });
+            }
+            out.push(TodaySection {
+                key: "follow-ups",
+                title: ctx.t("today-follow-ups"),
+                count,
+                href: "/follow-ups".into(),
+                more: ctx.t("today-all-follow-ups"),
+                empty: ctx.t("today-follow-ups-empty"),
+                items,
+            });
+        }
+        if ctx.can(Permission::RecordVisits) {
+            let q =
+                coverage::PlanQuery { since: Some(day - TimeDelta::days(90)), limit: Some(5), ..Default::default() };
+            let plan = coverage::plan(&state.store, actor, &q).await?;
+            let sep = if ctx.lang == crate::i18n::Lang::ZhCn { "、" } else { ", " };
+            let items = plan
+                .items
+                .into_iter()
+                .map(|e| PlanItem::of(e, sep))
+                .map(|p| TodayItem {
+                    href: format!("/households/{}", p.id),
+                    label: if p.place.is_empty() { p.code.clone() } else { format!("{} · {}", p.code, p.place) },
+                    detail: [
+                        p.members.clone(),
+                        if p.last.is_empty() {
+                            ctx.t("coverage-never")
+                        } else {
+                            ctx.t1("coverage-last", "date", p.last.as_str())
+                        },
+                    ]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    tel: p.phone.clone().zip(p.tel()),
+                    alert: false,
+                })
+                .collect();
+            out.push(TodaySection {
+                key: "plan",
+                title: ctx.t("today-plan"),
+                count: plan.total,
+                href: "/visits/coverage#plan-h".into(),
+                more: ctx.t("today-whole-plan"),
+                empty: ctx.t("today-plan-empty"),
+                items,
+            });
+            let recent = records::recent_by_me(&state.store, actor, 5).await?;
+            let count = recent.len() as u64;
+            let mut items = Vec::new();
+            for v in recent {
+                items.push(TodayItem {
+                    href: format!("/visits/{}", v.id),
+                    label: code_of(v.household_id).await?,
+                    detail: format!("{} · {}", v.visited_on, ctx.t(&v.purpose.fluent_key())),
+                    tel: None,
+                    alert: false,
+                });
+            }
+            out.push(TodaySection {
+                key: "recent",
+                title: ctx.t("today-recent"),
+                count,
+                href: "/visits/coverage".into(),
+                more: ctx.t("today-coverage"),
+                empty: ctx.t("today-recent-empty"),
+                items,
+            });
+        }
+        Ok(out)
     })
 }
 
@@ -312,6 +411,7 @@ struct CoverageParams {
     from: Option<String>,
     to: Option<String>,
     days: Option<String>,
+    building: Option<String>,
     after: Option<String>,
 }
 
@@ -319,7 +419,32 @@ pub(super) struct PlanItem {
     id: i64,
     code: String,
     address: String,
+    /// Building and unit, as written ("3号楼 2单元").
+    place: String,
+    /// The members' names.
+    members: String,
+    phone: Option<String>,
     last: String,
+}
+
+impl PlanItem {
+    fn of(e: coverage::PlanEntry, lang_sep: &str) -> PlanItem {
+        let place = [e.building.as_deref(), e.unit.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        PlanItem {
+            id: e.household_id,
+            code: e.code,
+            address: e.address,
+            place,
+            members: e.members.join(lang_sep),
+            phone: e.phone,
+            last: e.last_visited_on.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// The number to dial: digits and a leading +.
+    pub fn tel(&self) -> Option<String> {
+        self.phone.as_deref().map(super::tel)
+    }
 }
 
 #[derive(Template)]
@@ -338,6 +463,8 @@ struct CoveragePage {
     visits: i64,
     errors: Vec<String>,
     plan: Vec<PlanItem>,
+    plan_total: u64,
+    building: String,
     since: String,
     next_href: Option<String>,
 }
@@ -397,27 +524,29 @@ async fn coverage_page(
     }
     let days_ok = (1..=3650).contains(&days);
     let since = today - TimeDelta::days(if days_ok { days } else { 90 });
-    let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
-    let page = coverage::not_visited_since(&state.store, actor, community.id, since, after, Some(100)).await?;
-    let href = |a: i64| {
+    let building = non_blank(p.building.clone()).unwrap_or_default();
+    let q = coverage::PlanQuery {
+        community_id: Some(community.id),
+        building: non_blank(p.building.clone()),
+        since: Some(since),
+        after: p.after.as_deref().and_then(coverage::PlanCursor::parse),
+        limit: Some(100),
+    };
+    let page = coverage::plan(&state.store, actor, &q).await?;
+    let href = |c: coverage::PlanCursor| {
         format!(
-            "/visits/coverage?community={}&from={}&to={}&days={days}&after={a}",
+            "/visits/coverage?community={}&from={}&to={}&days={days}&building={}&after={}#plan-h",
             urlencode(&community.slug),
             urlencode(p.from.as_deref().unwrap_or("")),
-            urlencode(p.to.as_deref().unwrap_or(""))
+            urlencode(p.to.as_deref().unwrap_or("")),
+            urlencode(&building),
+            urlencode(&c.to_param())
         )
     };
-    let next_href = page.next_after.map(href);
-    let plan = page
-        .items
-        .into_iter()
-        .map(|r| PlanItem {
-            id: r.household_id,
-            code: r.code,
-            address: r.address,
-            last: r.last_visited_on.map(|d| d.to_string()).unwrap_or_default(),
-        })
-        .collect();
+    let next_href = page.next.map(href);
+    let plan_total = page.total;
+    let sep = if ctx.lang == crate::i18n::Lang::ZhCn { "、" } else { ", " };
+    let plan = page.items.into_iter().map(|e| PlanItem::of(e, sep)).collect();
     let errors = e.0.iter().map(|x| field_message(ctx.lang, x)).collect();
     let from = from.map(|d| d.to_string()).unwrap_or(p.from.unwrap_or_default());
     let to = to.map(|d| d.to_string()).unwrap_or(p.to.unwrap_or_default());
@@ -444,6 +573,8 @@ async fn coverage_page(
         visits: visits_n,
         errors,
         plan,
+        plan_total,
+        building,
         since: since.to_string(),
         next_href,
         ctx,

@@ -692,3 +692,91 @@ async fn a_resolved_follow_up_is_reopened_with_a_note() {
     assert!(shown.text.contains("Clinic lost the papers") && shown.text.contains("Registered"));
     assert!(shown.text.contains(r#"id="follow-up-form""#), "open again: the update form is back");
 }
+
+/// Found on a phone: the first page after sign-in was an alphabetical list of 1,710
+/// households, and the visit plan listed them by id, so a never-visited household sat on the
+/// last page. The first page is now the worker's day; the plan puts never-visited first.
+#[tokio::test]
+async fn the_today_page_and_the_visit_plan_start_with_what_needs_doing() {
+    use hearth_core::visits::coverage::{self, PlanQuery};
+    let app = spawn_app().await;
+    app.community("north").await;
+    let long_ago = hh(&app, "north", "A-long-ago", "2015-06-01", None, 1).await;
+    let never = hh(&app, "north", "B-never", "2015-06-01", None, 2).await;
+    let lately = hh(&app, "north", "C-lately", "2015-06-01", None, 1).await;
+    let _moved_out = hh(&app, "north", "D-moved-out", "2015-06-01", Some("2015-12-31"), 1).await;
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let h = hearth_core::entity::household::Entity::find_by_id(never).one(app.store.conn()).await.unwrap().unwrap();
+        let mut a: hearth_core::entity::household::ActiveModel = h.into();
+        a.building = Set(Some("3号楼".into()));
+        a.phone = Set(Some("138 0013 8000".into()));
+        a.update(app.store.writer()).await.unwrap();
+    }
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let me = hearth_core::auth::users::by_username(&app.store, "cwk").await.unwrap().unwrap().id.to_string();
+    for (h, on) in [(long_ago, "2016-01-05"), (lately, "2016-02-20")] {
+        let res = c
+            .post_form(
+                &format!("/households/{h}/visits"),
+                &[
+                    ("visited_on", on),
+                    ("purpose", "welcome"),
+                    ("visitor", &me),
+                    ("needs[0].description", if h == long_ago { "Register at the clinic" } else { "" }),
+                    ("needs[0].category", "health"),
+                    ("needs[0].owner_user_id", &me),
+                    ("needs[0].due_on", "2016-03-01"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert!(res.location().contains("saved=1"));
+    }
+
+    let today = c.get("/").await;
+    assert_eq!(today.status, StatusCode::OK, "{}", today.text);
+    let section = |key: &str| {
+        let start = today.text.find(&format!(r#"id="today-{key}""#)).unwrap_or_else(|| panic!("no {key} section"));
+        let end = today.text[start..].find("</section>").map_or(today.text.len(), |e| start + e);
+        today.text[start..end].to_owned()
+    };
+    let due = section("follow-ups");
+    assert!(due.contains(r#"data-count="1""#) && due.contains("Register at the clinic"), "{due}");
+    assert!(due.contains("late"), "overdue is marked");
+    let plan = section("plan");
+    assert!(plan.contains(r#"data-count="3""#), "three households still living here: {plan}");
+    let pos = |text: &str, code: &str| text.find(code).unwrap_or_else(|| panic!("{code} missing"));
+    assert!(pos(&plan, "B-never") < pos(&plan, "A-long-ago") && pos(&plan, "A-long-ago") < pos(&plan, "C-lately"));
+    assert!(plan.contains(r#"href="tel:13800138000""#) && plan.contains("3号楼"), "{plan}");
+    assert!(!plan.contains("D-moved-out"));
+    let recent = section("recent");
+    assert!(recent.contains("C-lately") && recent.contains("A-long-ago"), "{recent}");
+
+    // The plan page: the same order, the members named, filtered by building.
+    let page = c.get("/visits/coverage?days=30").await;
+    let list = &page.text[page.text.find(r#"id="plan""#).expect("the plan list")..];
+    assert!(pos(list, "B-never") < pos(list, "A-long-ago") && pos(list, "A-long-ago") < pos(list, "C-lately"));
+    assert!(list.contains("居民B-never-0") && list.contains("居民B-never-1"));
+    let one = c.get(&format!("/visits/coverage?days=30&building={}", enc("3号楼"))).await;
+    assert!(one.text.contains("B-never") && !one.text.contains("A-long-ago"), "filtered by building");
+    assert!(c.get("/visits/coverage").await.text.contains("coverage-figure"), "default period renders");
+
+    // Page by page (keyset in plan order), nothing skipped or repeated.
+    let actor = hearth_core::Actor::system();
+    let mut seen = Vec::new();
+    let mut q = PlanQuery { since: Some(d("2016-06-01")), limit: Some(1), ..Default::default() };
+    loop {
+        let p = coverage::plan(&app.store, &actor, &q).await.unwrap();
+        assert_eq!(p.total, 3);
+        seen.extend(p.items.iter().map(|e| e.household_id));
+        match p.next {
+            Some(n) => {
+                assert_eq!(coverage::PlanCursor::parse(&n.to_param()), Some(n));
+                q.after = Some(n);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, [never, long_ago, lately]);
+}
