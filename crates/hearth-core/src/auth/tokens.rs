@@ -64,6 +64,13 @@ pub async fn list(store: &Store, actor: &Actor, owner_id: i64) -> CoreResult<Vec
 }
 
 #[tracing::instrument(skip_all)]
+/// One token, if the actor may manage it (its owner, or an admin); else not found.
+pub async fn get(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<api_token::Model> {
+    let t = api_token::Entity::find_by_id(token_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    may_manage(actor, t.user_id).map_err(|_| CoreError::NotFound)?;
+    Ok(t)
+}
+
 pub async fn revoke(store: &Store, actor: &Actor, token_id: i64) -> CoreResult<()> {
     let t = api_token::Entity::find_by_id(token_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     if may_manage(actor, t.user_id).is_err() {

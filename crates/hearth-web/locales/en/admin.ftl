@@ -45,9 +45,13 @@ admin-user-enabled-notice = The account is enabled again.
 admin-user-created-at = Created
 admin-user-actions = Account actions
 admin-user-disable = Disable account
+admin-user-disable-title = Disable { $username }?
+admin-user-disable-effect = { $username } is signed out everywhere and their API tokens are refused. They cannot sign in until an administrator enables the account again.
 admin-user-enable = Enable account
 admin-user-disable-hint = A disabled user cannot log in, and any session they have ends at once.
 admin-user-reset = Reset password
+admin-user-reset-title = Reset the password of { $username }?
+admin-user-reset-effect = { $username } is signed out everywhere and their API tokens are revoked (this cannot be undone). You get a one-time link to give them, to set a new password.
 admin-user-reset-hint = The current password stops working at once, every session ends, every API token of the user is revoked, and you get a one-time link for the user to choose a new password.
 admin-user-self-note = This is your own account: you cannot demote or disable it.
 

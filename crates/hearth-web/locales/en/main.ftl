@@ -106,3 +106,4 @@ today-plan-empty = Every household has been visited in the last 90 days.
 today-recent = What I recorded lately
 today-coverage = Visit coverage
 today-recent-empty = No visits recorded by you yet.
+confirm-cancel = Cancel

@@ -53,6 +53,9 @@ consent-status = Status
 consent-active = In force
 consent-withdrawn-on = Withdrawn on { $date }
 consent-withdraw = Withdraw consent
+consent-withdraw-title = Withdraw this consent?
+consent-withdraw-what = From { $date }, the consent { $given_by } gave on { $given_on } is recorded as withdrawn.
+consent-withdraw-effect = What it allowed stops: no more contact or sharing under it. What was recorded before stays. This cannot be undone; if the household agrees again, record a new consent.
 
 ## Residents
 residents-search-title = Find a resident

@@ -45,9 +45,13 @@ admin-user-enabled-notice = 账号已重新启用。
 admin-user-created-at = 创建时间
 admin-user-actions = 账号操作
 admin-user-disable = 停用账号
+admin-user-disable-title = 确定停用 { $username } 吗？
+admin-user-disable-effect = { $username } 将在所有设备上退出登录，其 API 令牌将被拒绝。在管理员重新启用该账户之前无法登录。
 admin-user-enable = 启用账号
 admin-user-disable-hint = 账号停用后无法登录，现有会话会立即结束。
 admin-user-reset = 重置密码
+admin-user-reset-title = 确定重置 { $username } 的密码吗？
+admin-user-reset-effect = { $username } 将在所有设备上退出登录，其 API 令牌将被吊销（无法撤销）。您会得到一个一次性链接，交给对方设置新密码。
 admin-user-reset-hint = 当前密码立即失效，所有会话结束，该用户的所有 API 令牌被吊销；您会得到一个一次性链接，供用户设置新密码。
 admin-user-self-note = 这是您自己的账号：不能降低自己的角色，也不能停用自己。
 

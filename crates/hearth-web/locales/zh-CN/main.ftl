@@ -103,3 +103,4 @@ today-plan-empty = 近 90 天内每户都已走访。
 today-recent = 我最近的记录
 today-coverage = 走访覆盖率
 today-recent-empty = 您还没有记录过走访。
+confirm-cancel = 取消

@@ -53,6 +53,9 @@ consent-status = 状态
 consent-active = 有效
 consent-withdrawn-on = 已于 { $date } 撤回
 consent-withdraw = 撤回同意
+consent-withdraw-title = 确定撤回这项同意吗？
+consent-withdraw-what = 自 { $date } 起，{ $given_by } 于 { $given_on } 给出的同意将记录为已撤回。
+consent-withdraw-effect = 这项同意所允许的事项随即停止：不再据此联系或共享信息。此前的记录保留。此操作无法撤销；如住户再次同意，请重新登记一项同意。
 
 ## 居民
 residents-search-title = 查找居民

@@ -248,9 +248,27 @@ async fn create_token(
     }
 }
 
-async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+/// Revoking cannot be undone, so it is asked once more, naming the token.
+async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let id = id.parse::<i64>().map_err(|_| WebError::NotFound)?;
+    if !super::form::confirmed(&pairs) {
+        let t = tokens::get(&state.store, actor, id).await?;
+        let step = super::form::ConfirmStep {
+            title: ctx.t1("account-token-revoke-title", "name", t.name.as_str()),
+            what_happens: vec![ctx.t("account-token-revoke-effect")],
+            action: format!("/account/tokens/{id}/revoke"),
+            pairs: Vec::new(),
+            confirm_label: ctx.t("account-token-revoke"),
+            cancel_href: "/account".into(),
+        };
+        return super::form::confirm_page(ctx, step);
+    }
     tokens::revoke(&state.store, actor, id).await?;
     Ok(Redirect::to("/account?done=revoked").into_response())
 }

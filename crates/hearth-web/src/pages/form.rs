@@ -94,3 +94,38 @@ pub fn non_blank(v: Option<String>) -> Option<String> {
 pub fn word_options<W: hearth_core::word::Word>(ctx: &crate::context::Ctx) -> Vec<(String, String)> {
     W::all().into_iter().map(|w| (w.word(), ctx.t(&w.fluent_key()))).collect()
 }
+
+/// An irreversible action, asked once more: what will happen, in the worker's words, and the
+/// same fields sent again with `confirmed=yes` (it works without scripts).
+pub struct ConfirmStep {
+    pub title: String,
+    /// Sentences saying what happens, and what cannot be undone.
+    pub what_happens: Vec<String>,
+    pub action: String,
+    /// The submitted fields, sent again (the CSRF token is the page's own).
+    pub pairs: Vec<(String, String)>,
+    pub confirm_label: String,
+    pub cancel_href: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    ctx: crate::context::Ctx,
+    step: ConfirmStep,
+}
+
+/// The confirm page for `step`.
+pub fn confirm_page(ctx: crate::context::Ctx, step: ConfirmStep) -> Result<axum::response::Response, WebError> {
+    super::render(&ConfirmPage { ctx, step })
+}
+
+/// The submission is the confirming one (sent from a confirm page).
+pub fn confirmed(pairs: &[(String, String)]) -> bool {
+    pairs.iter().any(|(k, v)| k == "confirmed" && v == "yes")
+}
+
+/// The fields to send again from a confirm page: all but the token and the confirmation.
+pub fn resend(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs.iter().filter(|(k, _)| k != "csrf_token" && k != "confirmed").cloned().collect()
+}

@@ -489,27 +489,47 @@ async fn add_consent(
     }
 }
 
-#[derive(serde::Deserialize)]
-struct WithdrawForm {
-    withdrawn_on: Option<String>,
-}
-
+/// Withdrawing consent cannot be undone, so it is asked once more, saying what happens.
 async fn withdraw_consent(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     actor.require(Permission::EditPeople)?;
     let id = parse_id(&id)?;
-    match consent::withdraw(&state.store, actor, id, f.withdrawn_on.as_deref()).await {
+    let form = FormState::from_pairs(ctx.lang, &pairs);
+    let withdrawn_on = non_blank(form.get("withdrawn_on"));
+    if !super::form::confirmed(&pairs) {
+        let c = consent::get(&state.store, actor, id).await?;
+        let on = withdrawn_on.clone().unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+        let what = ctx.lang.t_args(
+            "consent-withdraw-what",
+            &[
+                ("date", on.as_str().into()),
+                ("given_by", c.given_by.as_str().into()),
+                ("given_on", c.given_on.to_string().into()),
+            ],
+        );
+        let step = super::form::ConfirmStep {
+            title: ctx.t("consent-withdraw-title"),
+            what_happens: vec![what, ctx.t("consent-withdraw-effect")],
+            action: format!("/consents/{id}/withdraw"),
+            pairs: super::form::resend(&pairs),
+            confirm_label: ctx.t("consent-withdraw"),
+            cancel_href: format!("/households/{}#consent-h", c.household_id),
+        };
+        return super::form::confirm_page(ctx, step);
+    }
+    let f = Withdrawal { consent_id: id, value: withdrawn_on.clone().unwrap_or_default(), errors: FieldErrors::new() };
+    match consent::withdraw(&state.store, actor, id, withdrawn_on.as_deref()).await {
         Ok(c) => Ok(Redirect::to(&format!("/households/{}?saved=1", c.household_id)).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
             let c = consent::get(&state.store, actor, id).await?;
             let h = households::get(&state.store, actor, c.household_id).await?;
-            let withdrawal = Withdrawal { consent_id: id, value: f.withdrawn_on.unwrap_or_default(), errors };
+            let withdrawal = Withdrawal { errors, ..f };
             show_page(&state, ctx, h, None, Some(withdrawal), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

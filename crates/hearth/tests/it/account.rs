@@ -170,11 +170,11 @@ async fn tokens_created_listed_and_revoked_on_the_page() {
 
     // Someone else cannot revoke it.
     let mut sam = app.login_as("sam", "caseworker", &["north"]).await;
-    let res = sam.post_form(&format!("/account/tokens/{id}/revoke"), &[]).await;
+    let res = sam.post_form(&format!("/account/tokens/{id}/revoke"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(api.get("/api/v1/households").await.status, StatusCode::OK);
 
-    let res = c.post_form(&format!("/account/tokens/{id}/revoke"), &[]).await;
+    let res = c.post_form(&format!("/account/tokens/{id}/revoke"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let page = c.get(&res.location()).await;
     assert!(page.text.contains("Revoked"), "{}", page.text);

@@ -145,7 +145,7 @@ async fn disabling_a_user_ends_their_sessions_and_enabling_lets_them_back() {
     assert_eq!(worker.get("/households").await.status, StatusCode::OK);
     let id = user_id(&app, "maria").await;
 
-    let res = admin.post_form(&format!("/admin/users/{id}/disable"), &[]).await;
+    let res = admin.post_form(&format!("/admin/users/{id}/disable"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let page = admin.get(&res.location()).await;
     assert!(page.text.contains("Disabled"));
@@ -168,7 +168,7 @@ async fn an_admin_cannot_disable_or_demote_themself() {
     let mut admin = app.login_as("root", "admin", &[]).await;
     let id = user_id(&app, "root").await;
 
-    let res = admin.post_form(&format!("/admin/users/{id}/disable"), &[]).await;
+    let res = admin.post_form(&format!("/admin/users/{id}/disable"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
     assert!(res.text.contains("You cannot demote or disable your own account."));
     let res = admin
@@ -247,7 +247,7 @@ async fn reset_gives_a_one_time_link_and_ends_the_old_password() {
     let mut worker = app.login_as("maria", "caseworker", &["north"]).await;
     let id = user_id(&app, "maria").await;
 
-    let res = admin.post_form(&format!("/admin/users/{id}/reset"), &[]).await;
+    let res = admin.post_form(&format!("/admin/users/{id}/reset"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let token = setup_token(&res.text);
     assert_eq!(worker.get("/households").await.status, StatusCode::SEE_OTHER, "sessions ended");

@@ -295,7 +295,19 @@ async fn consent_given_shown_and_withdrawn_through_the_forms() {
     assert!(!page.text.contains("<span class=\"pill\">Being contacted</span>"));
     assert!(page.text.contains(&format!("action=\"/consents/{cid}/withdraw\"")));
 
-    let res = c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", "2024-09-30")]).await;
+    // Found on a phone: one tap withdrew consent, with no confirmation and no undo. The
+    // first tap now asks, saying what happens, and changes nothing.
+    let ask = c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", "2024-09-30")]).await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.text);
+    assert!(ask.text.contains(r#"id="confirm-form""#) && ask.text.contains("cannot be undone"), "{}", ask.text);
+    assert!(ask.text.contains("2024-09-30"), "the date it will take effect");
+    let fields = form_fields(&ask.text, "confirm-form");
+    assert!(fields.contains(&("withdrawn_on".to_owned(), "2024-09-30".to_owned())));
+    let stored = consent::Entity::find_by_id(cid).one(app.store.conn()).await.unwrap().unwrap();
+    assert!(stored.withdrawn_on.is_none(), "asking changed nothing");
+    let refs: Vec<(&str, &str)> =
+        fields.iter().filter(|(k, _)| k != "csrf_token").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = c.post_form(&format!("/consents/{cid}/withdraw"), &refs).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     assert_eq!(res.location(), format!("/households/{}?saved=1", h.id));
     let stored = consent::Entity::find_by_id(cid).one(app.store.conn()).await.unwrap().unwrap();
@@ -313,7 +325,9 @@ async fn consent_given_shown_and_withdrawn_through_the_forms() {
     assert!(withdrawn < given, "timeline not newest first");
 
     // Withdrawing twice is refused and changes nothing.
-    let again = c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", "2024-10-01")]).await;
+    let again = c
+        .post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", "2024-10-01"), ("confirmed", "yes")])
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.text.contains("already been withdrawn"), "the reason is shown");
     let stored = consent::Entity::find_by_id(cid).one(app.store.conn()).await.unwrap().unwrap();
@@ -486,7 +500,8 @@ async fn consent_forms_reject_bad_input_and_store_nothing() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let cid = consent::Entity::find().all(app.store.conn()).await.unwrap()[0].id;
     for value in ["", "2016-13-40", "01/03/2016", "2024-01-01", "2999-01-01"] {
-        let res = c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", value)]).await;
+        let res =
+            c.post_form(&format!("/consents/{cid}/withdraw"), &[("withdrawn_on", value), ("confirmed", "yes")]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{value}");
         assert!(res.text.contains("id=\"e-withdrawn_on\""), "{value}: no inline error");
         assert!(res.text.contains("id=\"consent-form\""));

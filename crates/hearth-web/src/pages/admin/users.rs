@@ -333,20 +333,50 @@ async fn set_disabled(state: AppState, ctx: Ctx, id: String, disabled: bool) -> 
     }
 }
 
-async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+/// Disabling signs the person out everywhere, so it is asked once more.
+async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    if !crate::pages::form::confirmed(&pairs) {
+        return confirm_for(&state, ctx, &id, "disable").await;
+    }
     set_disabled(state, ctx, id, true).await
+}
+
+/// The confirm step of disabling (`disable`) or resetting (`reset`) a user.
+async fn confirm_for(state: &AppState, ctx: Ctx, id: &str, what: &str) -> Result<Response, WebError> {
+    require(&ctx, Permission::ManageUsers)?;
+    let u = users::get(&state.store, parse_id(id)?).await?;
+    let name = u.username.as_str();
+    let step = crate::pages::form::ConfirmStep {
+        title: ctx.t1(&format!("admin-user-{what}-title"), "username", name),
+        what_happens: vec![ctx.t1(&format!("admin-user-{what}-effect"), "username", name)],
+        action: format!("/admin/users/{}/{what}", u.id),
+        pairs: Vec::new(),
+        confirm_label: ctx.t(&format!("admin-user-{what}")),
+        cancel_href: format!("/admin/users/{}", u.id),
+    };
+    crate::pages::form::confirm_page(ctx, step)
 }
 
 async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     set_disabled(state, ctx, id, false).await
 }
 
+/// Resetting ends the person's sessions and revokes their tokens, so it is asked once more.
 async fn reset(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    if !crate::pages::form::confirmed(&pairs) {
+        return confirm_for(&state, ctx, &id, "reset").await;
+    }
     let actor = require(&ctx, Permission::ManageUsers)?;
     let id = parse_id(&id)?;
     let u = users::get(&state.store, id).await?;

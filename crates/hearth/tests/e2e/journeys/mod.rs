@@ -17,9 +17,11 @@ pub fn all() -> Vec<Journey> {
         journey("household-with-residents", registry::household_with_residents).also_on_postgres(),
         journey("resident-search-pinyin", registry::search_by_pinyin_initials),
         journey("resident-edit-bad-value", registry::edit_with_bad_value),
+        journey("withdraw-consent-confirm", registry::withdraw_consent_through_the_confirm_step),
         journey("volunteer-not-paired", registry::volunteer_cannot_open_unpaired_household),
         journey("visit-with-two-needs", visits::record_visit_with_two_needs_journey).also_on_postgres(),
         journey("resolve-leaves-overdue", visits::resolve_leaves_overdue_queue),
+        journey("today-after-login", visits::today_after_login).also_on_postgres(),
         journey("visit-after-session-ended", visits::visit_saved_after_the_session_ended)
             .serving_with(&["--session-idle-seconds", "10"]),
     ]

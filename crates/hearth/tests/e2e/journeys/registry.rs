@@ -163,3 +163,26 @@ pub async fn volunteer_cannot_open_unpaired_household(b: Browser) -> Res {
     b.expect_no_text("main", "B-202").await?;
     Ok(())
 }
+
+/// Withdrawing consent asks once more, saying what happens; Cancel changes nothing, and
+/// confirming records the withdrawal.
+pub async fn withdraw_consent_through_the_confirm_step(b: Browser) -> Res {
+    let household = household_with_two_residents(&b).await?;
+    b.goto(&household).await?;
+    b.fill("#consent-form #f-given_by", "张伟").await?;
+    b.fill("#consent-form #f-given_on", "2024-03-02").await?;
+    b.check("#consent-form input[name=scope_contact]").await?;
+    b.submit("#consent-form").await?;
+    b.expect_text("#consent li", "2024-03-02").await?;
+    b.submit("form.withdraw").await?;
+    b.expect_text("h1", "Withdraw this consent?").await?;
+    b.expect_text("main", "cannot be undone").await?;
+    b.click("#confirm-form a.button").await?;
+    b.expect_path(&household).await?;
+    b.expect_text("#consent", "In force").await?;
+    b.submit("form.withdraw").await?;
+    b.submit("#confirm-form").await?;
+    b.expect_path(&household).await?;
+    b.expect_text("#saved", "Saved").await?;
+    b.expect_text("#consent", "Withdrawn on").await
+}

@@ -110,3 +110,20 @@ pub async fn visit_saved_after_the_session_ended(b: Browser) -> Res {
     b.click("#timeline li.ev-visit a").await?;
     b.expect_text("main", notes).await
 }
+
+/// After signing in, the worker's day: the overdue follow-up, the household to visit, the
+/// visit just recorded; a tap on the follow-up opens it.
+pub async fn today_after_login(b: Browser) -> Res {
+    let h = household(&b).await?;
+    record_visit_with_two_needs(&b, &h, "2016-03-04", "2016-03-20").await?;
+    b.logout().await?;
+    b.login("admin", crate::harness::PASSWORD).await?;
+    b.expect_path("/").await?;
+    b.expect_text("h1", "Today").await?;
+    b.expect_text("#today-follow-ups", "Child needs a school place").await?;
+    b.expect_text("#today-plan", "A-101").await?;
+    b.expect_text("#today-recent", "A-101").await?;
+    b.click_text("#today-follow-ups a", "Child needs a school place").await?;
+    b.expect_path_prefix("/follow-ups/").await?;
+    b.expect_text("h1", "Follow-up").await
+}
