@@ -196,19 +196,48 @@ fn rows(r: &Report) -> Vec<(String, &Line)> {
     out
 }
 
-/// CSV: key, name (in `lang`), dims, value, unit, community.
+/// A spreadsheet takes a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
+/// return) for a formula: a household code or a name typed that way could run one on the
+/// computer that opens the export. Such text gets a leading apostrophe and stays text.
+pub fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+}
+
+/// The UTF-8 byte-order mark: Excel and WPS on Chinese Windows read a CSV without it as GBK.
+const BOM: &[u8] = "\u{FEFF}".as_bytes();
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(BOM.to_vec())
+}
+
+/// The value column holds numbers only; what stands for a missing one (`<5`, `—`) goes in
+/// the note column, so a spreadsheet can sum the values.
+fn value_and_note(l: &Line) -> (String, String) {
+    match l.value {
+        Some(_) => (plain_value(l), String::new()),
+        None => (String::new(), no_value(l)),
+    }
+}
+
+/// CSV in `lang` (headers and names; the JSON export has the stable keys): key, indicator,
+/// dimensions, value, note (`<5`, `—`), unit (as in the JSON: `count`, `pct`, `minutes`,
+/// `cny_minor`), community. Opens in Excel and WPS on Chinese Windows (UTF-8 with a BOM).
 pub fn csv(r: &Report, lang: Lang) -> Result<Vec<u8>, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv_writer();
     let e = |e: csv::Error| e.to_string();
-    w.write_record(["key", "name", "dims", "value", "unit", "community"]).map_err(e)?;
+    let headers = ["key", "indicator", "dims", "value", "note", "unit", "community"];
+    w.write_record(headers.map(|h| lang.t(&format!("csv-{h}")))).map_err(e)?;
     for (community, l) in rows(r) {
+        let (value, note) = value_and_note(l);
         w.write_record([
             l.key.to_owned(),
-            indicator_name(lang, l.key),
-            dims_text(&l.dims),
-            plain_value(l),
+            cell(&indicator_name(lang, l.key)),
+            cell(&dims_text(&l.dims)),
+            value,
+            note,
+            // The unit the value is in (money in fen, time in minutes, as in the JSON).
             l.unit.as_str().to_owned(),
-            community,
+            cell(&community),
         ])
         .map_err(e)?;
     }
@@ -268,10 +297,10 @@ fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
         }
         for (row, (community, l)) in (2u32..).zip(all.iter().filter(|(_, l)| l.practice == practice)) {
             ws.write_string(row, 0, l.key)?;
-            ws.write_string(row, 1, indicator_name(Lang::En, l.key))?;
-            ws.write_string(row, 2, indicator_name(Lang::ZhCn, l.key))?;
-            ws.write_string(row, 3, dims_text(&l.dims))?;
-            ws.write_string(row, 4, community)?;
+            ws.write_string(row, 1, cell(&indicator_name(Lang::En, l.key)))?;
+            ws.write_string(row, 2, cell(&indicator_name(Lang::ZhCn, l.key)))?;
+            ws.write_string(row, 3, cell(&dims_text(&l.dims)))?;
+            ws.write_string(row, 4, cell(community))?;
             match l.value {
                 None => {
                     ws.write_string(row, 5, no_value(l))?;
@@ -350,21 +379,25 @@ pub async fn xlsx_blocking(r: Report) -> Result<Vec<u8>, String> {
     tokio::task::spawn_blocking(move || xlsx(&r)).await.map_err(|e| e.to_string())?
 }
 
-/// The drill-down list as CSV: id, label, date, community, link.
+/// The drill-down list as CSV in `lang`: id, record, date, community, and the record's page
+/// as an absolute link (`base` is `https://host`), so it opens from a spreadsheet.
 pub fn records_csv(
     items: &[hearth_core::indicators::Record],
     slug_of: impl Fn(i64) -> String,
+    lang: Lang,
+    base: &str,
 ) -> Result<Vec<u8>, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv_writer();
     let e = |e: csv::Error| e.to_string();
-    w.write_record(["id", "label", "date", "community", "link"]).map_err(e)?;
+    let headers = ["id", "record", "date", "community", "link"];
+    w.write_record(headers.map(|h| lang.t(&format!("csv-{h}")))).map_err(e)?;
     for r in items {
         w.write_record([
             r.id.to_string(),
-            r.label.clone(),
+            cell(&r.label),
             r.on.map(|d| d.to_string()).unwrap_or_default(),
-            slug_of(r.community_id),
-            crate::practice::link(r.record).unwrap_or_default(),
+            cell(&slug_of(r.community_id)),
+            crate::practice::link(r.record).map(|l| format!("{base}{l}")).unwrap_or_default(),
         ])
         .map_err(e)?;
     }
@@ -385,6 +418,23 @@ mod tests {
             suppressed: value.is_none(),
             numerator: None,
             denominator: None,
+        }
+    }
+
+    #[test]
+    fn text_that_starts_like_a_formula_stays_text() {
+        for (typed, kept) in [
+            ("=1+1", "'=1+1"),
+            ("+86 138", "'+86 138"),
+            ("-3", "'-3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("张伟", "张伟"),
+            ("3-2-401", "3-2-401"),
+            ("", ""),
+        ] {
+            assert_eq!(cell(typed), kept);
         }
     }
 

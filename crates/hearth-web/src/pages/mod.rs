@@ -60,3 +60,19 @@ pub fn tel(phone: &str) -> String {
     let plus = if t.starts_with('+') { "+" } else { "" };
     format!("{plus}{}", t.chars().filter(char::is_ascii_digit).collect::<String>())
 }
+
+/// `path` as an absolute URL on the host the request came to (a link in a setup message or
+/// an export must work outside the browser), or `path` alone if the host is unusable.
+pub fn absolute(ctx: &crate::Ctx, headers: &axum::http::HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
+    match host {
+        Some(h) => {
+            let scheme = if ctx.secure_cookies { "https" } else { "http" };
+            format!("{scheme}://{h}{path}")
+        }
+        None => path.to_owned(),
+    }
+}

@@ -354,7 +354,12 @@ async fn records(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params
 }
 
 /// Every record behind a figure as CSV (paged through in the database, 1,000 at a time).
-async fn records_csv(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> Result<Response, WebError> {
+async fn records_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Query(p): Query<Params>,
+) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let mut q = records_query(&p)?;
     q.limit = Some(1000);
@@ -371,10 +376,11 @@ async fn records_csv(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Pa
     }
     let name = format!("hearth-records-{}-{}-{}.csv", first.indicator.key, first.from, first.to);
     let slugs: Vec<(i64, String)> = first.communities.iter().map(|c| (c.id, c.slug.clone())).collect();
+    let (lang, base) = (ctx.lang, super::absolute(&ctx, &headers, ""));
     let bytes = tokio::task::spawn_blocking(move || {
-        export::records_csv(&items, |id| {
-            slugs.iter().find(|(i, _)| *i == id).map(|(_, s)| s.clone()).unwrap_or_default()
-        })
+        let slug_of =
+            |id| slugs.iter().find(|(i, _)| *i == id).map(|(_, s): &(i64, String)| s.clone()).unwrap_or_default();
+        export::records_csv(&items, slug_of, lang, &base)
     })
     .await
     .map_err(|e| WebError::Internal(e.to_string()))?

@@ -69,14 +69,24 @@ fn dims_json(dims: &str) -> String {
 }
 
 fn csv_figures(bytes: &[u8]) -> Figures {
+    let bytes = bytes.strip_prefix("\u{FEFF}".as_bytes()).expect("a UTF-8 byte-order mark for Excel and WPS");
     let mut r = csv::Reader::from_reader(bytes);
     let headers = r.headers().unwrap().clone();
-    assert_eq!(headers.iter().collect::<Vec<_>>(), ["key", "name", "dims", "value", "unit", "community"]);
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["Key", "Indicator", "Dimensions", "Value", "Note", "Unit", "Community"]
+    );
     r.records()
         .map(|row| {
             let row = row.unwrap();
-            let value = if row[3].starts_with('<') { None } else { Some(row[3].parse::<f64>().unwrap()) };
-            ((row[5].to_owned(), format!("{}{}", &row[0], dims_json(&row[2]))), (value, row[4].to_owned()))
+            // Numbers only in the value column; what stands for a missing one is in the note.
+            let value = if row[3].is_empty() {
+                assert!(!row[4].is_empty(), "an empty value says why");
+                None
+            } else {
+                Some(row[3].parse::<f64>().unwrap())
+            };
+            ((row[6].to_owned(), format!("{}{}", &row[0], dims_json(&row[2]))), (value, row[5].to_owned()))
         })
         .collect()
 }
@@ -240,7 +250,7 @@ async fn viewers_get_small_counts_suppressed_and_no_records() {
     assert_eq!(page_viewer.get("/reports/records?key=households&community=north").await.status, StatusCode::FORBIDDEN);
     let (_, csv) = get_bytes(&app, &page_viewer, "/reports.csv?community=north&from=2016-03-01&to=2016-03-31").await;
     let csv = String::from_utf8(csv).unwrap();
-    assert!(csv.contains("households,Households,,<5,count,north"), "{csv}");
+    assert!(csv.contains("households,Households,,,<5,count,north"), "{csv}");
 
     // Secondary suppression: north's 4 is hidden, so east's 5 cannot be shown beside the
     // total of 9, or 9 − 5 would give north away.
@@ -431,4 +441,39 @@ async fn hearth_report_names_the_bad_argument() {
         assert!(err.contains(named), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?} printed a report");
     }
+}
+
+/// Found on Chinese Windows: a CSV export opened as mojibake (no byte-order mark), and a
+/// household code typed like a formula would run in the spreadsheet. Now text that starts
+/// like a formula stays text, in CSV and XLSX, headers are in the worker's language, and
+/// links are absolute.
+#[tokio::test]
+async fn exports_open_in_excel_and_never_run_a_formula() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let codes = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "@SUM(A1)", "-3", "A-1"];
+    for code in codes {
+        hh(&app, "north", code, "2016-01-10", None, 0).await;
+    }
+    let mut c = app.login_as("coord", "coordinator", &["north"]).await;
+    let path = "/reports/records.csv?key=households&community=north&from=2016-03-01&to=2016-03-31";
+    let (status, bytes) = get_bytes(&app, &c, path).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = bytes.strip_prefix("\u{FEFF}".as_bytes()).expect("a byte-order mark");
+    let mut r = csv::Reader::from_reader(body);
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ["Id", "Record", "Date", "Community", "Link"]);
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), codes.len());
+    for row in &rows {
+        let label = &row[1];
+        let bare = label.trim_start_matches('\'');
+        assert!(codes.contains(&bare), "{label}");
+        assert_eq!(label.starts_with('\''), bare.starts_with(['=', '+', '-', '@']), "{label}");
+        assert!(row[4].starts_with(&format!("http://{HOST}/households/")), "absolute link: {}", &row[4]);
+    }
+    // The figures CSV in Chinese.
+    c.cookies.insert("hearth_lang".into(), "zh-CN".into());
+    let (_, bytes) = get_bytes(&app, &c, "/reports.csv?community=north&from=2016-03-01&to=2016-03-31").await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("\u{FEFF}键,指标,维度,数值,说明,单位,社区"), "{}", &text[..80.min(text.len())]);
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_core::auth::{setup, users};
 use hearth_core::entity::user;
@@ -135,18 +135,7 @@ struct SetupLinkPage {
 /// The link as the user will open it: absolute when the request said which host it was
 /// made to (the admin's own browser), else the path.
 fn setup_url(ctx: &Ctx, headers: &HeaderMap, token: &str) -> String {
-    let path = format!("/setup/{token}");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
-    match host {
-        Some(h) => {
-            let scheme = if ctx.secure_cookies { "https" } else { "http" };
-            format!("{scheme}://{h}{path}")
-        }
-        None => path,
-    }
+    crate::pages::absolute(ctx, headers, &format!("/setup/{token}"))
 }
 
 async fn create(
