@@ -62,6 +62,31 @@ pub struct WebPractice {
     pub links: &'static [(EntityKind, &'static str)],
     /// Its sections of the Today page (the home page), for the signed-in worker.
     pub today: Option<TodayFn>,
+    /// Its sections of a household's page, above the timeline (the same section shape).
+    pub household: Option<HouseholdFn>,
+}
+
+/// A practice's sections of a household's page. The household has been read (scope checked,
+/// read audited); each section reads through the core.
+pub type HouseholdFn = for<'a> fn(
+    &'a AppState,
+    &'a crate::Ctx,
+    &'a hearth_core::entity::household::Model,
+) -> WebFut<'a, Vec<TodaySection>>;
+
+/// A household page's sections, practice by practice.
+pub async fn household_sections(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    h: &hearth_core::entity::household::Model,
+) -> Result<Vec<TodaySection>, crate::WebError> {
+    let mut out = Vec::new();
+    for p in all() {
+        if let Some(f) = p.household {
+            out.extend(f(state, ctx, h).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// A future of the web layer (its errors are `WebError`s).

@@ -31,6 +31,7 @@ pub const AREA: WebPractice = WebPractice {
     badges: None,
     links: &[],
     today: None,
+    household: None,
 };
 
 fn pages() -> Pages {

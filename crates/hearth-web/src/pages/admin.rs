@@ -30,6 +30,7 @@ pub const AREA: WebPractice = WebPractice {
     badges: None,
     links: &[(EntityKind::User, "/admin/users/{id}")],
     today: None,
+    household: None,
 };
 
 fn pages() -> Pages {

@@ -19,8 +19,17 @@ use crate::i18n::Lang;
 use crate::practice::{Pages, WebPractice};
 
 /// Signing in and out, first-run setup and password links, the language switch.
-pub const AREA: WebPractice =
-    WebPractice { key: "auth", pages, api: None, api_tags: &[], nav: &[], badges: None, links: &[], today: None };
+pub const AREA: WebPractice = WebPractice {
+    key: "auth",
+    pages,
+    api: None,
+    api_tags: &[],
+    nav: &[],
+    badges: None,
+    links: &[],
+    today: None,
+    household: None,
+};
 
 fn pages() -> Pages {
     Pages::new()

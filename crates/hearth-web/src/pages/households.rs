@@ -43,6 +43,7 @@ pub const PRACTICE: WebPractice = WebPractice {
         (EntityKind::Community, "/admin/communities"),
     ],
     today: None,
+    household: None,
 };
 
 fn pages() -> Pages {
@@ -361,6 +362,8 @@ struct ShowPage {
     consents: Vec<ConsentRow>,
     consent_form: FormState,
     timeline: Vec<TimelineItem>,
+    /// What practices show of this household above the timeline (open follow-ups, …).
+    sections: Vec<crate::practice::TodaySection>,
     /// A failed withdrawal of a record whose form is no longer shown (already withdrawn).
     alert: Option<String>,
 }
@@ -450,9 +453,10 @@ async fn show_page(
         if shown { None } else { w.errors.0.first().map(|e| field_message(ctx.lang, e)) }
     });
     let can_edit = ctx.can(Permission::EditPeople);
+    let sections = crate::practice::household_sections(state, &ctx, &h).await?;
     render_status(
         status,
-        &ShowPage { ctx, h, facts, members, can_edit, show_consent, consents, consent_form, timeline, alert },
+        &ShowPage { ctx, h, facts, members, can_edit, show_consent, consents, consent_form, timeline, sections, alert },
     )
 }
 

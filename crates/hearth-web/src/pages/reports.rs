@@ -32,6 +32,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     badges: None,
     links: &[],
     today: None,
+    household: None,
 };
 
 fn pages() -> Pages {

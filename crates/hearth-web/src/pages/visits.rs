@@ -57,6 +57,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     badges: Some(badges),
     links: &[(EntityKind::Visit, "/visits/{id}"), (EntityKind::FollowUp, "/follow-ups/{id}")],
     today: Some(today),
+    household: Some(household_sections),
 };
 
 fn pages() -> Pages {
@@ -171,6 +172,52 @@ fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>>
             });
         }
         Ok(out)
+    })
+}
+
+/// The visits practice's part of a household's page: its open follow-ups (status, owner,
+/// due date), above the timeline.
+fn household_sections<'a>(state: &'a AppState, ctx: &'a Ctx, h: &'a household::Model) -> WebFut<'a, Vec<TodaySection>> {
+    Box::pin(async move {
+        if !ctx.can(Permission::WorkFollowUps) {
+            return Ok(Vec::new());
+        }
+        let actor = ctx.actor()?;
+        let open: Vec<_> = follow_ups_core::of_household(&state.store, actor, h)
+            .await?
+            .into_iter()
+            .filter(|f| !f.status.is_closed())
+            .collect();
+        let count = open.len() as u64;
+        let rows = super::follow_ups::rows(state, ctx, open).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| TodayItem {
+                href: format!("/follow-ups/{}", r.id),
+                label: r.description,
+                detail: [r.status, r.owner, ctx.t1("today-due-on", "date", r.due_on.as_str())]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                tel: None,
+                alert: r.overdue,
+            })
+            .collect();
+        let new = if ctx.can(Permission::RecordVisits) {
+            format!("/households/{}/follow-ups/new", h.id)
+        } else {
+            String::new()
+        };
+        Ok(vec![TodaySection {
+            key: "open-follow-ups",
+            title: ctx.t("household-open-follow-ups"),
+            count,
+            more: if new.is_empty() { String::new() } else { ctx.t("follow-up-new") },
+            href: new,
+            empty: ctx.t("household-open-follow-ups-empty"),
+            items,
+        }])
     })
 }
 

@@ -780,3 +780,32 @@ async fn the_today_page_and_the_visit_plan_start_with_what_needs_doing() {
     }
     assert_eq!(seen, [never, long_ago, lately]);
 }
+
+/// Found on a phone: open follow-ups showed only as lines in the household's timeline. They
+/// now have their own section above it, with status, owner and due date; closed ones leave it.
+#[tokio::test]
+async fn the_household_page_lists_its_open_follow_ups_above_the_timeline() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
+    let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
+    let open = overdue_follow_up(&app, &mut api, h).await;
+    let done = overdue_follow_up(&app, &mut api, h).await;
+    let res = api
+        .json(
+            "PATCH",
+            &format!("/api/v1/follow-ups/{}", done["id"]),
+            &json!({"status": "resolved", "resolution_note": "Done", "resolved_on": "2016-03-12"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let mut page = app.login_as("cwk", "caseworker", &["north"]).await;
+    let shown = page.get(&format!("/households/{h}")).await;
+    let at = |marker: &str| shown.text.find(marker).unwrap_or_else(|| panic!("no {marker}"));
+    let section = &shown.text[at(r#"id="today-open-follow-ups""#)..at(r#"id="timeline""#)];
+    assert!(section.contains(r#"data-count="1""#), "{section}");
+    assert!(section.contains(&format!(r#"href="/follow-ups/{}""#, open["id"])));
+    assert!(!section.contains(&format!(r#"href="/follow-ups/{}""#, done["id"])), "closed ones leave it");
+    assert!(section.contains("Open") && section.contains("cwk-api") && section.contains("2016-03-10"), "{section}");
+    assert!(section.contains("late"), "overdue is marked");
+}
