@@ -137,6 +137,20 @@ pub async fn can_visit(store: &Store, user_id: i64, h: &household::Model) -> Cor
 
 use sea_orm::EntityTrait;
 
+/// Who may own a follow-up of household `h`, for the owner pickers of forms: those of
+/// `people_of` that `can_take` it (a volunteer only where paired), so a form never offers
+/// someone it would then refuse.
+#[tracing::instrument(skip_all)]
+pub async fn owners_for(store: &Store, h: &household::Model) -> CoreResult<Vec<(i64, String, String)>> {
+    let mut out = Vec::new();
+    for p in people_of(store, h.community_id).await? {
+        if can_take(store, p.0, h).await?.is_some() {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// Users who can be given work or named as visitors in a community, for form pickers:
 /// (id, display name, role).
 #[tracing::instrument(skip_all)]

@@ -44,6 +44,10 @@ pub struct VisitInput {
     /// Users who went; the caller when left out.
     #[serde(default, rename = "visitor_ids")]
     pub visitors: Vec<i64>,
+    /// The visitors are exactly as given (a form's ticked boxes): none ticked is an error
+    /// named with every other one, not "the caller".
+    #[serde(skip)]
+    pub visitors_as_given: bool,
     /// People who came along who are not users (free text).
     #[schema(max_length = 500)]
     pub companions: Option<String>,
@@ -150,7 +154,7 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
     let companions = validate::text(&mut e, "companions", input.companions.as_deref(), 500);
     let notes = validate::text(&mut e, "notes", input.notes.as_deref(), 4000);
     let mut visitors: Vec<i64> = input.visitors.clone();
-    if visitors.is_empty() {
+    if visitors.is_empty() && !input.visitors_as_given {
         visitors.extend(actor.user_id);
     }
     visitors.sort_unstable();

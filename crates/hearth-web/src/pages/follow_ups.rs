@@ -292,11 +292,7 @@ async fn show_page(
     });
     let can_plan = ctx.can(Permission::RecordVisits);
     let owners = if can_plan {
-        visits::people_of(&state.store, h.community_id)
-            .await?
-            .into_iter()
-            .map(|(id, n, _)| (id.to_string(), n))
-            .collect()
+        visits::owners_for(&state.store, &h).await?.into_iter().map(|(id, n, _)| (id.to_string(), n)).collect()
     } else {
         Vec::new()
     };
@@ -395,11 +391,8 @@ async fn new_page(
 ) -> Result<Response, WebError> {
     let mut categories = vec![(String::new(), ctx.t("follow-up-choose-category"))];
     categories.extend(super::form::word_options::<Category>(&ctx));
-    let owners = visits::people_of(&state.store, h.community_id)
-        .await?
-        .into_iter()
-        .map(|(id, n, _)| (id.to_string(), n))
-        .collect();
+    let owners =
+        visits::owners_for(&state.store, &h).await?.into_iter().map(|(id, n, _)| (id.to_string(), n)).collect();
     let actor = ctx.actor()?;
     let mut residents = vec![(String::new(), ctx.t("follow-up-whole-household"))];
     residents.extend(

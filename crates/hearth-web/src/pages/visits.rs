@@ -270,6 +270,8 @@ async fn visit_form(
     needs: Vec<NeedRow>,
 ) -> Result<VisitForm, WebError> {
     let people = visits::people_of(&state.store, h.community_id).await?;
+    let owners =
+        visits::owners_for(&state.store, &h).await?.into_iter().map(|(id, name, _)| (id.to_string(), name)).collect();
     let visitors = people
         .iter()
         .map(|(id, name, _)| Person {
@@ -278,7 +280,6 @@ async fn visit_form(
             checked: chosen.contains(&id.to_string()),
         })
         .collect();
-    let owners = people.iter().map(|(id, name, _)| (id.to_string(), name.clone())).collect();
     Ok(VisitForm {
         purposes: super::form::word_options::<VisitPurpose>(&ctx),
         categories: super::form::word_options::<Category>(&ctx),
@@ -371,6 +372,7 @@ async fn create(
         visited_on: form.get("visited_on"),
         purpose: form.get("purpose"),
         visitors: chosen.iter().map(|v| v.trim().parse().unwrap_or(bad_id)).collect(),
+        visitors_as_given: true,
         companions: form.get("companions"),
         notes: form.get("notes"),
         needs: used
@@ -385,15 +387,10 @@ async fn create(
             })
             .collect(),
     };
-    if input.visitors.is_empty() {
-        let mut e = FieldErrors::new();
-        e.add("visitors", "required");
-        form.errors = e;
-    } else {
-        match records::record(&state.store, actor, input).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?saved=1#timeline")).into_response()),
-            Err(e) => form.errors = form_errors(e)?,
-        }
+    // Every problem of the submission at once (the core checks it all before it writes).
+    match records::record(&state.store, actor, input).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?saved=1#timeline")).into_response()),
+        Err(e) => form.errors = form_errors(e)?,
     }
     // Errors on needs come back as `needs[k].field` where k counts used rows only.
     let mut rest = FieldErrors::new();

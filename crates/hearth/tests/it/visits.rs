@@ -809,3 +809,50 @@ async fn the_household_page_lists_its_open_follow_ups_above_the_timeline() {
     assert!(section.contains("Open") && section.contains("cwk-api") && section.contains("2016-03-10"), "{section}");
     assert!(section.contains("late"), "overdue is marked");
 }
+
+/// Found on a phone: with no visitor, the date 2016-02-30 and a 3,000-character need, only
+/// the visitor error showed, and the date field was emptied. Every error now shows at once,
+/// with every typed value kept (the impossible date too), and the owner picker offers only
+/// people who may own the household's follow-ups.
+#[tokio::test]
+async fn a_bad_visit_form_shows_every_error_at_once_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
+    let other = hh(&app, "north", "N-2", "2016-01-10", None, 1).await;
+    let vera = app.user("vera", "volunteer", &["north"]).await;
+    app.pair("vera", other).await;
+    let paula = app.user("paula", "volunteer", &["north"]).await;
+    app.pair("paula", h).await;
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let form = c.get(&format!("/households/{h}/visits/new")).await;
+    let owners = &form.text[form.text.find(r#"name="needs[0].owner_user_id""#).unwrap()..];
+    let owners = &owners[..owners.find("</select>").unwrap()];
+    assert!(!owners.contains(&format!(r#"value="{}""#, vera.id)), "an unpaired volunteer is not offered: {owners}");
+    assert!(owners.contains(&format!(r#"value="{}""#, paula.id)), "the paired volunteer is");
+
+    let long = "需".repeat(3000);
+    let res = c
+        .post_form(
+            &format!("/households/{h}/visits"),
+            &[
+                ("visited_on", "2016-02-30"),
+                ("purpose", "welcome"),
+                ("notes", "kept notes"),
+                ("needs[0].description", &long),
+                ("needs[0].category", "health"),
+                ("needs[0].due_on", "2016-03-10"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", &res.text[..200]);
+    for field in ["visitors", "visited_on"] {
+        assert!(res.text.contains(&format!(r##"href="#f-{field}""##)), "{field} is in the summary");
+    }
+    assert!(res.text.contains("There is no such date."), "an impossible date says so");
+    assert!(res.text.contains("At most") && res.text.contains("2000"), "the need is too long: named on its row");
+    assert!(res.text.contains(r#"type="text" placeholder="YYYY-MM-DD" value="2016-02-30""#), "the typed date stays");
+    assert!(res.text.contains(&long) && res.text.contains("kept notes"), "every typed value stays");
+    let visits = hearth_core::entity::visit::Entity::find().count(app.store.conn()).await.unwrap();
+    assert_eq!(visits, 0);
+}
