@@ -9,6 +9,7 @@ pub struct Model {
     pub community_id: i64,
     pub full_name: String,
     pub sex: Option<String>,
+    pub relationship: Option<String>,
     pub birth_date: Option<Date>,
     pub phone: Option<String>,
     pub languages_spoken: Option<String>,

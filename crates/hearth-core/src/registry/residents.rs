@@ -18,6 +18,8 @@ use crate::store::Store;
 use crate::validate;
 
 pub const SEXES: [&str; 3] = ["female", "male", "other"];
+/// Relationship to the head of the household, as local registration forms ask it.
+pub const RELATIONSHIPS: [&str; 6] = ["head", "spouse", "child", "parent", "other_relative", "other"];
 pub const EDUCATION_LEVELS: [&str; 6] =
     ["none", "primary", "lower_secondary", "upper_secondary", "vocational", "tertiary"];
 pub const WORK_STATUSES: [&str; 7] =
@@ -34,6 +36,9 @@ pub struct ResidentInput {
     pub full_name: Option<String>,
     /// `female`, `male` or `other`.
     pub sex: Option<String>,
+    /// Relationship to the head of the household: `head`, `spouse`, `child`, `parent`,
+    /// `other_relative` or `other`.
+    pub relationship: Option<String>,
     #[schema(value_type = Option<String>, format = Date, example = "1988-07-14")]
     pub birth_date: Option<String>,
     pub phone: Option<String>,
@@ -66,6 +71,9 @@ pub struct ResidentChanges {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub sex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub relationship: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Patch<String>,
@@ -102,6 +110,7 @@ impl ResidentChanges {
             household_id: None,
             full_name: self.full_name.into_text(),
             sex: self.sex.into_text(),
+            relationship: self.relationship.into_text(),
             birth_date: self.birth_date.into_text(),
             phone: self.phone.into_text(),
             languages_spoken: self.languages_spoken.into_text(),
@@ -120,6 +129,7 @@ type Field<T> = Option<Option<T>>;
 struct Valid {
     full_name: Option<String>,
     sex: Field<String>,
+    relationship: Field<String>,
     birth_date: Field<chrono::NaiveDate>,
     phone: Field<String>,
     languages_spoken: Field<String>,
@@ -144,6 +154,7 @@ fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
         v.as_ref().map(|v| validate::choice(e, f, Some(v), allowed))
     };
     let sex = c(&mut e, "sex", &i.sex, &SEXES);
+    let relationship = c(&mut e, "relationship", &i.relationship, &RELATIONSHIPS);
     let birth_date = i.birth_date.as_ref().map(|v| validate::date(&mut e, "birth_date", Some(v)));
     if let Some(Some(d)) = birth_date
         && d > Utc::now().date_naive()
@@ -162,6 +173,7 @@ fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
     Ok(Valid {
         full_name,
         sex,
+        relationship,
         birth_date,
         phone,
         languages_spoken,
@@ -182,6 +194,7 @@ fn changed_fields(v: &Valid) -> String {
     note!(
         full_name,
         sex,
+        relationship,
         birth_date,
         phone,
         languages_spoken,
@@ -232,6 +245,7 @@ pub async fn create(store: &Store, actor: &Actor, input: ResidentInput) -> CoreR
         community_id: Set(h.community_id),
         full_name: Set(v.full_name.clone().unwrap_or_default()),
         sex: Set(v.sex.clone().flatten()),
+        relationship: Set(v.relationship.clone().flatten()),
         birth_date: Set(v.birth_date.flatten()),
         phone: Set(v.phone.clone().flatten()),
         languages_spoken: Set(v.languages_spoken.clone().flatten()),
@@ -279,7 +293,8 @@ pub fn hidden_fields(actor: &Actor) -> &'static [&'static str] {
 }
 
 /// A resident's fields beyond name and contact, in the order pages show them.
-pub const DETAIL_FIELDS: [&str; 9] = [
+pub const DETAIL_FIELDS: [&str; 10] = [
+    "relationship",
     "sex",
     "birth_date",
     "languages_spoken",
@@ -297,6 +312,7 @@ pub fn redact(actor: &Actor, r: resident::Model) -> resident::Model {
         PersonView::Full => r,
         PersonView::ContactOnly => resident::Model {
             sex: None,
+            relationship: None,
             birth_date: None,
             languages_spoken: None,
             languages_to_learn: None,
@@ -326,7 +342,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: ResidentInput)
     let tx = store.write().await?;
     let r = crate::store::locked::<resident::Entity>(&tx, r.id).await?;
     let mut a: resident::ActiveModel = r.into();
-    validate::set_submitted!(a, v; full_name, sex, birth_date, phone, languages_spoken, languages_to_learn,
+    validate::set_submitted!(a, v; full_name, sex, relationship, birth_date, phone, languages_spoken, languages_to_learn,
         education_level, work_status, skills, needs, notes);
     a.updated_at = Set(Utc::now());
     let r = a.update(&tx).await?;

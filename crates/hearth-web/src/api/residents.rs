@@ -40,6 +40,9 @@ pub struct Resident {
 pub struct ResidentDetails {
     /// `female`, `male` or `other`.
     pub sex: Option<String>,
+    /// Relationship to the head of the household: `head`, `spouse`, `child`, `parent`,
+    /// `other_relative` or `other`.
+    pub relationship: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub languages_spoken: Option<String>,
     pub languages_to_learn: Option<String>,
@@ -59,6 +62,7 @@ impl Resident {
     fn new(actor: &Actor, r: resident::Model) -> Resident {
         let details = residents::hidden_fields(actor).is_empty().then_some(ResidentDetails {
             sex: r.sex,
+            relationship: r.relationship,
             birth_date: r.birth_date,
             languages_spoken: r.languages_spoken,
             languages_to_learn: r.languages_to_learn,

@@ -141,6 +141,7 @@ fn property(name: &str, p: &mut Value, required: bool) {
 fn choices(name: &str) -> Option<&'static [&'static str]> {
     match name {
         "sex" => Some(&residents::SEXES),
+        "relationship" => Some(&residents::RELATIONSHIPS),
         "education_level" => Some(&residents::EDUCATION_LEVELS),
         "work_status" => Some(&residents::WORK_STATUSES),
         _ => None,

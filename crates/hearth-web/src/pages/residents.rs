@@ -153,6 +153,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     // What this reader may not see is not even labelled for them (the core says which).
     let hidden = residents::hidden_fields(actor);
     let more = [
+        (ctx.t("resident-field-relationship"), choice("relationship", &r.relationship)),
         (ctx.t("resident-field-sex"), choice("sex", &r.sex)),
         (ctx.t("resident-field-birth-date"), r.birth_date.map(|d| d.to_string()).unwrap_or_default()),
         (ctx.t("resident-field-languages-spoken"), opt(&r.languages_spoken)),
@@ -199,6 +200,7 @@ struct ResidentForm {
     action: String,
     cancel: String,
     sexes: Vec<(String, String)>,
+    relationships: Vec<(String, String)>,
     education_levels: Vec<(String, String)>,
     work_statuses: Vec<(String, String)>,
     form: FormState,
@@ -213,6 +215,7 @@ fn options(ctx: &Ctx, field: &str, values: &[&str]) -> Vec<(String, String)> {
 fn form_page(ctx: Ctx, title: String, action: String, cancel: String, form: FormState) -> ResidentForm {
     ResidentForm {
         sexes: options(&ctx, "sex", &residents::SEXES),
+        relationships: options(&ctx, "relationship", &residents::RELATIONSHIPS),
         education_levels: options(&ctx, "education_level", &residents::EDUCATION_LEVELS),
         work_statuses: options(&ctx, "work_status", &residents::WORK_STATUSES),
         title,
@@ -233,8 +236,9 @@ fn edit_page(ctx: Ctx, r: &resident::Model, form: FormState) -> ResidentForm {
     form_page(ctx, title, format!("/residents/{}", r.id), format!("/residents/{}", r.id), form)
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "full_name",
+    "relationship",
     "sex",
     "birth_date",
     "phone",
@@ -252,6 +256,7 @@ fn input_from(form: &FormState, household_id: Option<i64>) -> residents::Residen
         household_id,
         full_name: form.get("full_name"),
         sex: form.get("sex"),
+        relationship: form.get("relationship"),
         birth_date: form.get("birth_date"),
         phone: form.get("phone"),
         languages_spoken: form.get("languages_spoken"),
@@ -305,6 +310,7 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
     let mut form = FormState::new(ctx.lang);
     form.set("full_name", &r.full_name);
     form.set_opt("sex", r.sex.as_deref());
+    form.set_opt("relationship", r.relationship.as_deref());
     form.set_opt("birth_date", r.birth_date);
     form.set_opt("phone", r.phone.as_deref());
     form.set_opt("languages_spoken", r.languages_spoken.as_deref());

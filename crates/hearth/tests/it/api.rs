@@ -771,3 +771,37 @@ async fn openapi_document_and_swagger_ui() {
     let bundle = c.get("/api/docs/swagger-ui-bundle.js").await;
     assert_eq!(bundle.status, StatusCode::OK);
 }
+
+/// Local forms ask each member's relationship to the head of household; it is optional,
+/// one of a fixed list, and shown on the resident's page.
+#[tokio::test]
+async fn a_resident_has_an_optional_relationship_to_the_head_of_household() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let h = app.household("north", "N-1").await;
+    let mut c = app.api_as("cwk", "caseworker", &["north"]).await;
+    let res = c
+        .json(
+            "POST",
+            "/api/v1/residents",
+            &json!({"household_id": h.id, "full_name": "李娜", "relationship": "spouse"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let id = res.json()["id"].as_i64().unwrap();
+    assert_eq!(c.get(&format!("/api/v1/residents/{id}")).await.json()["relationship"], "spouse");
+    let bad = c.json("PATCH", &format!("/api/v1/residents/{id}"), &json!({"relationship": "boss"})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_code(&bad, "relationship"), "invalid_choice");
+    let cleared = c.json("PATCH", &format!("/api/v1/residents/{id}"), &json!({"relationship": null})).await;
+    assert!(cleared.json()["relationship"].is_null(), "{}", cleared.text);
+    let none = c.json("POST", "/api/v1/residents", &json!({"household_id": h.id, "full_name": "王芳"})).await;
+    assert_eq!(none.status, StatusCode::CREATED, "optional");
+
+    let mut page = app.login_as("cwk2", "caseworker", &["north"]).await;
+    let form = page.get(&format!("/households/{}/residents/new", h.id)).await;
+    assert!(form.text.contains(r#"name="relationship""#) && form.text.contains("Head of household"));
+    c.json("PATCH", &format!("/api/v1/residents/{id}"), &json!({"relationship": "head"})).await;
+    let shown = page.get(&format!("/residents/{id}")).await;
+    assert!(shown.text.contains("Relationship to the head of household") && shown.text.contains("Head of household"));
+}
