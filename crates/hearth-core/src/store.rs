@@ -122,9 +122,10 @@ impl Store {
         Ok(format!("sqlite://{}", dir.join("hearth.db").display()))
     }
 
+    /// Applies the migrations, then rebuilds derived search keys if their rules changed.
     pub async fn migrate(&self) -> CoreResult<()> {
         Migrator::up(&self.writer, None).await?;
-        Ok(())
+        crate::registry::search::reindex_if_stale(self).await
     }
 
     /// For reads (on SQLite, a read-only connection).

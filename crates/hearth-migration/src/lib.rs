@@ -15,6 +15,7 @@ mod m20261201_000002_login_devices;
 mod m20261201_000003_audit_records;
 mod m20261202_000001_notes;
 mod m20261202_000002_resident_relationship;
+mod m20261202_000003_household_search;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_audit_records::Migration),
             Box::new(m20261202_000001_notes::Migration),
             Box::new(m20261202_000002_resident_relationship::Migration),
+            Box::new(m20261202_000003_household_search::Migration),
         ]
     }
 }

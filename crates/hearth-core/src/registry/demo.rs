@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -448,7 +447,6 @@ struct Stats {
 /// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
 /// parameters for the widest table (residents, 15 columns).
 const CHUNK: usize = 1_000;
-const TERM_CHUNK: usize = 5_000;
 
 async fn insert_registry<C: ConnectionTrait>(
     conn: &C,
@@ -523,18 +521,11 @@ async fn insert_registry<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    let terms: Vec<(i64, String)> =
-        stored.iter().flat_map(|(id, name)| search::terms(name).into_iter().map(move |t| (*id, t))).collect();
-    for chunk in terms.chunks(TERM_CHUNK) {
-        let mut insert = Query::insert();
-        insert.into_table("resident_search_terms").columns(["resident_id", "community_id", "term"]);
-        for (rid, term) in chunk {
-            insert
-                .values([(*rid).into(), community_id.into(), term.clone().into()])
-                .map_err(|e| CoreError::Internal(format!("demo search terms: {e}")))?;
-        }
-        conn.execute(&insert).await?;
-    }
+    let stored: Vec<(i64, i64, String)> = stored.into_iter().map(|(id, name)| (id, community_id, name)).collect();
+    search::index_residents(conn, &stored).await?;
+    let households =
+        household::Entity::find().filter(household::Column::CommunityId.eq(community_id)).all(conn).await?;
+    search::index_households(conn, &households).await?;
 
     let consents: Vec<consent::ActiveModel> = plan
         .iter()

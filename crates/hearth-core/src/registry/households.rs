@@ -183,6 +183,7 @@ pub async fn create(store: &Store, actor: &Actor, input: HouseholdInput) -> Core
     .insert(&tx)
     .await
     .map_err(map_unique)?;
+    search::index_households(&tx, std::slice::from_ref(&h)).await?;
     audit::append(
         &tx,
         actor,
@@ -242,6 +243,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
     validate::set_submitted!(a, v; code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
     a.updated_at = Set(Utc::now());
     let h = a.update(&tx).await.map_err(map_unique)?;
+    search::index_households(&tx, std::slice::from_ref(&h)).await?;
     audit::append(
         &tx,
         actor,
@@ -312,12 +314,20 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
             .from(resident::Entity)
             .and_where(resident::Column::Id.in_subquery(search::matching_residents(&q, communities.as_deref())))
             .to_owned();
+        // By what is on the door or the phone: code parts (the flat), building, unit, digits.
+        let raw = query.q.as_deref().unwrap_or_default();
+        let mut prefixes = vec![q.clone()];
+        prefixes.extend(search::phone_query(raw));
+        let by_place = search::matching_households(&prefixes, communities.as_deref());
         cond = cond.add(
-            Condition::any().add(household::Column::Id.in_subquery(by_name)).add(
-                Condition::all()
-                    .add(household::Column::Code.gte(code_q.clone()))
-                    .add(household::Column::Code.lt(search::prefix_upper(&code_q))),
-            ),
+            Condition::any()
+                .add(household::Column::Id.in_subquery(by_name))
+                .add(household::Column::Id.in_subquery(by_place))
+                .add(
+                    Condition::all()
+                        .add(household::Column::Code.gte(code_q.clone()))
+                        .add(household::Column::Code.lt(search::prefix_upper(&code_q))),
+                ),
         );
     }
     if let Some(after) = query.after {

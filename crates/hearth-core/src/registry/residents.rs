@@ -5,7 +5,7 @@
 use crate::audit::Action;
 use crate::record::{EntityKind, RecordRef};
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{Page, clamp_limit, page_of, search};
@@ -211,21 +211,7 @@ fn changed_fields(v: &Valid) -> String {
 /// Rewrites a resident's search terms (inside the caller's transaction).
 #[tracing::instrument(skip_all)]
 pub async fn index_name<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> CoreResult<()> {
-    conn.execute(
-        &Query::delete().from_table("resident_search_terms").and_where(Expr::col("resident_id").eq(r.id)).to_owned(),
-    )
-    .await?;
-    let terms = search::terms(&r.full_name);
-    if terms.is_empty() {
-        return Ok(());
-    }
-    let mut insert = Query::insert();
-    insert.into_table("resident_search_terms").columns(["resident_id", "community_id", "term"]);
-    for t in terms {
-        insert.values_panic([r.id.into(), r.community_id.into(), t.into()]);
-    }
-    conn.execute(&insert).await?;
-    Ok(())
+    search::index_residents(conn, &[(r.id, r.community_id, r.full_name.clone())]).await
 }
 
 #[tracing::instrument(skip_all)]

@@ -965,3 +965,69 @@ async fn timeline_gathers_registry_events_newest_first() {
     let page = residents::list(&app.store, &Actor::system(), &Default::default()).await.unwrap();
     assert_eq!(page.items.len(), 1);
 }
+
+/// Found on a phone: search found households only by code prefix and names only by full
+/// pinyin or initials. It now finds a household by its flat number, building, unit and
+/// phone (digits, any spacing), and 薛丽华 by the mixed forms people type (xuelh, xlihua).
+#[tokio::test]
+async fn search_finds_households_by_flat_phone_and_mixed_pinyin() {
+    use hearth_core::registry::households::{self, HouseholdInput};
+    use hearth_core::registry::residents::{self as res, ResidentInput};
+    let app = spawn_app().await;
+    app.community("north").await;
+    let sys = hearth_core::Actor::system();
+    let h = households::create(
+        &app.store,
+        &sys,
+        HouseholdInput {
+            community: Some("north".into()),
+            code: Some("3-2-401".into()),
+            address: Some("Jiafu Road 1".into()),
+            building: Some("3号楼".into()),
+            unit: Some("2单元".into()),
+            phone: Some("138 0013 8000".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    res::create(
+        &app.store,
+        &sys,
+        ResidentInput { household_id: Some(h.id), full_name: Some("薛丽华".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let decoy = app.household("north", "5-1-102").await;
+    let mut c = app.api_as("cwk", "caseworker", &["north"]).await;
+    for q in [
+        "401",
+        "3-2-401",
+        "3号楼",
+        "2单元",
+        "13800138000",
+        "138 0013 8000",
+        "138-0013",
+        "xuelh",
+        "xlihua",
+        "薛丽华",
+        "xlh",
+    ] {
+        assert_eq!(found_by(&mut c, q).await, [h.id], "{q}");
+    }
+    assert_eq!(found_by(&mut c, "102").await, [decoy.id]);
+
+    // Terms built by an older release are rebuilt at start.
+    use sea_orm::ConnectionTrait;
+    app.store.writer().execute_unprepared("DELETE FROM household_search_terms").await.unwrap();
+    app.store.writer().execute_unprepared("UPDATE derived_versions SET version = 1").await.unwrap();
+    assert!(found_by(&mut c, "401").await.is_empty());
+    app.store.migrate().await.unwrap();
+    assert_eq!(found_by(&mut c, "401").await, [h.id], "rebuilt");
+}
+
+/// The ids of the households the API search for `q` returns.
+async fn found_by(c: &mut TestClient, q: &str) -> Vec<i64> {
+    let page = c.get(&format!("/api/v1/households?q={}", enc(q))).await.json();
+    page["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()).collect()
+}
