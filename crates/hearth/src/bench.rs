@@ -199,6 +199,7 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
             &households::ListQuery {
                 community: Some("bench".into()),
                 after: Some(middle),
+                before: None,
                 limit: Some(50),
                 ..Default::default()
             },

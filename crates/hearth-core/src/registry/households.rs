@@ -4,7 +4,9 @@ use crate::audit::Action;
 use crate::record::{EntityKind, RecordRef};
 use chrono::Utc;
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::{Page, clamp_limit, page_of, search};
 use crate::audit::{self, Entry};
@@ -267,6 +269,9 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Keyset: only households with an id above this (the previous page's `next_after`).
     pub after: Option<i64>,
+    /// Keyset backwards: the page of households just before this id (a page's first id
+    /// gives the page before it).
+    pub before: Option<i64>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     #[serde(default, deserialize_with = "crate::validate::page_limit::<_, 500>")]
@@ -297,10 +302,23 @@ async fn scope_condition(store: &Store, actor: &Actor, community: Option<&str>) 
     Ok(cond)
 }
 
+/// How many households match `query`'s community and search, within `after`/`before` when
+/// given (a count: no one's details, so no audit row).
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<Row>> {
+pub async fn count(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<u64> {
     actor.require(Permission::ViewPeople)?;
-    let limit = clamp_limit(query.limit);
+    let mut cond = matching(store, actor, query).await?;
+    if let Some(after) = query.after {
+        cond = cond.add(household::Column::Id.gt(after));
+    }
+    if let Some(before) = query.before {
+        cond = cond.add(household::Column::Id.lt(before));
+    }
+    Ok(household::Entity::find().filter(cond).count(store.conn()).await?)
+}
+
+/// The households `query`'s community and search select, before paging.
+async fn matching(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Condition> {
     let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
     let q = query.q.as_deref().map(search::query).unwrap_or_default();
     if !q.is_empty() {
@@ -330,16 +348,41 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
                 ),
         );
     }
+    Ok(cond)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Page<Row>> {
+    actor.require(Permission::ViewPeople)?;
+    let limit = clamp_limit(query.limit);
+    let mut cond = matching(store, actor, query).await?;
     if let Some(after) = query.after {
         cond = cond.add(household::Column::Id.gt(after));
     }
-    let rows = household::Entity::find()
-        .filter(cond)
-        .order_by_asc(household::Column::Id)
-        .limit(limit + 1)
-        .all(store.conn())
-        .await?;
-    let page = page_of(rows, limit, |h| h.id);
+    let page = match query.before {
+        // Backwards: the `limit` just before, read newest first and turned round; the
+        // household at `before` follows them, so there is a next page.
+        Some(before) => {
+            let mut rows = household::Entity::find()
+                .filter(cond.add(household::Column::Id.lt(before)))
+                .order_by_desc(household::Column::Id)
+                .limit(limit)
+                .all(store.conn())
+                .await?;
+            rows.reverse();
+            let next_after = rows.last().map(|h| h.id);
+            Page { items: rows, next_after }
+        }
+        None => {
+            let rows = household::Entity::find()
+                .filter(cond)
+                .order_by_asc(household::Column::Id)
+                .limit(limit + 1)
+                .all(store.conn())
+                .await?;
+            page_of(rows, limit, |h| h.id)
+        }
+    };
     let ids: Vec<i64> = page.items.iter().map(|h| h.id).collect();
     let members = super::residents::members_of(store, &ids).await?;
     let communities = community::Entity::find().all(store.conn()).await?;

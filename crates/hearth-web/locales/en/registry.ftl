@@ -6,6 +6,7 @@ registry-search = Search
 registry-pager-label = Pages
 registry-pager-first = First page
 registry-pager-next = Next page
+registry-pager-prev = Previous
 
 ## Household list
 households-title = Households

@@ -6,6 +6,7 @@ registry-search = 搜索
 registry-pager-label = 分页
 registry-pager-first = 第一页
 registry-pager-next = 下一页
+registry-pager-prev = 上一页
 
 ## 住户列表
 households-title = 住户

@@ -67,6 +67,7 @@ struct ListParams {
     q: Option<String>,
     community: Option<String>,
     after: Option<String>,
+    before: Option<String>,
 }
 
 struct ListRow {
@@ -87,6 +88,9 @@ struct ListPage {
     can_edit: bool,
     show_community: bool,
     rows: Vec<ListRow>,
+    /// "12 households".
+    count: String,
+    prev_href: Option<String>,
     first_href: Option<String>,
     next_href: Option<String>,
 }
@@ -97,6 +101,9 @@ struct ListResults {
     ctx: Ctx,
     show_community: bool,
     rows: Vec<ListRow>,
+    /// "12 households".
+    count: String,
+    prev_href: Option<String>,
     first_href: Option<String>,
     next_href: Option<String>,
 }
@@ -111,13 +118,14 @@ fn full_address(h: &household::Model) -> String {
         .join(", ")
 }
 
-fn list_href(q: &str, community: &str, after: Option<i64>) -> String {
+/// A page of the list: `("after", id)` or `("before", id)`, or the first page.
+fn list_href(q: &str, community: &str, at: Option<(&str, i64)>) -> String {
     let mut href = format!("/households?q={}", urlencode(q));
     if !community.is_empty() {
         href.push_str(&format!("&community={}", urlencode(community)));
     }
-    if let Some(a) = after {
-        href.push_str(&format!("&after={a}"));
+    if let Some((side, id)) = at {
+        href.push_str(&format!("&{side}={id}"));
     }
     href
 }
@@ -133,17 +141,27 @@ async fn list(
     let q = non_blank(p.q).unwrap_or_default();
     let community = non_blank(p.community).unwrap_or_default();
     let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
-    let page = households::list(
-        &state.store,
-        actor,
-        &households::ListQuery {
-            community: Some(community.clone()).filter(|c| !c.is_empty()),
-            q: Some(q.clone()).filter(|q| !q.is_empty()),
-            after,
-            limit: None,
-        },
-    )
-    .await?;
+    let before = p.before.and_then(|a| a.trim().parse::<i64>().ok());
+    let query = households::ListQuery {
+        community: Some(community.clone()).filter(|c| !c.is_empty()),
+        q: Some(q.clone()).filter(|q| !q.is_empty()),
+        after,
+        before,
+        limit: None,
+    };
+    let page = households::list(&state.store, actor, &query).await?;
+    // How many in all, and whether any come before this page (for "previous").
+    let total =
+        households::count(&state.store, actor, &households::ListQuery { after: None, before: None, ..query.clone() })
+            .await?;
+    let first_id = page.items.first().map(|r| r.household.id);
+    let earlier = match first_id {
+        Some(id) if after.is_some() || before.is_some() => {
+            let q = households::ListQuery { after: None, before: Some(id), ..query.clone() };
+            households::count(&state.store, actor, &q).await? > 0
+        }
+        _ => false,
+    };
     let communities = communities::list(&state.store, actor).await?;
     let show_community = communities.len() > 1 && community.is_empty();
     let rows = page
@@ -161,13 +179,27 @@ async fn list(
             members: r.members.join(", "),
         })
         .collect();
-    let next_href = page.next_after.map(|a| list_href(&q, &community, Some(a)));
-    let first_href = after.map(|_| list_href(&q, &community, None));
+    let next_href = page.next_after.map(|a| list_href(&q, &community, Some(("after", a))));
+    let prev_href = first_id.filter(|_| earlier).map(|id| list_href(&q, &community, Some(("before", id))));
+    let first_href = prev_href.as_ref().map(|_| list_href(&q, &community, None));
+    let count = ctx.t1("households-count", "count", total);
     if wants_partial(&headers) {
-        return render(&ListResults { ctx, show_community, rows, first_href, next_href });
+        return render(&ListResults { ctx, show_community, rows, count, first_href, prev_href, next_href });
     }
     let can_edit = ctx.can(Permission::EditPeople);
-    render(&ListPage { ctx, q, community, communities, can_edit, show_community, rows, first_href, next_href })
+    render(&ListPage {
+        ctx,
+        q,
+        community,
+        communities,
+        can_edit,
+        show_community,
+        rows,
+        count,
+        first_href,
+        prev_href,
+        next_href,
+    })
 }
 
 // ---------------------------------------------------------------------------------------

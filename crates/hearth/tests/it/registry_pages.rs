@@ -1031,3 +1031,28 @@ async fn found_by(c: &mut TestClient, q: &str) -> Vec<i64> {
     let page = c.get(&format!("/api/v1/households?q={}", enc(q))).await.json();
     page["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()).collect()
 }
+
+/// The household list says how many it found, and pages back as well as forward.
+#[tokio::test]
+async fn the_household_list_counts_its_results_and_pages_both_ways() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    for i in 0..60 {
+        app.household("north", &format!("P-{i:03}")).await;
+    }
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let first = c.get("/households?q=P-").await;
+    assert!(first.text.contains("60 households"), "the count");
+    assert!(!first.text.contains(r#"rel="prev""#), "nothing before the first page");
+    let next = first.text.split(r#"href=""#).find(|s| s.contains("after=")).and_then(|s| s.split('"').next()).unwrap();
+    let second = c.get(&unescape(next)).await;
+    assert!(second.text.contains("P-050") && !second.text.contains("P-049"), "the second page");
+    let prev = second.text.split(r#"<a href=""#).find(|s| s.contains("before=")).and_then(|s| s.split('"').next());
+    let back = c.get(&unescape(prev.expect("a previous link"))).await;
+    assert!(
+        back.text.contains("P-000") && back.text.contains("P-049") && !back.text.contains("P-050"),
+        "back to the first 50"
+    );
+    let zh = c.get("/households?q=P-0").await;
+    assert!(zh.text.contains("60 households"));
+}
