@@ -152,6 +152,21 @@ mod tests {
         out
     }
 
+    /// The audit page names every action and kind of record in the reader's language.
+    #[test]
+    fn every_audit_action_and_record_kind_has_a_name() {
+        let en = keys("en");
+        let mut missing = Vec::new();
+        for a in hearth_core::audit::Action::ALL {
+            missing.push(format!("audit-action-{}", a.as_str().replace('_', "-")));
+        }
+        for k in hearth_core::record::EntityKind::ALL {
+            missing.push(k.fluent_key());
+        }
+        missing.retain(|k| !en.contains(k));
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
     #[test]
     fn both_languages_define_the_same_keys() {
         let en = keys("en");

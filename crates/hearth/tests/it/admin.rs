@@ -82,7 +82,11 @@ async fn admin_creates_a_user_who_sets_their_password_through_the_link() {
 
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.text.contains("li.na") && list.text.contains("李娜") && list.text.contains("north, south"));
+    assert!(
+        list.text.contains("li.na")
+            && list.text.contains("李娜")
+            && list.text.contains("north community, south community")
+    );
     assert!(list.text.contains(&format!("/admin/users/{}", u.id)));
 
     complete_setup(&app, &token, "li.na", "a quiet river at dawn").await;

@@ -179,10 +179,10 @@ async fn page(
         .into_iter()
         .map(|r| Row {
             id: r.id,
-            at: utc(&r.at),
+            at: ctx.local_time(&r.at),
             actor: r.actor,
-            action: r.action,
-            entity: r.entity,
+            action: ctx.t(&format!("audit-action-{}", r.action.replace('_', "-"))),
+            entity: ctx.t(&format!("entity-{}", r.entity.replace('_', "-"))),
             entity_id: r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
             community: r.community_id.and_then(|c| slugs.get(&c).cloned()).unwrap_or_default(),
             summary: r.summary,

@@ -85,12 +85,20 @@ struct UsersPage {
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let actor = require(&ctx, Permission::ManageUsers)?;
+    // Communities by the names workers know them by, not their slugs.
+    let names: std::collections::HashMap<String, String> =
+        communities::list(&state.store, actor).await?.into_iter().map(|c| (c.slug, c.name)).collect();
+    let sep = if ctx.lang == crate::i18n::Lang::ZhCn { "、" } else { ", " };
     let rows = users::list(&state.store, actor)
         .await?
         .into_iter()
         .map(|(u, slugs)| UserRow {
             id: u.id,
-            communities: if u.role == Role::Admin { ctx.t("admin-all-communities") } else { slugs.join(", ") },
+            communities: if u.role == Role::Admin {
+                ctx.t("admin-all-communities")
+            } else {
+                slugs.iter().map(|s| names.get(s).cloned().unwrap_or_else(|| s.clone())).collect::<Vec<_>>().join(sep)
+            },
             role: role_label(&ctx, u.role.as_str()),
             username: u.username,
             display_name: u.display_name,
