@@ -12,7 +12,7 @@ use hearth_core::entity::audit_log;
 use hearth_core::registry::communities;
 use hearth_core::{Actor, Permission};
 
-use super::{require, utc};
+use super::require;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, urlencode};
