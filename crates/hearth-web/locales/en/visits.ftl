@@ -92,7 +92,10 @@ coverage-visits = { $count ->
 }
 coverage-plan-title = Plan the next visits: households not visited in the last { $days } days
 coverage-plan-hint = A planning list for the team: households we have not been to since { $since }. It says nothing about the household.
-coverage-plan-total = { $count } households to visit, never visited first, then the longest since the last visit.
+coverage-plan-total = { $count ->
+    [one] 1 household to visit
+   *[other] { $count } households to visit
+}, never visited first, then the longest since the last visit.
 coverage-plan-empty = Every household has had a visit in this time.
 coverage-never = no visit recorded yet
 coverage-last = last visit { $date }

@@ -22,6 +22,7 @@ pub fn all() -> Vec<Journey> {
         journey("visit-with-two-needs", visits::record_visit_with_two_needs_journey).also_on_postgres(),
         journey("resolve-leaves-overdue", visits::resolve_leaves_overdue_queue),
         journey("today-after-login", visits::today_after_login).also_on_postgres(),
+        journey("screenshots", visits::screenshots_of_the_main_pages),
         journey("visit-after-session-ended", visits::visit_saved_after_the_session_ended)
             .serving_with(&["--session-idle-seconds", "10"]),
     ]

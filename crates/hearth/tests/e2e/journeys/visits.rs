@@ -127,3 +127,27 @@ pub async fn today_after_login(b: Browser) -> Res {
     b.expect_path_prefix("/follow-ups/").await?;
     b.expect_text("h1", "Follow-up").await
 }
+
+/// Screenshots of a worker's main pages, in English and Chinese, at each size (360 px
+/// wide on the phone), for people to look at: the Today page, a household's page with its
+/// open follow-ups, and the visit plan. Each page is also checked (axe, console, status).
+pub async fn screenshots_of_the_main_pages(b: Browser) -> Res {
+    let h = household(&b).await?;
+    record_visit_with_two_needs(&b, &h, "2016-03-04", "2016-03-20").await?;
+    let dir = crate::harness::screenshot_dir().join("pages");
+    for lang in ["en", "zh-CN"] {
+        b.goto("/").await?;
+        if lang != "en" {
+            b.click(&format!("form[action='/lang'] button[value='{lang}']")).await?;
+        }
+        b.expect_lang(lang).await?;
+        for (name, path) in
+            [("today", "/".to_owned()), ("household", h.clone()), ("plan", "/visits/coverage#plan-h".to_owned())]
+        {
+            b.goto(&path).await?;
+            b.screenshot(&dir.join(format!("{name}-{lang}-{}.png", b.size().label()))).await?;
+        }
+    }
+    b.goto(&h).await?;
+    b.expect_text("#today-open-follow-ups", "Child needs a school place").await
+}
