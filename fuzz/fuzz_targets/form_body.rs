@@ -2,38 +2,22 @@
 //! form's input and checked by the core.
 #![no_main]
 
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use axum::Form;
-use axum::body::Body;
 use axum::extract::FromRequest;
-use axum::http::{Request, header};
 use hearth_core::CoreError;
 use hearth_core::registry::households;
 use hearth_web::i18n::Lang;
 use hearth_web::pages::form::FormState;
 use libfuzzer_sys::fuzz_target;
 
-/// Runs a future over an in-memory body, which never has to wait.
-fn now<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => unreachable!("an in-memory body never waits"),
-    }
-}
+#[path = "common.rs"]
+mod common;
+use common::{now, post};
 
 const FIELDS: [&str; 8] = ["code", "address", "building", "unit", "phone", "moved_in_on", "moved_out_on", "notes"];
 
 fuzz_target!(|body: &[u8]| {
-    let Ok(req) = Request::builder()
-        .method("POST")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_vec()))
-    else {
-        return;
-    };
+    let Some(req) = post("application/x-www-form-urlencoded", body) else { return };
     let Ok(Form(pairs)) = now(Form::<Vec<(String, String)>>::from_request(req, &())) else { return };
     let mut form = FormState::from_pairs(Lang::ZhCn, &pairs);
     let input = hearth_web::pages::households::input_from(&form, true);

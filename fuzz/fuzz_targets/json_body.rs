@@ -2,35 +2,19 @@
 //! field, never a server error.
 #![no_main]
 
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
-use axum::body::Body;
 use axum::extract::FromRequest;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use hearth_core::registry::{households, residents};
 use hearth_core::visits::{follow_ups, records};
 use hearth_web::api::json::{self, ApiJson};
 use libfuzzer_sys::fuzz_target;
 
-fn now<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => unreachable!("an in-memory body never waits"),
-    }
-}
-
-fn request(body: &[u8]) -> Option<Request<Body>> {
-    Request::builder()
-        .method("POST")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_vec()))
-        .ok()
-}
+#[path = "common.rs"]
+mod common;
+use common::{now, post};
 
 fn extract<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
-    let req = request(body)?;
+    let req = post("application/json", body)?;
     match now(ApiJson::<T>::from_request(req, &())) {
         Ok(ApiJson(v)) => Some(v),
         Err(res) => {

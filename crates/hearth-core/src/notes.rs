@@ -63,12 +63,9 @@ pub async fn of(store: &Store, record: RecordRef) -> CoreResult<Vec<Note>> {
         .all(store.conn())
         .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.author_user_id).collect();
-    let names = crate::auth::users::display_names(store, &ids).await?;
+    let names = crate::auth::users::names_by_id(store, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|n| {
-            let author = n.author_user_id.and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, s)| s.clone()));
-            Note { note: n, author }
-        })
+        .map(|n| Note { author: n.author_user_id.and_then(|a| names.get(&a).cloned()), note: n })
         .collect())
 }

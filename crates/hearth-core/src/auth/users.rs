@@ -157,6 +157,11 @@ pub async fn get(store: &Store, user_id: i64) -> CoreResult<user::Model> {
 /// Display names of users, by id: colleagues' names are not personal data of residents,
 /// so this read is not audited. Unknown ids are left out.
 #[tracing::instrument(skip_all)]
+/// Display names by user id, for rows that name who wrote or changed them.
+pub async fn names_by_id(store: &Store, ids: &[i64]) -> CoreResult<std::collections::HashMap<i64, String>> {
+    Ok(display_names(store, ids).await?.into_iter().collect())
+}
+
 pub async fn display_names(store: &Store, ids: &[i64]) -> CoreResult<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -222,11 +222,11 @@ pub async fn history_of(
         .all(store.conn())
         .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
-    let names = crate::auth::users::display_names(store, &ids).await?;
+    let names = crate::auth::users::names_by_id(store, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let n = r.actor_user_id.and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, n)| n.clone()));
+            let n = r.actor_user_id.and_then(|a| names.get(&a).cloned());
             (r, n)
         })
         .collect())

@@ -599,17 +599,23 @@ async fn a_follow_up_can_concern_one_member_of_the_household() {
     assert!(page.text.contains(&format!("<a href=\"/residents/{mine}\">古丽娜尔·艾买提</a>")), "{}", page.text);
 }
 
-/// Found on a phone: moving a follow-up to "in progress" with text in the note field saved
-/// the status and dropped the text. Any update may carry a note; a note alone is an update.
-#[tokio::test]
-async fn progress_notes_are_kept_with_and_without_a_status_change() {
+/// An overdue follow-up of one household, an API client (its author) and a page client.
+async fn a_follow_up_and_two_clients() -> (TestApp, TestClient, i64, TestClient) {
     let app = spawn_app().await;
     app.community("north").await;
     let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
     let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
     let f = overdue_follow_up(&app, &mut api, h).await;
-    let id = f["id"].as_i64().unwrap();
-    let mut page = app.login_as("cwk", "caseworker", &["north"]).await;
+    let id = f["id"].as_i64().unwrap_or_default();
+    let page = app.login_as("cwk", "caseworker", &["north"]).await;
+    (app, api, id, page)
+}
+
+/// Found on a phone: moving a follow-up to "in progress" with text in the note field saved
+/// the status and dropped the text. Any update may carry a note; a note alone is an update.
+#[tokio::test]
+async fn progress_notes_are_kept_with_and_without_a_status_change() {
+    let (_app, mut api, id, mut page) = a_follow_up_and_two_clients().await;
     let version = |v: &Value| v["updated_at"].as_str().unwrap_or_default().to_owned();
 
     // With a status change, through the page.
@@ -652,13 +658,7 @@ async fn progress_notes_are_kept_with_and_without_a_status_change() {
 /// A resolved follow-up is reopened from its page with a note; its history keeps the closing.
 #[tokio::test]
 async fn a_resolved_follow_up_is_reopened_with_a_note() {
-    let app = spawn_app().await;
-    app.community("north").await;
-    let h = hh(&app, "north", "N-1", "2016-01-10", None, 1).await;
-    let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
-    let f = overdue_follow_up(&app, &mut api, h).await;
-    let id = f["id"].as_i64().unwrap();
-    let mut page = app.login_as("cwk", "caseworker", &["north"]).await;
+    let (_app, mut api, id, mut page) = a_follow_up_and_two_clients().await;
     let res = page
         .post_form(
             &format!("/follow-ups/{id}"),
