@@ -454,7 +454,6 @@ async fn insert_registry<C: ConnectionTrait>(
     recorded_by: Option<i64>,
     plan: &[PlannedHousehold],
 ) -> CoreResult<Stats> {
-    let now = Utc::now();
     for chunk in plan.chunks(CHUNK) {
         let rows = chunk.iter().map(|h| household::ActiveModel {
             community_id: Set(community_id),
@@ -466,8 +465,9 @@ async fn insert_registry<C: ConnectionTrait>(
             moved_in_on: Set(Some(h.moved_in_on)),
             moved_out_on: Set(None),
             notes: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+            // Recorded when they moved in (2016), so the timeline tells the demo's history.
+            created_at: Set(historical(h.moved_in_on)),
+            updated_at: Set(historical(h.moved_in_on)),
             ..Default::default()
         });
         household::Entity::insert_many(rows).exec_without_returning(conn).await?;
@@ -487,14 +487,19 @@ async fn insert_registry<C: ConnectionTrait>(
         household_ids.push(*by_code.get(&h.code).ok_or_else(|| CoreError::Internal("demo household missing".into()))?);
     }
 
-    let people: Vec<(i64, &PlannedResident)> =
-        plan.iter().zip(&household_ids).flat_map(|(h, id)| h.members.iter().map(move |m| (*id, m))).collect();
+    let people: Vec<(i64, usize, &PlannedResident, NaiveDate)> = plan
+        .iter()
+        .zip(&household_ids)
+        .flat_map(|(h, id)| h.members.iter().enumerate().map(move |(i, m)| (*id, i, m, h.moved_in_on)))
+        .collect();
     for chunk in people.chunks(CHUNK) {
-        let rows = chunk.iter().map(|(hid, r)| resident::ActiveModel {
+        let rows = chunk.iter().map(|(hid, i, r, moved_in)| resident::ActiveModel {
             household_id: Set(*hid),
             community_id: Set(community_id),
             full_name: Set(r.full_name.clone()),
             sex: Set(r.sex.map(str::to_owned)),
+            // The first member registered is the head; the demo's second is a spouse, the rest children.
+            relationship: Set(Some(["head", "spouse"].get(*i).copied().unwrap_or("child").to_owned())),
             birth_date: Set(r.birth_date),
             phone: Set(r.phone.clone()),
             languages_spoken: Set(r.languages_spoken.clone()),
@@ -504,8 +509,8 @@ async fn insert_registry<C: ConnectionTrait>(
             skills: Set(r.skills.clone()),
             needs: Set(r.needs.clone()),
             notes: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(historical(*moved_in)),
+            updated_at: Set(historical(*moved_in)),
             ..Default::default()
         });
         resident::Entity::insert_many(rows).exec_without_returning(conn).await?;
@@ -542,7 +547,7 @@ async fn insert_registry<C: ConnectionTrait>(
                 withdrawn_on: Set(None),
                 notes: Set(None),
                 recorded_by: Set(recorded_by),
-                created_at: Set(now),
+                created_at: Set(historical(c.given_on)),
                 ..Default::default()
             })
         })
@@ -628,4 +633,9 @@ mod tests {
             assert!(m.birth_date.is_none_or(|d| d.year() <= 2015));
         }
     }
+}
+
+/// 09:00 UTC on `day`: when a demo record is said to have been made.
+pub(crate) fn historical(day: NaiveDate) -> chrono::DateTime<Utc> {
+    day.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, TimeDelta, Utc};
+use chrono::{NaiveDate, TimeDelta};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{Category, FollowUpStatus, VisitPurpose};
@@ -16,14 +16,14 @@ const CHUNK: usize = 500;
 
 /// What a need found in the round looks like (category, description).
 const NEEDS: [(Category, &str); 8] = [
-    (Category::Jobs, "Looking for work; wants to hear about the job fairs"),
-    (Category::Schooling, "Child needs a place at the nearby primary school"),
-    (Category::Health, "Needs help registering with the community clinic"),
-    (Category::Housing, "Water heater not working; report to the property company"),
-    (Category::Documents, "Residence registration not yet transferred"),
-    (Category::Money, "Asked about the hardship allowance"),
-    (Category::Language, "Would like to join the free language class"),
-    (Category::Other, "Asked how to get a cable-TV connection"),
+    (Category::Jobs, "正在找工作，想了解招聘会"),
+    (Category::Schooling, "孩子需要附近小学的学位"),
+    (Category::Health, "需要帮忙在社区卫生服务中心建档"),
+    (Category::Housing, "热水器坏了，需报物业维修"),
+    (Category::Documents, "户口迁移手续尚未办理"),
+    (Category::Money, "咨询困难补助"),
+    (Category::Language, "想参加免费语言班"),
+    (Category::Other, "咨询有线电视开通"),
 ];
 
 fn day(y: i32, m: u32, d: u32) -> CoreResult<NaiveDate> {
@@ -53,7 +53,6 @@ pub async fn insert_round<C: ConnectionTrait>(
 ) -> CoreResult<(usize, usize)> {
     let first = *team.first().ok_or_else(|| CoreError::Internal("demo team".into()))?;
     let start = day(2016, 3, 1)?;
-    let now = Utc::now();
     let n = household_ids.len().max(1);
     // Spread evenly over the 31 days of March, in household order (a round by building).
     let visited_on = |k: usize| start + TimeDelta::days(((k * 31) / n) as i64);
@@ -65,10 +64,10 @@ pub async fn insert_round<C: ConnectionTrait>(
                 household_id: Set(*hid),
                 visited_on: Set(visited_on(k)),
                 purpose: Set(VisitPurpose::Welcome),
-                companions: Set(k.is_multiple_of(7).then(|| "Property company staff".to_owned())),
+                companions: Set(k.is_multiple_of(7).then(|| "物业工作人员".to_owned())),
                 notes: Set(None),
                 recorded_by: Set(Some(first)),
-                created_at: Set(now),
+                created_at: Set(crate::registry::demo::historical(visited_on(k))),
                 ..Default::default()
             }
         });
@@ -132,15 +131,15 @@ pub async fn insert_round<C: ConnectionTrait>(
                 status: Set(*status),
                 resolution_note: Set(resolved.map(|_| {
                     if *status == FollowUpStatus::Resolved {
-                        "Done together with the household".to_owned()
+                        "已与住户一起办妥".to_owned()
                     } else {
-                        "Outside what the team can arrange; referred on".to_owned()
+                        "超出团队能安排的范围，已转介".to_owned()
                     }
                 })),
                 resolved_on: Set(*resolved),
                 created_by: Set(Some(first)),
-                created_at: Set(now),
-                updated_at: Set(now),
+                created_at: Set(crate::registry::demo::historical(*on)),
+                updated_at: Set(crate::registry::demo::historical(resolved.unwrap_or(*on))),
                 ..Default::default()
             }
         });

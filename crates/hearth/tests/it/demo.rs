@@ -231,3 +231,23 @@ async fn demo_next_to_existing_data_leaves_it_alone() {
     .unwrap();
     assert!(search_north.items.is_empty(), "demo residents stay in jiafu");
 }
+
+/// Found on a phone: demo households' timelines showed "新增成员 2026-12-01" for records
+/// loaded today, and follow-ups in English in a Chinese community. Demo records carry their
+/// 2016 dates, and the follow-ups are in Chinese.
+#[tokio::test]
+async fn demo_records_carry_their_history_and_speak_chinese() {
+    use hearth_core::entity::follow_up;
+    let app = spawn_app().await;
+    demo::ensure(&app.store).await.unwrap();
+    let recent = chrono::Utc::now() - chrono::TimeDelta::days(365);
+    let new_households =
+        household::Entity::find().filter(household::Column::CreatedAt.gt(recent)).count(app.store.conn());
+    assert_eq!(new_households.await.unwrap(), 0, "households made in 2016");
+    let new_residents = resident::Entity::find().filter(resident::Column::CreatedAt.gt(recent)).count(app.store.conn());
+    assert_eq!(new_residents.await.unwrap(), 0, "residents made in 2016");
+    let f = follow_up::Entity::find().one(app.store.conn()).await.unwrap().unwrap();
+    assert!(f.description.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{}", f.description);
+    let heads = resident::Entity::find().filter(resident::Column::Relationship.eq("head")).count(app.store.conn());
+    assert_eq!(heads.await.unwrap(), 1_710, "one head per household");
+}
