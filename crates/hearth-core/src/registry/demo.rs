@@ -586,6 +586,11 @@ async fn insert_pairs<C: ConnectionTrait>(
     Ok(n)
 }
 
+/// 09:00 UTC on `day`: when a demo record is said to have been made.
+pub(crate) fn historical(day: NaiveDate) -> chrono::DateTime<Utc> {
+    day.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Datelike;
@@ -633,9 +638,4 @@ mod tests {
             assert!(m.birth_date.is_none_or(|d| d.year() <= 2015));
         }
     }
-}
-
-/// 09:00 UTC on `day`: when a demo record is said to have been made.
-pub(crate) fn historical(day: NaiveDate) -> chrono::DateTime<Utc> {
-    day.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
 }
