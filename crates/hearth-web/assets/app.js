@@ -46,3 +46,18 @@ document.addEventListener("htmx:afterSwap", function (e) {
     fetch("/session/alive", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
   }, every * 1000);
 })();
+
+// A form shown again with errors: the summary at its top takes focus (and so the screen),
+// wherever on the page the form is; each line links to its field.
+(function () {
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); summary.scrollIntoView({ block: "start" }); }
+})();
+
+// The print view's buttons.
+(function () {
+  var print = document.querySelector("button[data-print]");
+  if (print) { print.addEventListener("click", function () { window.print(); }); }
+  var back = document.querySelector("button[data-back]");
+  if (back) { back.addEventListener("click", function () { window.history.back(); }); }
+})();

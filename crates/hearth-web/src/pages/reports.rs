@@ -256,7 +256,7 @@ async fn print(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>)
         scope: r.communities.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
         from: r.from.to_string(),
         to: r.to.to_string(),
-        generated: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        generated: ctx.local_time(&chrono::Utc::now()),
         sections,
         suppressed: r.suppressed,
         ctx,

@@ -219,6 +219,9 @@ async fn the_page_links_each_figure_to_records_that_add_up_to_it() {
     assert_eq!(print.status, StatusCode::OK);
     assert!(print.text.contains("Report / 报表"), "{}", print.text);
     assert!(!print.text.contains("class=\"nav\""));
+    // Found on a phone: the print view had no way to print or go back, and said UTC.
+    assert!(print.text.contains("data-print") && print.text.contains("data-back"));
+    assert!(!print.text.contains(" UTC"), "generated in local time");
 }
 
 #[tokio::test]
