@@ -239,8 +239,10 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: HouseholdInput
     // Validated against the row as it is under the write lock, in the transaction that writes.
     let tx = store.write().await?;
     let h = crate::store::locked::<household::Entity>(&tx, h.id).await?;
-    crate::version::check(input.expected_version.as_deref(), &h.updated_at)?;
+    // What is wrong with the input is said first (422); a valid change from a stale version
+    // is then refused (412 / "changed meanwhile").
     let v = validate_input(&input, false, Some(&h))?;
+    crate::version::check(input.expected_version.as_deref(), &h.updated_at)?;
     let mut a: household::ActiveModel = h.into();
     validate::set_submitted!(a, v; code, address, building, unit, phone, moved_in_on, moved_out_on, notes);
     a.updated_at = Set(Utc::now());

@@ -257,7 +257,6 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
     // that writes: two people closing one follow-up at once cannot both close it.
     let tx = store.write().await?;
     let f = crate::store::locked::<follow_up::Entity>(&tx, f.id).await?;
-    crate::version::check(u.expected_version.as_deref(), &f.updated_at)?;
     let mut e = FieldErrors::new();
     // Cleared text is submitted as blank, so the required fields say `required`.
     let (description_in, category_in, due_on_in, status_in) =
@@ -332,6 +331,9 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, u: FollowUpUpdate) ->
         e.add("status", "resolution_needs_closing_status");
     }
     e.into_result()?;
+    // What is wrong with the input is said first (422); a valid change from a stale version
+    // is then refused (412 / "changed meanwhile").
+    crate::version::check(u.expected_version.as_deref(), &f.updated_at)?;
 
     let mut changed = Vec::new();
     let mut a: follow_up::ActiveModel = f.clone().into();
