@@ -304,19 +304,23 @@ async fn scope_condition(store: &Store, actor: &Actor, community: Option<&str>) 
     Ok(cond)
 }
 
-/// How many households match `query`'s community and search, within `after`/`before` when
-/// given (a count: no one's details, so no audit row).
+/// How many households `query`'s community and search select, all pages together (a count:
+/// no one's details, so no audit row).
 #[tracing::instrument(skip_all)]
 pub async fn count(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<u64> {
     actor.require(Permission::ViewPeople)?;
-    let mut cond = matching(store, actor, query).await?;
-    if let Some(after) = query.after {
-        cond = cond.add(household::Column::Id.gt(after));
-    }
-    if let Some(before) = query.before {
-        cond = cond.add(household::Column::Id.lt(before));
-    }
+    let cond = matching(store, actor, query).await?;
     Ok(household::Entity::find().filter(cond).count(store.conn()).await?)
+}
+
+/// Whether any household `query` selects comes before `id` (a list's "previous" link): one
+/// indexed row at most, not a count.
+#[tracing::instrument(skip_all)]
+pub async fn any_before(store: &Store, actor: &Actor, query: &ListQuery, id: i64) -> CoreResult<bool> {
+    actor.require(Permission::ViewPeople)?;
+    let cond = matching(store, actor, query).await?.add(household::Column::Id.lt(id));
+    let first = household::Entity::find().select_only().column(household::Column::Id).filter(cond);
+    Ok(first.into_tuple::<i64>().one(store.conn()).await?.is_some())
 }
 
 /// The households `query`'s community and search select, before paging.

@@ -151,14 +151,11 @@ async fn list(
     };
     let page = households::list(&state.store, actor, &query).await?;
     // How many in all, and whether any come before this page (for "previous").
-    let total =
-        households::count(&state.store, actor, &households::ListQuery { after: None, before: None, ..query.clone() })
-            .await?;
+    let total = households::count(&state.store, actor, &query).await?;
     let first_id = page.items.first().map(|r| r.household.id);
     let earlier = match first_id {
         Some(id) if after.is_some() || before.is_some() => {
-            let q = households::ListQuery { after: None, before: Some(id), ..query.clone() };
-            households::count(&state.store, actor, &q).await? > 0
+            households::any_before(&state.store, actor, &query, id).await?
         }
         _ => false,
     };

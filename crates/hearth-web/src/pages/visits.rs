@@ -85,23 +85,25 @@ fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>>
         let actor = ctx.actor()?;
         let day = Utc::now().date_naive();
         let mut out = Vec::new();
-        let code_of = |id: i64| {
-            let store = state.store.clone();
-            async move { households::load(&store, actor, id).await.map(|h| h.code) }
-        };
         if ctx.can(Permission::WorkFollowUps) {
             let (count, rows) = follow_ups_core::due_for_me(&state.store, actor, day, 5).await?;
-            let mut items = Vec::new();
-            for f in rows {
-                let due = f.due_on.to_string();
-                items.push(TodayItem {
+            let ids: Vec<i64> = rows.iter().map(|f| f.household_id).collect();
+            let codes: std::collections::HashMap<i64, String> =
+                households::codes(&state.store, actor, &ids).await?.into_iter().collect();
+            let items = rows
+                .into_iter()
+                .map(|f| TodayItem {
                     href: format!("/follow-ups/{}", f.id),
-                    label: f.description.clone(),
-                    detail: format!("{} · {}", code_of(f.household_id).await?, ctx.t1("today-due-on", "date", due)),
+                    detail: format!(
+                        "{} · {}",
+                        codes.get(&f.household_id).cloned().unwrap_or_default(),
+                        ctx.t1("today-due-on", "date", f.due_on.to_string())
+                    ),
+                    label: f.description,
                     tel: None,
                     alert: f.due_on < day,
-                });
-            }
+                })
+                .collect();
             out.push(TodaySection {
                 key: "follow-ups",
                 title: ctx.t("today-follow-ups"),
@@ -151,16 +153,19 @@ fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>>
             });
             let recent = records::recent_by_me(&state.store, actor, 5).await?;
             let count = recent.len() as u64;
-            let mut items = Vec::new();
-            for v in recent {
-                items.push(TodayItem {
+            let ids: Vec<i64> = recent.iter().map(|v| v.household_id).collect();
+            let codes: std::collections::HashMap<i64, String> =
+                households::codes(&state.store, actor, &ids).await?.into_iter().collect();
+            let items = recent
+                .into_iter()
+                .map(|v| TodayItem {
                     href: format!("/visits/{}", v.id),
-                    label: code_of(v.household_id).await?,
+                    label: codes.get(&v.household_id).cloned().unwrap_or_default(),
                     detail: format!("{} · {}", v.visited_on, ctx.t(&v.purpose.fluent_key())),
                     tel: None,
                     alert: false,
-                });
-            }
+                })
+                .collect();
             out.push(TodaySection {
                 key: "recent",
                 title: ctx.t("today-recent"),
