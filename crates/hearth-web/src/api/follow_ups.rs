@@ -31,8 +31,12 @@ pub struct FollowUp {
     pub id: i64,
     pub community_id: i64,
     pub household_id: i64,
+    /// The resident it concerns, if one person (left out otherwise, like `visit_id`: a
+    /// client following ids to records meets no null id).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resident_id: Option<i64>,
     /// The visit it was found on, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub visit_id: Option<i64>,
     pub description: String,
     /// jobs, schooling, health, housing, documents, money, language, other
