@@ -61,3 +61,28 @@ document.addEventListener("htmx:afterSwap", function (e) {
   var back = document.querySelector("button[data-back]");
   if (back) { back.addEventListener("click", function () { window.history.back(); }); }
 })();
+
+// "Add another need" adds a blank need in place from the page's <template>, numbered after
+// the last one, and puts the cursor in it: no request, so nothing typed can be lost to a
+// slow connection or an ended session. Without scripts the button posts the form, which
+// comes back with one more row.
+(function () {
+  document.addEventListener("click", function (e) {
+    var b = e.target && e.target.closest && e.target.closest("button[data-add-from]");
+    if (!b) { return; }
+    var tpl = document.getElementById(b.getAttribute("data-add-from"));
+    var to = document.getElementById(b.getAttribute("data-add-to"));
+    if (!tpl || !to) { return; }
+    e.preventDefault();
+    var next = 0;
+    to.querySelectorAll("fieldset[id^='need-']").forEach(function (f) {
+      var k = parseInt(f.id.slice(5), 10);
+      if (k >= next) { next = k + 1; }
+    });
+    var html = tpl.innerHTML.split("__i__").join(String(next)).split("__n__").join(String(next + 1));
+    to.insertAdjacentHTML("beforeend", html);
+    var added = document.getElementById("need-" + next);
+    var first = added && added.querySelector("textarea, input, select");
+    if (first) { first.focus(); }
+  });
+})();

@@ -381,6 +381,20 @@ pub async fn xlsx_blocking(r: Report) -> Result<Vec<u8>, String> {
 
 /// The drill-down list as CSV in `lang`: id, record, date, community, and the record's page
 /// as an absolute link (`base` is `https://host`), so it opens from a spreadsheet.
+/// A drill-down column's name (`Record::details` key), in the reader's language.
+pub fn column_name(lang: Lang, key: &str) -> String {
+    lang.t(&format!("reports-column-{key}"))
+}
+
+/// A drill-down value as shown: `counted` says yes or no in words, a missing value is a dash.
+pub fn detail_value(lang: Lang, key: &str, value: Option<&str>) -> String {
+    match (key, value) {
+        ("counted", Some(v)) => lang.t(&format!("reports-counted-{v}")),
+        (_, None) => "—".to_owned(),
+        (_, Some(v)) => v.to_owned(),
+    }
+}
+
 pub fn records_csv(
     items: &[hearth_core::indicators::Record],
     slug_of: impl Fn(i64) -> String,
@@ -390,16 +404,25 @@ pub fn records_csv(
     let mut w = csv_writer();
     let e = |e: csv::Error| e.to_string();
     let headers = ["id", "record", "date", "community", "link"];
-    w.write_record(headers.map(|h| lang.t(&format!("csv-{h}")))).map_err(e)?;
+    let details: Vec<&str> = items.first().map(|r| r.details.iter().map(|(k, _)| *k).collect()).unwrap_or_default();
+    let mut head: Vec<String> = headers.iter().map(|h| lang.t(&format!("csv-{h}"))).collect();
+    head.extend(details.iter().map(|k| column_name(lang, k)));
+    w.write_record(head).map_err(e)?;
     for r in items {
-        w.write_record([
+        let mut row = vec![
             r.id.to_string(),
             cell(&r.label),
             r.on.map(|d| d.to_string()).unwrap_or_default(),
             cell(&slug_of(r.community_id)),
             crate::practice::link(r.record).map(|l| format!("{base}{l}")).unwrap_or_default(),
-        ])
-        .map_err(e)?;
+        ];
+        // A missing value is an empty cell (the page shows a dash).
+        row.extend(
+            r.details
+                .iter()
+                .map(|(k, v)| v.as_deref().map(|v| cell(&detail_value(lang, k, Some(v)))).unwrap_or_default()),
+        );
+        w.write_record(row).map_err(e)?;
     }
     w.into_inner().map_err(|e| e.to_string())
 }

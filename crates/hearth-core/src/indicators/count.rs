@@ -8,7 +8,7 @@
 //! community condition is added here, as `=` for one community (so SQLite uses the
 //! `(community_id, …)` index range) and `IN` for several.
 
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, IntoIden, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, IntoIden, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DynIden, EntityName, QueryResult};
 
 use super::{Dims, Record, RecordPage, Row, Scope};
@@ -34,6 +34,9 @@ impl Col {
     }
 }
 
+/// A drill-down column's value for a period.
+pub type Detail = fn(&Scope) -> Expr;
+
 /// The rows an indicator counts or lists, and how a drill-down row is shown.
 #[derive(Clone, Debug)]
 pub struct Rows {
@@ -44,13 +47,41 @@ pub struct Rows {
     label: Col,
     on: Col,
     kind: EntityKind,
+    /// What else a drill-down row says, by stable key (the web layer translates
+    /// `reports-column-<key>`): an owner, a due date, the last visit.
+    details: Vec<(&'static str, Detail)>,
+    left_joins: Vec<(DynIden, Col, Col)>,
 }
 
 impl Rows {
     /// Rows of `entity`, keyed by `id`, confined by `community`; a drill-down row is shown
     /// by `label` and dated by `on` (both may be columns of a joined table).
     pub fn of<E: EntityName + Default>(kind: EntityKind, id: Col, community: Col, label: Col, on: Col) -> Rows {
-        Rows { table: E::default().into_iden(), id, community, joins: Vec::new(), label, on, kind }
+        Rows {
+            table: E::default().into_iden(),
+            id,
+            community,
+            joins: Vec::new(),
+            label,
+            on,
+            kind,
+            details: Vec::new(),
+            left_joins: Vec::new(),
+        }
+    }
+
+    /// A column of the drill-down list, named `key`; `value` may depend on the period (the
+    /// last visit up to its end). Values are shown as text.
+    pub fn detail(mut self, key: &'static str, value: Detail) -> Rows {
+        self.details.push((key, value));
+        self
+    }
+
+    /// A left join of `entity` on `left = right`, for a detail that may be missing (an
+    /// owner): it never drops a row from the count.
+    pub fn left_join<E: EntityName + Default>(mut self, left: Col, right: Col) -> Rows {
+        self.left_joins.push((E::default().into_iden(), left, right));
+        self
     }
 
     /// An inner join of `entity` on `left = right`.
@@ -64,6 +95,15 @@ impl Rows {
         q.from(self.table.clone());
         for (t, l, r) in &self.joins {
             q.inner_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
+        }
+        q
+    }
+
+    /// The select of a drill-down page: the inner joins, and the left joins its details need.
+    fn select_listed(&self) -> SelectStatement {
+        let mut q = self.select();
+        for (t, l, r) in &self.left_joins {
+            q.left_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
         }
         q
     }
@@ -149,7 +189,49 @@ impl Count {
         Ok(Row { community, dims, value: r.try_get_by_index(i)? })
     }
 
-    /// One keyset page of the records behind the figure for `dims`.
+    /// The rows listed for the figure at `dims`, and the condition that selects them.
+    fn listed(&self, scope: &Scope, dims: &Dims) -> (&Rows, Cond) {
+        let mut cond = self.matching(scope);
+        for (name, c) in &self.dims {
+            if let Some(v) = dims.get(*name) {
+                cond = cond.add(c.expr().eq(v.clone()));
+            }
+        }
+        match &self.distinct {
+            None => (&self.rows, cond),
+            Some((c, target)) => {
+                let mut sub = self.rows.select();
+                sub.expr(c.expr()).cond_where(cond);
+                (target, Cond::all().add(target.id.expr().in_subquery(sub)))
+            }
+        }
+    }
+
+    /// The ids of the records this figure counts (for marking them in another list).
+    fn ids(&self, scope: &Scope, dims: &Dims) -> SelectStatement {
+        let (shown, cond) = self.listed(scope, dims);
+        let mut q = shown.select();
+        q.expr(shown.id.expr()).cond_where(cond);
+        q
+    }
+
+    /// Whether this count and `other` list the same kind of record, so one's ids can mark
+    /// the other's rows (households visited among households).
+    pub(super) fn lists_same_kind(&self, other: &Count) -> bool {
+        self.listed_kind() == other.listed_kind()
+    }
+
+    fn listed_kind(&self) -> EntityKind {
+        self.listed_rows().kind
+    }
+
+    fn listed_rows(&self) -> &Rows {
+        self.distinct.as_ref().map_or(&self.rows, |(_, t)| t)
+    }
+
+    /// One keyset page of the records behind the figure for `dims`. With `counted_by`, a
+    /// ratio's denominator lists every record and says of each whether the numerator counts
+    /// it (column `counted`: "yes"/"no").
     pub(super) async fn records(
         &self,
         store: &Store,
@@ -157,36 +239,45 @@ impl Count {
         dims: &Dims,
         after: Option<i64>,
         limit: u64,
+        counted_by: Option<&Count>,
     ) -> CoreResult<RecordPage> {
-        let mut cond = self.matching(scope);
-        for (name, c) in &self.dims {
-            if let Some(v) = dims.get(*name) {
-                cond = cond.add(c.expr().eq(v.clone()));
-            }
-        }
-        let (shown, cond) = match &self.distinct {
-            None => (&self.rows, cond),
-            Some((c, target)) => {
-                let mut sub = self.rows.select();
-                sub.expr(c.expr()).cond_where(cond);
-                (target, Cond::all().add(target.id.expr().in_subquery(sub)))
-            }
-        };
-        let mut q = shown.select();
+        let (shown, cond) = self.listed(scope, dims);
+        let mut q = shown.select_listed();
         q.expr(shown.id.expr()).expr(shown.community.expr()).expr(shown.label.expr()).expr(shown.on.expr());
+        let mut keys: Vec<&'static str> = Vec::new();
+        let mut details: Vec<&(&'static str, Detail)> = shown.details.iter().collect();
+        if let Some(num) = counted_by {
+            keys.push("counted");
+            q.expr(Expr::case(shown.id.expr().in_subquery(num.ids(scope, dims)), "yes").finally("no"));
+            // The numerator's own columns (the last visit), over the same table.
+            let theirs = num.listed_rows();
+            for (t, l, r) in &theirs.left_joins {
+                q.left_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
+            }
+            details.extend(theirs.details.iter().filter(|(k, _)| !shown.details.iter().any(|(m, _)| m == k)));
+        }
+        for (key, value) in details {
+            keys.push(key);
+            q.expr(value(scope).cast_as(Alias::new("text")));
+        }
         q.cond_where(cond);
         if let Some(a) = after {
             q.and_where(shown.id.expr().gt(a));
         }
         q.order_by_expr(shown.id.expr(), Order::Asc).limit(limit + 1);
         let rows = store.conn().query_all(&q).await?;
-        record_page(rows, limit, shown.kind)
+        record_page(rows, limit, shown.kind, &keys)
     }
 }
 
 /// A drill-down page from rows selected as `id, community_id, label, on`, fetched with
 /// `LIMIT limit + 1` so the extra row tells if more follow.
-fn record_page(rows: Vec<QueryResult>, limit: u64, kind: EntityKind) -> CoreResult<RecordPage> {
+fn record_page(
+    rows: Vec<QueryResult>,
+    limit: u64,
+    kind: EntityKind,
+    details: &[&'static str],
+) -> CoreResult<RecordPage> {
     let more = rows.len() as u64 > limit;
     let items = rows
         .iter()
@@ -199,6 +290,11 @@ fn record_page(rows: Vec<QueryResult>, limit: u64, kind: EntityKind) -> CoreResu
                 label: r.try_get_by_index(2)?,
                 on: r.try_get_by_index::<Option<chrono::NaiveDate>>(3)?,
                 record: RecordRef::new(kind, id),
+                details: details
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| Ok((*k, r.try_get_by_index::<Option<String>>(4 + i)?)))
+                    .collect::<CoreResult<Vec<_>>>()?,
             })
         })
         .collect::<CoreResult<Vec<_>>>()?;

@@ -131,6 +131,8 @@ pub struct Record {
     pub on: Option<NaiveDate>,
     /// The record itself (the web layer makes the link).
     pub record: RecordRef,
+    /// The list's other columns, by key (`Rows::detail`; `counted` in a ratio's list).
+    pub details: Vec<(&'static str, Option<String>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -409,7 +411,23 @@ pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]
         .collect()
 }
 
-/// One page of the records behind a figure (for a ratio: its numerator's).
+/// The indicator whose records a figure's drill-down lists, and the count that marks them.
+/// A ratio of two declared counts of one kind of record (households visited among
+/// households) lists the denominator, each row saying whether the numerator counts it; any
+/// other ratio lists its numerator's records.
+pub fn listed(ind: &'static Indicator) -> CoreResult<(&'static Indicator, Option<&'static Count>)> {
+    let Rollup::Ratio { numerator, denominator } = ind.rollup else {
+        return Ok((ind, None));
+    };
+    let num = find(numerator).ok_or(CoreError::NotFound)?;
+    let den = find(denominator).ok_or(CoreError::NotFound)?;
+    Ok(match (&num.query, &den.query) {
+        (Query::Count(n), Query::Count(d)) if n.lists_same_kind(d) => (den, Some(n.as_ref())),
+        _ => (num, None),
+    })
+}
+
+/// One page of the records behind a figure (for a ratio: see `listed`).
 #[tracing::instrument(skip_all)]
 pub async fn records(
     store: &Store,
@@ -420,13 +438,10 @@ pub async fn records(
     limit: u64,
 ) -> CoreResult<RecordPage> {
     let ind = find(key).ok_or(CoreError::NotFound)?;
-    let ind = match ind.rollup {
-        Rollup::Ratio { numerator, .. } => find(numerator).ok_or(CoreError::NotFound)?,
-        _ => ind,
-    };
     let limit = limit.clamp(1, 1000);
+    let (ind, counted_by) = listed(ind)?;
     match &ind.query {
-        Query::Count(c) => c.records(store, scope, dims, after, limit).await,
+        Query::Count(c) => c.records(store, scope, dims, after, limit, counted_by).await,
         Query::Custom { records, .. } => records(store, scope, dims, after, limit).await,
         Query::Ratio => Err(CoreError::NotFound),
     }

@@ -269,6 +269,10 @@ pub struct ListQuery {
     /// Name search: a resident's name, full pinyin or initials ("zhangwei", "zw"), or the
     /// start of a household code.
     pub q: Option<String>,
+    /// Only this building, and within it this unit (as written on the household): browsing
+    /// building → unit → flat, as a grid worker walks it.
+    pub building: Option<String>,
+    pub unit: Option<String>,
     /// Keyset: only households with an id above this (the previous page's `next_after`).
     pub after: Option<i64>,
     /// Keyset backwards: the page of households just before this id (a page's first id
@@ -323,9 +327,65 @@ pub async fn any_before(store: &Store, actor: &Actor, query: &ListQuery, id: i64
     Ok(first.into_tuple::<i64>().one(store.conn()).await?.is_some())
 }
 
+/// The buildings of the actor's households (of one community when `community` is given),
+/// each with how many households it has; with `building`, that building's units instead.
+/// Ordered as people count them (building 2 before building 10). Counts of places, no one's
+/// details: no audit row.
+#[tracing::instrument(skip_all)]
+pub async fn places(
+    store: &Store,
+    actor: &Actor,
+    community: Option<&str>,
+    building: Option<&str>,
+) -> CoreResult<Vec<(String, u64)>> {
+    actor.require(Permission::ViewPeople)?;
+    let mut cond = scope_condition(store, actor, community).await?;
+    let column = match building.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(b) => {
+            cond = cond.add(household::Column::Building.eq(b));
+            household::Column::Unit
+        }
+        None => household::Column::Building,
+    };
+    let rows: Vec<(Option<String>, i64)> = household::Entity::find()
+        .select_only()
+        .column(column)
+        .column_as(household::Column::Id.count(), "n")
+        .filter(cond.add(column.is_not_null()).add(household::Column::MovedOutOn.is_null()))
+        .group_by(column)
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    let mut places: Vec<(String, u64)> =
+        rows.into_iter().filter_map(|(p, n)| Some((p?, u64::try_from(n).unwrap_or(0)))).collect();
+    places.sort_by(|a, b| natural_order(&a.0, &b.0));
+    Ok(places)
+}
+
+/// "2" before "10", then text order: building and unit names as people count them.
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let num = |s: &str| {
+        s.trim_start_matches(|c: char| !c.is_ascii_digit())
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|d| d.parse::<u64>().ok())
+    };
+    match (num(a), num(b)) {
+        (Some(x), Some(y)) if x != y => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
 /// The households `query`'s community and search select, before paging.
 async fn matching(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult<Condition> {
     let mut cond = scope_condition(store, actor, query.community.as_deref()).await?;
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    if let Some(b) = given(&query.building) {
+        cond = cond.add(household::Column::Building.eq(b));
+        if let Some(u) = given(&query.unit) {
+            cond = cond.add(household::Column::Unit.eq(u));
+        }
+    }
     let q = query.q.as_deref().map(search::query).unwrap_or_default();
     if !q.is_empty() {
         let code_q = query.q.as_deref().unwrap_or_default().trim().to_uppercase();

@@ -47,6 +47,7 @@ pub fn indicators() -> Vec<Indicator> {
 pub(crate) fn households(on: household::Column) -> Rows {
     use household::Column as H;
     Rows::of::<household::Entity>(EntityKind::Household, col(H::Id), col(H::CommunityId), col(H::Code), col(on))
+        .detail("address", |_| col(H::Address).expr())
 }
 
 /// Residents with their household (whose presence decides whether they count).
@@ -60,6 +61,7 @@ fn residents() -> Rows {
         col(household::Column::MovedInOn),
     )
     .join::<household::Entity>(col(household::Column::Id), col(R::HouseholdId))
+    .detail("household", |_| col(household::Column::Code).expr())
 }
 
 /// Households living in the scope's communities at the end of the period: moved in by then

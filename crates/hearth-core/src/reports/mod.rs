@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::audit::{self, Entry};
 use crate::entity::community;
 use crate::error::{CoreError, CoreResult, FieldErrors};
-use crate::indicators::{self, Dims, Figure, Indicator, RecordPage, Rollup, Unit};
+use crate::indicators::{self, Dims, Figure, Indicator, RecordPage, Unit};
 use crate::policy::{Actor, Permission, allows};
 use crate::registry::communities;
 use crate::store::Store;
@@ -292,10 +292,7 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
         return Err(CoreError::invalid("key", "required"));
     };
     let scope = indicators::Scope::new(comms.iter().map(|c| c.id).collect(), from, to)?;
-    let counted = match indicator.rollup {
-        Rollup::Ratio { numerator, .. } => numerator,
-        _ => indicator.key,
-    };
+    let counted = indicators::listed(indicator)?.0.key;
     let figures = indicators::evaluate(store, &scope, Some(&[counted])).await?;
     let total = figures.iter().find(|f| f.dims == q.dims).and_then(Figure::int).unwrap_or(0);
     let limit = q.limit.unwrap_or(RECORDS_PAGE).clamp(1, 1000);

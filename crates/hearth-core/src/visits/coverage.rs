@@ -4,7 +4,10 @@
 use crate::audit::Action;
 use crate::record::{EntityKind, RecordRef};
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait};
+
+use super::FollowUpStatus;
+use crate::entity::follow_up;
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Order, Query};
 
 use crate::audit::{self, Entry};
@@ -124,6 +127,8 @@ pub struct PlanQuery {
     pub community_id: Option<i64>,
     /// Only this building (as written on the household).
     pub building: Option<String>,
+    /// Only households where this worker owns an open follow-up ("my households").
+    pub owner_user_id: Option<i64>,
     /// Households not visited on or after this day (never visited ones always).
     pub since: Option<NaiveDate>,
     pub after: Option<PlanCursor>,
@@ -190,6 +195,15 @@ pub async fn plan(store: &Store, actor: &Actor, q: &PlanQuery) -> CoreResult<Pla
     }
     if let Some(b) = q.building.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
         inner.and_where(col("h", "building").eq(b));
+    }
+    if let Some(owner) = q.owner_user_id {
+        let owned = Query::select()
+            .column(follow_up::Column::HouseholdId)
+            .from(follow_up::Entity)
+            .and_where(follow_up::Column::OwnerUserId.eq(owner))
+            .and_where(follow_up::Column::Status.is_in([FollowUpStatus::Open, FollowUpStatus::InProgress]))
+            .to_owned();
+        inner.and_where(col("h", "id").in_subquery(owned));
     }
     let t = |c: &'static str| col("t", c);
     let due = match q.since {

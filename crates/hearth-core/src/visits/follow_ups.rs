@@ -457,6 +457,8 @@ pub struct ListQuery {
     /// Only this community (slug).
     pub community: Option<String>,
     pub household_id: Option<i64>,
+    /// Only households in this building (as written on the household).
+    pub building: Option<String>,
     #[param(value_type = Option<super::Category>)]
     pub category: Option<String>,
     pub owner_user_id: Option<i64>,
@@ -534,6 +536,14 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
     }
     if let Some(h) = q.household_id {
         cond = cond.add(follow_up::Column::HouseholdId.eq(h));
+    }
+    if let Some(b) = q.building.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        let in_building = sea_orm::sea_query::Query::select()
+            .column(crate::entity::household::Column::Id)
+            .from(crate::entity::household::Entity)
+            .and_where(crate::entity::household::Column::Building.eq(b))
+            .to_owned();
+        cond = cond.add(follow_up::Column::HouseholdId.in_subquery(in_building));
     }
     Ok(cond)
 }

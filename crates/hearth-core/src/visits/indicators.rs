@@ -1,10 +1,10 @@
 //! Visit and follow-up indicators: visits made, households reached, coverage, follow-ups
 //! opened, resolved, and overdue at the end of the period.
 
-use sea_orm::sea_query::{Cond, ExprTrait};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, Query};
 
 use super::FollowUpStatus;
-use crate::entity::{follow_up, household, visit};
+use crate::entity::{follow_up, household, user, visit};
 use crate::indicators::count::within;
 use crate::indicators::{Count, Indicator, Rows, Scope, Timing, col};
 use crate::record::EntityKind;
@@ -22,7 +22,10 @@ pub fn indicators() -> Vec<Indicator> {
             "households_visited",
             PRACTICE,
             Timing::WithinPeriod,
-            Count::rows(visits(), visits_in).distinct(col(V::HouseholdId), households(household::Column::MovedInOn)),
+            Count::rows(visits(), visits_in).distinct(
+                col(V::HouseholdId),
+                households(household::Column::MovedInOn).detail("last_visit", last_visit),
+            ),
         ),
         Indicator::ratio("visit_coverage_pct", PRACTICE, Timing::WithinPeriod, "households_visited", "households"),
         Indicator::count(
@@ -61,6 +64,18 @@ fn visits() -> Rows {
     .join::<household::Entity>(col(household::Column::Id), col(V::HouseholdId))
 }
 
+/// A household's last visit up to the end of the period (the coverage list's column).
+fn last_visit(scope: &Scope) -> Expr {
+    use visit::Column as V;
+    let q = Query::select()
+        .expr(Func::max(Expr::col((visit::Entity, V::VisitedOn))))
+        .from(visit::Entity)
+        .and_where(Expr::col((visit::Entity, V::HouseholdId)).equals((household::Entity, household::Column::Id)))
+        .and_where(Expr::col((visit::Entity, V::VisitedOn)).lte(scope.to))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(q.into()))
+}
+
 fn visits_in(scope: &Scope) -> Cond {
     within(col(visit::Column::VisitedOn), scope)
 }
@@ -76,6 +91,12 @@ fn follow_ups(on: follow_up::Column) -> Rows {
         col(on),
     )
     .join::<household::Entity>(col(household::Column::Id), col(F::HouseholdId))
+    .left_join::<user::Entity>(col(user::Column::Id), col(F::OwnerUserId))
+    .detail("description", |_| col(follow_up::Column::Description).expr())
+    .detail("owner", |_| col(user::Column::DisplayName).expr())
+    .detail("opened_on", |_| col(follow_up::Column::OpenedOn).expr())
+    .detail("due_on", |_| col(follow_up::Column::DueOn).expr())
+    .detail("resolved_on", |_| col(follow_up::Column::ResolvedOn).expr())
 }
 
 /// Due before the end of the period and not closed by then (closed later counts: it was

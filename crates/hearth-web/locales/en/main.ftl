@@ -107,3 +107,9 @@ today-recent = What I recorded lately
 today-coverage = Visit coverage
 today-recent-empty = No visits recorded by you yet.
 confirm-cancel = Cancel
+households-browse = Browse by building
+households-all-buildings = All buildings
+households-place-count = { $count ->
+    [one] 1 household
+   *[other] { $count } households
+}

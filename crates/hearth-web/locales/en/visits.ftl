@@ -129,3 +129,6 @@ indicator-follow_ups_overdue = Follow-ups overdue
 indicator-follow_ups_overdue-desc = Follow-ups due before the end of the period and not closed by then.
 
 nav-follow-ups-overdue = Overdue
+coverage-owner = Owner of open follow-ups
+coverage-owner-any = Anyone
+coverage-list = Every household, visited or not

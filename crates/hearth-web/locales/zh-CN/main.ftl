@@ -104,3 +104,6 @@ today-recent = 我最近的记录
 today-coverage = 走访覆盖率
 today-recent-empty = 您还没有记录过走访。
 confirm-cancel = 取消
+households-browse = 按楼栋浏览
+households-all-buildings = 全部楼栋
+households-place-count = { $count } 户

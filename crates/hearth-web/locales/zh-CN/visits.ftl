@@ -123,3 +123,6 @@ indicator-follow_ups_overdue = 逾期跟进事项
 indicator-follow_ups_overdue-desc = 期末前已到期且到期末仍未办结的跟进事项数。
 
 nav-follow-ups-overdue = 已逾期
+coverage-owner = 未结跟进负责人
+coverage-owner-any = 不限
+coverage-list = 全部住户（是否已走访）

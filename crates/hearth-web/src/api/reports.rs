@@ -221,6 +221,9 @@ pub struct RecordItem {
     pub on: Option<chrono::NaiveDate>,
     /// The record's page.
     pub link: String,
+    /// The list's other columns by stable key (`counted`: "yes"/"no" in a ratio's list of
+    /// its denominator; `owner`, `due_on`, `last_visit`, …); null where there is no value.
+    pub details: std::collections::BTreeMap<String, Option<String>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -284,6 +287,7 @@ pub async fn records(State(state): State<AppState>, ctx: Ctx, query: ApiQuery) -
                 label: i.label.clone(),
                 on: i.on,
                 link: crate::practice::link(i.record).unwrap_or_default(),
+                details: i.details.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
             })
             .collect(),
         next_after: r.page.next_after,

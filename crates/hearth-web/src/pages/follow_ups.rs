@@ -83,6 +83,7 @@ struct ListParams {
     category: Option<String>,
     owner: Option<String>,
     status: Option<String>,
+    building: Option<String>,
     after: Option<String>,
 }
 
@@ -94,6 +95,7 @@ struct ListPage {
     category: String,
     owner: String,
     status: String,
+    building: String,
     categories: Vec<(String, String)>,
     statuses: Vec<(String, String)>,
     owners: Vec<(String, String)>,
@@ -136,9 +138,11 @@ async fn list(
     let category = non_blank(p.category).unwrap_or_default();
     let owner = non_blank(p.owner).unwrap_or_default();
     let status = non_blank(p.status).unwrap_or_default();
+    let building = non_blank(p.building).unwrap_or_default();
     let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
     let q = ListQuery {
         queue,
+        building: Some(building.clone()).filter(|s| !s.is_empty()),
         category: Some(category.clone()).filter(|s| !s.is_empty()),
         owner_user_id: if owner.is_empty() { None } else { Some(owner.parse().unwrap_or(-1)) },
         status: Some(status.clone()).filter(|s| !s.is_empty()),
@@ -148,11 +152,12 @@ async fn list(
     let page = follow_ups::list(&state.store, actor, &q).await?;
     let href = |a: Option<i64>| {
         let mut h = format!(
-            "/follow-ups?queue={}&category={}&owner={}&status={}",
+            "/follow-ups?queue={}&category={}&owner={}&status={}&building={}",
             queue.as_str(),
             urlencode(&category),
             urlencode(&owner),
-            urlencode(&status)
+            urlencode(&status),
+            urlencode(&building)
         );
         if let Some(a) = a {
             h.push_str(&format!("&after={a}"));
@@ -178,6 +183,7 @@ async fn list(
         category,
         owner,
         status,
+        building,
         categories,
         statuses,
         owners,

@@ -66,8 +66,21 @@ fn pages() -> Pages {
 struct ListParams {
     q: Option<String>,
     community: Option<String>,
+    building: Option<String>,
+    unit: Option<String>,
     after: Option<String>,
     before: Option<String>,
+}
+
+/// Where the list is in building → unit → flat: the filter, and links one level down.
+struct Browse {
+    building: String,
+    unit: String,
+    /// (name, households, link) of the buildings, or of the chosen building's units.
+    places: Vec<(String, u64, String)>,
+    /// The link up to all buildings / to the whole building.
+    all_href: String,
+    building_href: String,
 }
 
 struct ListRow {
@@ -93,6 +106,7 @@ struct ListPage {
     prev_href: Option<String>,
     first_href: Option<String>,
     next_href: Option<String>,
+    browse: Browse,
 }
 
 #[derive(Template)]
@@ -119,10 +133,12 @@ fn full_address(h: &household::Model) -> String {
 }
 
 /// A page of the list: `("after", id)` or `("before", id)`, or the first page.
-fn list_href(q: &str, community: &str, at: Option<(&str, i64)>) -> String {
+fn list_href(q: &str, community: &str, place: (&str, &str), at: Option<(&str, i64)>) -> String {
     let mut href = format!("/households?q={}", urlencode(q));
-    if !community.is_empty() {
-        href.push_str(&format!("&community={}", urlencode(community)));
+    for (name, v) in [("community", community), ("building", place.0), ("unit", place.1)] {
+        if !v.is_empty() {
+            href.push_str(&format!("&{name}={}", urlencode(v)));
+        }
     }
     if let Some((side, id)) = at {
         href.push_str(&format!("&{side}={id}"));
@@ -140,11 +156,17 @@ async fn list(
     actor.require(Permission::ViewPeople)?;
     let q = non_blank(p.q).unwrap_or_default();
     let community = non_blank(p.community).unwrap_or_default();
+    let building = non_blank(p.building).unwrap_or_default();
+    // A unit is a part of a building: without one it means nothing.
+    let unit = non_blank(p.unit).filter(|_| !building.is_empty()).unwrap_or_default();
+    let place = (building.as_str(), unit.as_str());
     let after = p.after.and_then(|a| a.trim().parse::<i64>().ok());
     let before = p.before.and_then(|a| a.trim().parse::<i64>().ok());
     let query = households::ListQuery {
         community: Some(community.clone()).filter(|c| !c.is_empty()),
         q: Some(q.clone()).filter(|q| !q.is_empty()),
+        building: Some(building.clone()).filter(|b| !b.is_empty()),
+        unit: Some(unit.clone()).filter(|u| !u.is_empty()),
         after,
         before,
         limit: None,
@@ -176,15 +198,40 @@ async fn list(
             members: r.members.join(", "),
         })
         .collect();
-    let next_href = page.next_after.map(|a| list_href(&q, &community, Some(("after", a))));
-    let prev_href = first_id.filter(|_| earlier).map(|id| list_href(&q, &community, Some(("before", id))));
-    let first_href = prev_href.as_ref().map(|_| list_href(&q, &community, None));
+    let next_href = page.next_after.map(|a| list_href(&q, &community, place, Some(("after", a))));
+    let prev_href = first_id.filter(|_| earlier).map(|id| list_href(&q, &community, place, Some(("before", id))));
+    let first_href = prev_href.as_ref().map(|_| list_href(&q, &community, place, None));
     let count = ctx.t1("households-count", "count", total);
     if wants_partial(&headers) {
         return render(&ListResults { ctx, show_community, rows, count, first_href, prev_href, next_href });
     }
     let can_edit = ctx.can(Permission::EditPeople);
+    // One level down from where the list is: the buildings, or the chosen building's units.
+    let comm = Some(community.as_str()).filter(|c| !c.is_empty());
+    let places = if unit.is_empty() {
+        households::places(&state.store, actor, comm, Some(place.0).filter(|b| !b.is_empty()))
+            .await?
+            .into_iter()
+            .map(|(name, n)| {
+                let href = match place.0 {
+                    "" => list_href("", &community, (&name, ""), None),
+                    b => list_href("", &community, (b, &name), None),
+                };
+                (name, n, href)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let browse = Browse {
+        all_href: list_href("", &community, ("", ""), None),
+        building_href: list_href("", &community, (place.0, ""), None),
+        building,
+        unit,
+        places,
+    };
     render(&ListPage {
+        browse,
         ctx,
         q,
         community,

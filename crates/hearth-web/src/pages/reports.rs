@@ -294,6 +294,8 @@ pub struct RecordRow {
     pub link: String,
     pub on: String,
     pub community: String,
+    /// (column name, value shown) per detail.
+    pub details: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -306,6 +308,8 @@ struct RecordsPage {
     from: String,
     to: String,
     count_text: String,
+    /// The list's other columns (`Record::details`), translated.
+    columns: Vec<String>,
     rows: Vec<RecordRow>,
     show_community: bool,
     back: String,
@@ -325,6 +329,12 @@ async fn records(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params
     let community = param(&p, "community").unwrap_or_default();
     let (from, to) = (r.from.to_string(), r.to.to_string());
     let base = records_href(r.indicator.key, &community, &from, &to, &r.dims);
+    let columns = r
+        .page
+        .items
+        .first()
+        .map(|i| i.details.iter().map(|(k, _)| export::column_name(ctx.lang, k)).collect())
+        .unwrap_or_default();
     let rows = r
         .page
         .items
@@ -334,6 +344,11 @@ async fn records(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params
             link: crate::practice::link(i.record).unwrap_or_default(),
             on: i.on.map(|d| d.to_string()).unwrap_or_default(),
             community: slug_of(&r, i.community_id).1,
+            details: i
+                .details
+                .iter()
+                .map(|(k, v)| (export::column_name(ctx.lang, k), export::detail_value(ctx.lang, k, v.as_deref())))
+                .collect(),
         })
         .collect();
     let page = RecordsPage {
@@ -341,6 +356,7 @@ async fn records(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params
         dims: export::dims_text(&r.dims),
         scope: r.communities.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
         count_text: ctx.t1("reports-records-count", "count", r.total),
+        columns,
         rows,
         show_community: r.communities.len() > 1,
         back: format!("/reports?community={}&from={from}&to={to}", urlencode(&community)),

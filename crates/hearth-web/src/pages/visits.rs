@@ -234,9 +234,19 @@ pub(super) struct NeedRow {
     pub owner: String,
     pub due_on: String,
     pub errors: Vec<(&'static str, String)>,
+    /// The blank copy in the page's `<template>`, which app.js numbers when it adds it.
+    pub template: bool,
 }
 
 impl NeedRow {
+    /// The row's index in field names (`needs[k].…`).
+    pub fn key(&self) -> String {
+        if self.template { "__i__".to_owned() } else { self.i.to_string() }
+    }
+    /// The row's number as the worker counts (1, 2, …).
+    pub fn number(&self) -> crate::i18n::FluentArg {
+        if self.template { "__n__".into() } else { (self.i + 1).into() }
+    }
     pub fn error(&self, field: &str) -> Option<&String> {
         self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
     }
@@ -259,6 +269,8 @@ struct VisitForm {
     visitors: Vec<Person>,
     owners: Vec<(String, String)>,
     needs: Vec<NeedRow>,
+    /// The blank need "Add another need" copies in place.
+    blank: NeedRow,
 }
 
 /// The values of a repeated form field (`visitor=1&visitor=2`).
@@ -285,7 +297,9 @@ async fn visit_form(
             checked: chosen.contains(&id.to_string()),
         })
         .collect();
+    let blank = NeedRow { template: true, ..blank_need(0, &me(&ctx), Utc::now().date_naive()) };
     Ok(VisitForm {
+        blank,
         purposes: super::form::word_options::<VisitPurpose>(&ctx),
         categories: super::form::word_options::<Category>(&ctx),
         visitors,
@@ -305,6 +319,7 @@ fn blank_need(i: usize, me: &str, today: NaiveDate) -> NeedRow {
         owner: me.to_owned(),
         due_on: (today + TimeDelta::days(14)).to_string(),
         errors: Vec::new(),
+        template: false,
     }
 }
 
@@ -345,6 +360,7 @@ fn submitted_needs(form: &FormState) -> Vec<NeedRow> {
                 owner: v("owner_user_id"),
                 due_on: v("due_on"),
                 errors: Vec::new(),
+                template: false,
             }
         })
         .collect()
@@ -461,6 +477,7 @@ struct CoverageParams {
     to: Option<String>,
     days: Option<String>,
     building: Option<String>,
+    owner: Option<String>,
     after: Option<String>,
 }
 
@@ -514,6 +531,11 @@ struct CoveragePage {
     plan: Vec<PlanItem>,
     plan_total: u64,
     building: String,
+    /// The owner filter (households where they own an open follow-up) and its choices.
+    owner: String,
+    owners: Vec<(String, String)>,
+    /// The households behind the figure, each visited or not (the report's drill-down).
+    list_href: Option<String>,
     since: String,
     next_href: Option<String>,
 }
@@ -574,9 +596,21 @@ async fn coverage_page(
     let days_ok = (1..=3650).contains(&days);
     let since = today - TimeDelta::days(if days_ok { days } else { 90 });
     let building = non_blank(p.building.clone()).unwrap_or_default();
+    let owner = non_blank(p.owner.clone()).unwrap_or_default();
+    let owner_id = match owner.as_str() {
+        "" => None,
+        o => match o.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                e.add("owner", "invalid_choice");
+                None
+            }
+        },
+    };
     let q = coverage::PlanQuery {
         community_id: Some(community.id),
         building: non_blank(p.building.clone()),
+        owner_user_id: owner_id,
         since: Some(since),
         after: p.after.as_deref().and_then(coverage::PlanCursor::parse),
         limit: Some(100),
@@ -584,11 +618,12 @@ async fn coverage_page(
     let page = coverage::plan(&state.store, actor, &q).await?;
     let href = |c: coverage::PlanCursor| {
         format!(
-            "/visits/coverage?community={}&from={}&to={}&days={days}&building={}&after={}#plan-h",
+            "/visits/coverage?community={}&from={}&to={}&days={days}&building={}&owner={}&after={}#plan-h",
             urlencode(&community.slug),
             urlencode(p.from.as_deref().unwrap_or("")),
             urlencode(p.to.as_deref().unwrap_or("")),
             urlencode(&building),
+            urlencode(&owner),
             urlencode(&c.to_param())
         )
     };
@@ -599,6 +634,18 @@ async fn coverage_page(
     let errors = e.0.iter().map(|x| field_message(ctx.lang, x)).collect();
     let from = from.map(|d| d.to_string()).unwrap_or(p.from.unwrap_or_default());
     let to = to.map(|d| d.to_string()).unwrap_or(p.to.unwrap_or_default());
+    let mut owners = vec![(String::new(), ctx.t("coverage-owner-any"))];
+    owners.extend(
+        visits::people_of(&state.store, community.id).await?.into_iter().map(|(id, name, _)| (id.to_string(), name)),
+    );
+    let list_href = (hearth_core::reports::may_drill_down(actor) && households_n > 0).then(|| {
+        format!(
+            "/reports/records?key=visit_coverage_pct&community={}&from={}&to={}",
+            urlencode(&community.slug),
+            urlencode(&from),
+            urlencode(&to)
+        )
+    });
     let figure = ctx.lang.t_args(
         "coverage-figure",
         &[
@@ -624,6 +671,9 @@ async fn coverage_page(
         plan,
         plan_total,
         building,
+        owner,
+        owners,
+        list_href,
         since: since.to_string(),
         next_href,
         ctx,

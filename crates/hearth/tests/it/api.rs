@@ -740,7 +740,7 @@ async fn openapi_document_and_swagger_ui() {
     assert!(doc["paths"]["/api/v1/tokens/{id}"]["delete"].is_object());
     let params = doc["paths"]["/api/v1/households"]["get"]["parameters"].as_array().unwrap();
     let names: BTreeSet<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, BTreeSet::from(["after", "before", "community", "limit", "q"]));
+    assert_eq!(names, BTreeSet::from(["after", "before", "building", "community", "limit", "q", "unit"]));
     assert!(doc["components"]["schemas"]["ApiError"].is_object());
     assert!(doc["components"]["schemas"]["Household"].is_object());
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");

@@ -72,16 +72,22 @@ async fn every_figure_has_exactly_as_many_drill_down_records() {
         let s = scope(ids.clone());
         for f in indicators::evaluate(&app.store, &s, None).await.unwrap() {
             let ind = indicators::find(f.key).unwrap();
-            let expected = match ind.rollup {
-                Rollup::Ratio { .. } => f.numerator.unwrap(),
+            // A ratio of one kind of record lists its denominator, each row saying whether
+            // the numerator counts it; other ratios list the numerator's records.
+            let expected = match (ind.rollup, indicators::listed(ind).unwrap().1.is_some()) {
+                (Rollup::Ratio { .. }, true) => f.denominator.unwrap(),
+                (Rollup::Ratio { .. }, false) => f.numerator.unwrap(),
                 _ => f.int().unwrap(),
             };
             // Pages of 2 exercise the keyset.
-            let (mut seen, mut after, mut ids_seen) = (0i64, None, Vec::new());
+            let (mut seen, mut after, mut ids_seen, mut counted_yes) = (0i64, None, Vec::new(), 0i64);
             loop {
                 let page = indicators::records(&app.store, &s, f.key, &f.dims, after, 2).await.unwrap();
                 for r in &page.items {
                     assert!(ids.contains(&r.community_id), "{} lists a record outside the scope", f.key);
+                    if let Some((_, Some(counted))) = r.details.iter().find(|(k, _)| *k == "counted") {
+                        counted_yes += i64::from(counted == "yes");
+                    }
                     ids_seen.push(r.id);
                 }
                 seen += page.items.len() as i64;
@@ -94,6 +100,9 @@ async fn every_figure_has_exactly_as_many_drill_down_records() {
             ids_seen.dedup();
             assert_eq!(ids_seen.len(), n, "{} repeats a record across pages", f.key);
             assert_eq!(seen, expected, "{} {:?} over {ids:?}", f.key, f.dims);
+            if indicators::listed(ind).unwrap().1.is_some() {
+                assert_eq!(counted_yes, f.numerator.unwrap(), "{}: rows marked counted", f.key);
+            }
         }
     }
 }

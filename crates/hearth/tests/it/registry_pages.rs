@@ -1056,3 +1056,82 @@ async fn the_household_list_counts_its_results_and_pages_both_ways() {
     let zh = c.get("/households?q=P-0").await;
     assert!(zh.text.contains("60 households"));
 }
+
+/// Found on a phone: grid workers walk building → unit → flat, and the list could only be
+/// searched. The household list now offers the buildings (with how many households each),
+/// then a building's units, and lists the households there; the follow-up queue filters by
+/// building too.
+#[tokio::test]
+async fn households_are_browsed_by_building_then_unit_and_queues_filter_by_building() {
+    use hearth_core::registry::households::{self, HouseholdInput};
+    let app = spawn_app().await;
+    app.community("north").await;
+    let sys = hearth_core::Actor::system();
+    let mut ids = Vec::new();
+    for (code, building, unit) in [
+        ("2-1-101", "2号楼", "1单元"),
+        ("2-2-101", "2号楼", "2单元"),
+        ("2-2-102", "2号楼", "2单元"),
+        ("10-1-101", "10号楼", "1单元"),
+    ] {
+        let h = households::create(
+            &app.store,
+            &sys,
+            HouseholdInput {
+                community: Some("north".into()),
+                code: Some(code.into()),
+                address: Some("Jiafu Road 1".into()),
+                building: Some(building.into()),
+                unit: Some(unit.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(h.id);
+    }
+    let mut c = app.login_as("cwk", "caseworker", &["north"]).await;
+    let all = c.get("/households").await;
+    let places = &all.text[all.text.find(r#"class="places""#).expect("the buildings")..];
+    let (two, ten) = (places.find("2号楼").unwrap(), places.find("10号楼").unwrap());
+    assert!(two < ten, "building 2 before building 10");
+    assert!(places.contains("3 households") && places.contains("1 household"), "{places}");
+
+    let building = c.get(&format!("/households?building={}", enc("2号楼"))).await;
+    assert!(building.text.contains("3 households") && !building.text.contains("10-1-101"));
+    let units = &building.text[building.text.find(r#"class="places""#).expect("the units")..];
+    assert!(units.contains("1单元") && units.contains("2单元"));
+    let unit = c.get(&format!("/households?building={}&unit={}", enc("2号楼"), enc("2单元"))).await;
+    assert!(unit.text.contains("2-2-101") && unit.text.contains("2-2-102") && !unit.text.contains("2-1-101"));
+    assert!(unit.text.contains("2 households"));
+    // Searching inside a building stays inside it.
+    let inside = c.get(&format!("/households?q=101&building={}", enc("2号楼"))).await;
+    assert!(inside.text.contains("2-1-101") && inside.text.contains("2-2-101") && !inside.text.contains("10-1-101"));
+    // A unit without a building means nothing; an unknown building finds nobody.
+    let loose = c.get(&format!("/households?unit={}", enc("2单元"))).await;
+    assert!(loose.text.contains("4 households"), "{}", loose.text);
+    assert!(c.get("/households?building=99").await.text.contains("0 households"));
+
+    // The follow-up queue by building.
+    let mut api = app.api_as("cwk-api", "caseworker", &["north"]).await;
+    let me = hearth_core::auth::users::by_username(&app.store, "cwk-api").await.unwrap().unwrap().id;
+    for h in [ids[0], ids[3]] {
+        let res = api
+            .json(
+                "POST",
+                "/api/v1/follow-ups",
+                &serde_json::json!({"household_id": h, "description": format!("Need of {h}"), "category": "health",
+                    "owner_user_id": me, "due_on": "2030-01-01"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    }
+    let queue = c.get(&format!("/follow-ups?queue=all&building={}", enc("10号楼"))).await;
+    assert!(
+        queue.text.contains(&format!("Need of {}", ids[3])) && !queue.text.contains(&format!("Need of {}", ids[0]))
+    );
+    let api_queue = api.get(&format!("/api/v1/follow-ups?building={}", enc("2号楼"))).await.json();
+    let found: Vec<i64> =
+        api_queue["items"].as_array().unwrap().iter().filter_map(|i| i["household_id"].as_i64()).collect();
+    assert_eq!(found, [ids[0]]);
+}

@@ -761,6 +761,35 @@ async fn the_today_page_and_the_visit_plan_start_with_what_needs_doing() {
     let one = c.get(&format!("/visits/coverage?days=30&building={}", enc("3号楼"))).await;
     assert!(one.text.contains("B-never") && !one.text.contains("A-long-ago"), "filtered by building");
     assert!(c.get("/visits/coverage").await.text.contains("coverage-figure"), "default period renders");
+    // By owner: the households where I own an open follow-up (only A has one).
+    let mine = c.get(&format!("/visits/coverage?days=30&owner={me}")).await;
+    let mine = &mine.text[mine.text.find(r#"id="plan-total""#).expect("the plan")..];
+    assert!(mine.contains("A-long-ago") && !mine.contains("B-never") && !mine.contains("C-lately"), "{mine}");
+    assert_eq!(c.get("/visits/coverage?owner=nobody").await.status, StatusCode::OK, "a bad owner is a message");
+    // Found on a phone: the coverage list said nothing but codes. It lists every household
+    // with whether it was visited in the period and its last visit up to the period's end.
+    let list = c.get("/reports/records?key=visit_coverage_pct&community=north&from=2016-01-01&to=2016-01-31").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let row = |code: &str| {
+        let at = list.text.find(&format!(">{code}<")).unwrap_or_else(|| panic!("{code} not listed: {}", list.text));
+        let end = list.text[at..].find("</tr>").map_or(list.text.len(), |e| at + e);
+        list.text[at..end].to_owned()
+    };
+    assert!(list.text.contains("Counted") && list.text.contains("Last visit"), "the columns say what rows are");
+    let a = row("A-long-ago");
+    assert!(a.contains(">yes<") && a.contains("2016-01-05"), "{a}");
+    let b = row("B-never");
+    assert!(b.contains(">no<") && b.contains("—"), "{b}");
+    let later = row("C-lately");
+    assert!(
+        later.contains(">no<") && !later.contains("2016-02-20"),
+        "a visit after the period is not its last: {later}"
+    );
+    // The follow-up list says household, need, owner and dates.
+    let fu = c.get("/reports/records?key=follow_ups_opened&community=north&from=2016-01-01&to=2016-01-31").await;
+    assert!(fu.text.contains("Register at the clinic") && fu.text.contains("cwk") && fu.text.contains("2016-03-01"));
+    let csv = c.get("/reports/records.csv?key=follow_ups_opened&community=north&from=2016-01-01&to=2016-01-31").await;
+    assert!(csv.text.contains("Need") && csv.text.contains("Register at the clinic"), "{}", csv.text);
 
     // Page by page (keyset in plan order), nothing skipped or repeated.
     let actor = hearth_core::Actor::system();

@@ -41,6 +41,11 @@ async fn record_visit_with_two_needs(b: &Browser, household: &str, visited_on: &
     b.fill(&need(0, "category"), "schooling").await?;
     b.fill(&need(0, "due_on"), due).await?;
     b.click("button.add-need").await?;
+    // Added in place: the same document (no reload to the top), the cursor in the new need.
+    let same = b.js("return window.__e2eBeforeClick === true && document.activeElement.name;").await?;
+    if same != serde_json::json!("needs[1].description") {
+        bail!("\"Add another need\" should add the fields in place and focus them; got {same}");
+    }
     b.fill(&need(1, "description"), "Looking for work").await?;
     b.fill(&need(1, "category"), "jobs").await?;
     b.fill(&need(1, "due_on"), due).await?;
