@@ -15,6 +15,7 @@ pub mod notes;
 pub mod patch;
 pub mod policy;
 pub mod practice;
+pub mod programs;
 pub mod record;
 pub mod registry;
 pub mod reports;

@@ -66,6 +66,8 @@ pub enum Permission {
     /// Work on follow-ups: change status, resolve. Volunteers only on follow-ups they own
     /// for households they are paired with (`follow_up_in_scope`).
     WorkFollowUps,
+    /// Run classes: programs, sessions, enrolment, roll-call, certificates.
+    RunPrograms,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -79,6 +81,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewReports => true,
         RecordVisits => matches!(role, Admin | Coordinator | Caseworker),
         WorkFollowUps => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        RunPrograms => matches!(role, Admin | Coordinator | Caseworker),
     }
 }
 

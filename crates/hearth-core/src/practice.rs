@@ -60,7 +60,7 @@ impl std::fmt::Debug for Practice {
 }
 
 /// Every practice, in report and timeline order. One line per practice.
-pub const PRACTICES: &[Practice] = &[crate::registry::PRACTICE, crate::visits::PRACTICE];
+pub const PRACTICES: &[Practice] = &[crate::registry::PRACTICE, crate::visits::PRACTICE, crate::programs::PRACTICE];
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,11 @@ pub enum EntityKind {
     Consent,
     Visit,
     FollowUp,
+    Program,
+    ProgramSession,
+    Enrolment,
+    Attendance,
+    Certificate,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -30,7 +35,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 13] = [
+    pub const ALL: [EntityKind; 18] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -41,6 +46,11 @@ impl EntityKind {
         EntityKind::Consent,
         EntityKind::Visit,
         EntityKind::FollowUp,
+        EntityKind::Program,
+        EntityKind::ProgramSession,
+        EntityKind::Enrolment,
+        EntityKind::Attendance,
+        EntityKind::Certificate,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -59,6 +69,11 @@ impl EntityKind {
             EntityKind::Consent => "consent",
             EntityKind::Visit => "visit",
             EntityKind::FollowUp => "follow_up",
+            EntityKind::Program => "program",
+            EntityKind::ProgramSession => "program_session",
+            EntityKind::Enrolment => "enrolment",
+            EntityKind::Attendance => "attendance",
+            EntityKind::Certificate => "certificate",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

@@ -194,6 +194,12 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ("uq_households_community_code", "households.community_id, households.code", "code", "code_taken"),
     ("users_username_key", "users.username", "username", "username_taken"),
     ("communities_slug_key", "communities.slug", "slug", "slug_taken"),
+    (
+        "idx_certificates_program_resident",
+        "certificates.program_id, certificates.resident_id",
+        "resident_id",
+        "certificate_exists",
+    ),
 ];
 
 /// Which unique constraint a database error violated, by its name (PostgreSQL: `violates

@@ -37,6 +37,7 @@ pub fn unit_name(lang: Lang, unit: Unit) -> String {
         Unit::Percent => "unit-pct",
         Unit::Minutes => "unit-hours",
         Unit::CnyMinor => "unit-cny",
+        Unit::Average => "unit-avg",
     };
     t_or(lang, key, unit.as_str())
 }
@@ -57,7 +58,7 @@ fn no_value(l: &Line) -> String {
 pub fn plain_value(l: &Line) -> String {
     match (l.value, l.unit) {
         (None, _) => no_value(l),
-        (Some(v), Unit::Percent) => format!("{v:.1}"),
+        (Some(v), Unit::Percent | Unit::Average) => format!("{v:.1}"),
         (Some(v), _) => format!("{}", v as i64),
     }
 }
@@ -79,6 +80,7 @@ pub fn display_value(l: &Line) -> String {
     match (l.value, l.unit) {
         (None, _) => no_value(l),
         (Some(v), Unit::Percent) => format!("{v:.1}%"),
+        (Some(v), Unit::Average) => format!("{v:.1}"),
         (Some(v), Unit::Count) => thousands(v as i64),
         (Some(v), Unit::Minutes) => format!("{:.1} h", v / 60.0),
         (Some(v), Unit::CnyMinor) => {
@@ -108,7 +110,7 @@ pub struct LineOut {
 pub fn line_out(l: &Line) -> LineOut {
     let value = match (l.value, l.unit) {
         (None, _) => Value::Null,
-        (Some(v), Unit::Percent) => json!(v),
+        (Some(v), Unit::Percent | Unit::Average) => json!(v),
         (Some(v), _) => json!(v as i64),
     };
     LineOut {
@@ -267,6 +269,7 @@ fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let money = Format::new().set_num_format("\"CNY\" #,##0.00");
     let pct = Format::new().set_num_format("0.0%");
     let hours = Format::new().set_num_format("#,##0.0");
+    let average = Format::new().set_num_format("#,##0.0");
     let headers = [
         ("Key", "键"),
         ("Indicator", "指标"),
@@ -308,6 +311,7 @@ fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 Some(v) => {
                     let (n, f) = match l.unit {
                         Unit::Count => (v, &count),
+                        Unit::Average => (v, &average),
                         Unit::Percent => (v / 100.0, &pct),
                         Unit::CnyMinor => (v / 100.0, &money),
                         Unit::Minutes => (v / 60.0, &hours),

@@ -64,6 +64,28 @@ pub struct WebPractice {
     pub today: Option<TodayFn>,
     /// Its sections of a household's page, above the timeline (the same section shape).
     pub household: Option<HouseholdFn>,
+    /// Its sections of a resident's page (classes attended, certificates, …).
+    pub resident: Option<ResidentFn>,
+}
+
+/// A practice's sections of a resident's page. The resident has been read (scope checked,
+/// read audited); each section reads through the core.
+pub type ResidentFn =
+    for<'a> fn(&'a AppState, &'a crate::Ctx, &'a hearth_core::entity::resident::Model) -> WebFut<'a, Vec<TodaySection>>;
+
+/// A resident page's sections, practice by practice.
+pub async fn resident_sections(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    r: &hearth_core::entity::resident::Model,
+) -> Result<Vec<TodaySection>, crate::WebError> {
+    let mut out = Vec::new();
+    for p in all() {
+        if let Some(f) = p.resident {
+            out.extend(f(state, ctx, r).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// A practice's sections of a household's page. The household has been read (scope checked,
@@ -136,7 +158,8 @@ pub async fn today(state: &AppState, ctx: &crate::Ctx) -> Result<Vec<TodaySectio
 }
 
 /// The practices, in navigation order. One line per practice.
-pub const PRACTICES: &[WebPractice] = &[pages::households::PRACTICE, pages::visits::PRACTICE, pages::reports::PRACTICE];
+pub const PRACTICES: &[WebPractice] =
+    &[pages::households::PRACTICE, pages::visits::PRACTICE, pages::programs::PRACTICE, pages::reports::PRACTICE];
 
 /// What every deployment has besides practices: sign-in, the account page, administration.
 pub const PLATFORM: &[WebPractice] = &[pages::auth::AREA, pages::account::AREA, pages::admin::AREA];

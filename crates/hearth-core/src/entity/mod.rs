@@ -4,10 +4,13 @@
 //! are calendar dates (`NaiveDate`), and timestamps are UTC.
 
 pub mod api_token;
+pub mod attendance;
 pub mod audit_log;
 pub mod audit_record;
+pub mod certificate;
 pub mod community;
 pub mod consent;
+pub mod enrolment;
 pub mod follow_up;
 pub mod follow_up_history;
 pub mod household;
@@ -15,6 +18,10 @@ pub mod login_device;
 pub mod login_throttle;
 pub mod note;
 pub mod pair;
+pub mod program;
+pub mod program_session;
+pub mod program_slot;
+pub mod program_trainer;
 pub mod resident;
 pub mod session;
 pub mod setup_link;

@@ -123,12 +123,21 @@ pub struct Count {
     when: fn(&Scope) -> Cond,
     /// Count distinct values of this column; the drill-down lists `Rows` whose id is one of them.
     pub(super) distinct: Option<(Col, Rows)>,
+    /// Adds up this column instead of counting rows (minutes attended).
+    pub(super) sum: Option<Col>,
     pub(super) dims: Vec<(&'static str, Col)>,
 }
 
 impl Count {
     pub fn rows(rows: Rows, when: fn(&Scope) -> Cond) -> Count {
-        Count { rows, when, distinct: None, dims: Vec::new() }
+        Count { rows, when, distinct: None, sum: None, dims: Vec::new() }
+    }
+
+    /// Adds up `column` over the rows (hours delivered: the minutes of each attendance);
+    /// the drill-down lists the rows added.
+    pub fn sum(mut self, column: Col) -> Count {
+        self.sum = Some(column);
+        self
     }
 
     /// Counts distinct values of `column` (e.g. households visited); the records behind the
@@ -154,12 +163,18 @@ impl Count {
         if grouped {
             q.expr(self.rows.community.expr());
         }
+        // Dimension values are read as text on both backends (a program id, a kind).
         for (_, c) in &self.dims {
-            q.expr(c.expr());
+            q.expr(c.expr().cast_as(Alias::new("text")));
         }
-        match &self.distinct {
-            Some((c, _)) => q.expr(Func::count_distinct(c.expr())),
-            None => q.expr(Func::count(self.rows.id.expr())),
+        match (&self.distinct, &self.sum) {
+            (Some((c, _)), _) => q.expr(Func::count_distinct(c.expr())),
+            // An integer on both backends, 0 for no rows.
+            (None, Some(c)) => {
+                let sum: Expr = Func::sum(c.expr()).into();
+                q.expr(Func::coalesce([sum, Expr::val(0)]).cast_as(Alias::new("bigint")))
+            }
+            (None, None) => q.expr(Func::count(self.rows.id.expr())),
         };
         q.cond_where(self.matching(scope));
         if grouped {
@@ -194,7 +209,7 @@ impl Count {
         let mut cond = self.matching(scope);
         for (name, c) in &self.dims {
             if let Some(v) = dims.get(*name) {
-                cond = cond.add(c.expr().eq(v.clone()));
+                cond = cond.add(c.expr().cast_as(Alias::new("text")).eq(v.clone()));
             }
         }
         match &self.distinct {

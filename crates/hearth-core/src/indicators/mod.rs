@@ -67,6 +67,9 @@ pub enum Unit {
     /// Money in fen (1/100 CNY): integers only, never floats.
     #[serde(rename = "CNY_minor")]
     CnyMinor,
+    /// A mean of one count over another (attendances per session held), one decimal.
+    #[serde(rename = "avg")]
+    Average,
 }
 
 impl Unit {
@@ -76,6 +79,7 @@ impl Unit {
             Unit::Percent => "pct",
             Unit::Minutes => "minutes",
             Unit::CnyMinor => "CNY_minor",
+            Unit::Average => "avg",
         }
     }
 }
@@ -89,8 +93,9 @@ pub enum Rollup {
     /// Distinct things over the whole scope (a person attending in two months counts once):
     /// computed by a query over the whole scope, never by adding parts.
     DistinctCount,
-    /// numerator / denominator × 100, recomputed from the two parts' figures over the same
-    /// scope — a ratio is never summed or averaged.
+    /// numerator / denominator (× 100 for a percentage; `Unit::Average` for a mean),
+    /// recomputed from the two parts' figures over the same scope — a ratio is never summed
+    /// or averaged.
     Ratio { numerator: &'static str, denominator: &'static str },
 }
 
@@ -187,6 +192,11 @@ impl std::fmt::Debug for Indicator {
 }
 
 impl Indicator {
+    /// A sum of a column (hours), whose drill-down lists the rows added, not one per unit.
+    pub fn is_sum(&self) -> bool {
+        matches!(&self.query, Query::Count(c) if c.sum.is_some())
+    }
+
     /// A declared count: rows, or distinct values when the declaration says `distinct`.
     pub fn count(key: &'static str, practice: &'static str, timing: Timing, c: Count) -> Indicator {
         let rollup = if c.distinct.is_some() { Rollup::DistinctCount } else { Rollup::Sum };
@@ -211,6 +221,18 @@ impl Indicator {
             timing,
             query: Query::Ratio,
         }
+    }
+
+    /// A mean of two other indicators (person-times per session held): numerator over
+    /// denominator, one decimal, recomputed like a percentage.
+    pub fn mean(
+        key: &'static str,
+        practice: &'static str,
+        timing: Timing,
+        numerator: &'static str,
+        denominator: &'static str,
+    ) -> Indicator {
+        Indicator { unit: Unit::Average, ..Indicator::ratio(key, practice, timing, numerator, denominator) }
     }
 
     pub fn unit(mut self, unit: Unit) -> Indicator {
@@ -265,6 +287,11 @@ impl Figure {
 }
 
 /// Percent with one decimal, from integer parts; `None` when the denominator is 0.
+/// `numerator / denominator` to one decimal; none for a denominator of 0.
+pub fn mean(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator > 0).then(|| (numerator as f64 * 10.0 / denominator as f64).round() / 10.0)
+}
+
 pub fn percent(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator != 0).then(|| ((numerator as f64) * 1000.0 / (denominator as f64)).round() / 10.0)
 }
@@ -382,14 +409,16 @@ fn sum_parts<'a>(parts: impl Iterator<Item = &'a Vec<(Dims, i64)>>) -> Vec<(Dims
 /// An indicator's figures from its (or its parts') rows.
 fn figures(ind: &Indicator, rows_of: &dyn Fn(&str) -> Vec<(Dims, i64)>) -> Vec<Figure> {
     match ind.rollup {
-        Rollup::Ratio { numerator, denominator } => ratio_figures(ind.key, &rows_of(numerator), &rows_of(denominator)),
+        Rollup::Ratio { numerator, denominator } => {
+            ratio_figures(ind.key, ind.unit, &rows_of(numerator), &rows_of(denominator))
+        }
         _ => rows_of(ind.key).into_iter().map(|(d, v)| Figure::count(ind, d, v)).collect(),
     }
 }
 
 /// A ratio's figures from its parts' rows over one scope, one per dimension combination of
 /// the denominator (or of the numerator when the denominator has none).
-pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]) -> Vec<Figure> {
+pub fn ratio_figures(key: &'static str, unit: Unit, num: &[(Dims, i64)], den: &[(Dims, i64)]) -> Vec<Figure> {
     let mut dims_set: Vec<&Dims> = den.iter().map(|(d, _)| d).collect();
     if dims_set.is_empty() {
         dims_set = num.iter().map(|(d, _)| d).collect();
@@ -402,8 +431,11 @@ pub fn ratio_figures(key: &'static str, num: &[(Dims, i64)], den: &[(Dims, i64)]
             Figure {
                 key,
                 dims: dims.clone(),
-                value: percent(n, d),
-                unit: Unit::Percent,
+                value: match unit {
+                    Unit::Average => mean(n, d),
+                    _ => percent(n, d),
+                },
+                unit,
                 numerator: Some(n),
                 denominator: Some(d),
             }
@@ -456,7 +488,7 @@ pub fn suppress(figures: Vec<Figure>, threshold: i64) -> Vec<(Figure, bool)> {
         .map(|f| {
             let hidden = match f.unit {
                 Unit::Count => f.value.is_some_and(|v| small(v as i64)),
-                Unit::Percent => f.numerator.is_some_and(small) || f.denominator.is_some_and(small),
+                Unit::Percent | Unit::Average => f.numerator.is_some_and(small) || f.denominator.is_some_and(small),
                 Unit::Minutes | Unit::CnyMinor => false,
             };
             (f, hidden)
@@ -503,12 +535,12 @@ mod tests {
         // Parts summed over two communities (9/10 and 1/90 for "a"); "b" has no numerator row.
         let num = vec![(dims("a"), 9 + 1)];
         let den = vec![(dims("a"), 10 + 90), (dims("b"), 4), (dims("c"), 0)];
-        let f = ratio_figures("x_pct", &num, &den);
+        let f = ratio_figures("x_pct", Unit::Percent, &num, &den);
         assert_eq!(f.len(), 3);
         assert_eq!((f[0].value, f[0].numerator, f[0].denominator), (Some(10.0), Some(10), Some(100)));
         assert_eq!((f[1].value, f[1].numerator, f[1].denominator), (Some(0.0), Some(0), Some(4)));
         assert_eq!((f[2].value, f[2].denominator), (None, Some(0)));
-        assert!(ratio_figures("x_pct", &[], &[]).is_empty());
+        assert!(ratio_figures("x_pct", Unit::Percent, &[], &[]).is_empty());
     }
 
     #[test]

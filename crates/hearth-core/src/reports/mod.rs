@@ -57,7 +57,7 @@ impl Line {
     /// The value as an integer for integral units (counts, minutes, money).
     pub fn int(&self) -> Option<i64> {
         match (self.unit, self.value) {
-            (Unit::Percent, _) | (_, None) => None,
+            (Unit::Percent | Unit::Average, _) | (_, None) => None,
             (_, Some(v)) => Some(v as i64),
         }
     }

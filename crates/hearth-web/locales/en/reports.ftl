@@ -50,6 +50,7 @@ practice-goals = Goals
 ## Units
 unit-count = count
 unit-pct = percent
+unit-avg = average
 unit-hours = hours
 unit-cny = CNY
 

@@ -47,6 +47,7 @@ practice-goals = 工作目标
 ## Units
 unit-count = 个数
 unit-pct = 百分比
+unit-avg = 平均
 unit-hours = 小时
 unit-cny = 元
 

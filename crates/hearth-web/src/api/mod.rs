@@ -12,6 +12,7 @@ pub mod consents;
 pub mod follow_ups;
 pub mod households;
 pub mod json;
+pub mod programs;
 pub mod reports;
 pub mod residents;
 pub mod rules;

@@ -32,6 +32,7 @@ pub const AREA: WebPractice = WebPractice {
     links: &[],
     today: None,
     household: None,
+    resident: None,
 };
 
 fn pages() -> Pages {

@@ -31,6 +31,7 @@ pub const AREA: WebPractice = WebPractice {
     links: &[(EntityKind::User, "/admin/users/{id}")],
     today: None,
     household: None,
+    resident: None,
 };
 
 fn pages() -> Pages {

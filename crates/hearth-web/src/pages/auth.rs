@@ -29,6 +29,7 @@ pub const AREA: WebPractice = WebPractice {
     links: &[],
     today: None,
     household: None,
+    resident: None,
 };
 
 fn pages() -> Pages {

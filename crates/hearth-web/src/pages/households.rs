@@ -44,6 +44,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     ],
     today: None,
     household: None,
+    resident: None,
 };
 
 fn pages() -> Pages {

@@ -33,6 +33,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     links: &[],
     today: None,
     household: None,
+    resident: None,
 };
 
 fn pages() -> Pages {

@@ -132,6 +132,8 @@ struct ShowPage {
     can_edit: bool,
     /// Who has seen or changed this resident's record (coordinators and admins only).
     seen: Option<Vec<Seen>>,
+    /// Every practice's sections of a resident's page (classes, certificates, …).
+    sections: Vec<crate::practice::TodaySection>,
 }
 
 /// One line of "who has seen this record".
@@ -186,7 +188,8 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     } else {
         None
     };
-    render(&ShowPage { ctx, r, h, facts, can_edit, seen })
+    let sections = crate::practice::resident_sections(&state, &ctx, &r).await?;
+    render(&ShowPage { ctx, r, h, facts, can_edit, seen, sections })
 }
 
 // ---------------------------------------------------------------------------------------

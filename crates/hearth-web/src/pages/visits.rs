@@ -58,6 +58,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     links: &[(EntityKind::Visit, "/visits/{id}"), (EntityKind::FollowUp, "/follow-ups/{id}")],
     today: Some(today),
     household: Some(household_sections),
+    resident: None,
 };
 
 fn pages() -> Pages {

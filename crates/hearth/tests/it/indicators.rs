@@ -72,6 +72,10 @@ async fn every_figure_has_exactly_as_many_drill_down_records() {
         let s = scope(ids.clone());
         for f in indicators::evaluate(&app.store, &s, None).await.unwrap() {
             let ind = indicators::find(f.key).unwrap();
+            if ind.is_sum() {
+                // Hours: the drill-down lists the attendances added up (checked in programs.rs).
+                continue;
+            }
             // A ratio of one kind of record lists its denominator, each row saying whether
             // the numerator counts it; other ratios list the numerator's records.
             let expected = match (ind.rollup, indicators::listed(ind).unwrap().1.is_some()) {
@@ -117,7 +121,7 @@ async fn a_ratio_over_two_communities_is_the_ratio_of_the_summed_parts() {
     let (nn, nd) = part(&values(&app, vec![north]).await);
     let (sn, sd) = part(&values(&app, vec![south]).await);
     let (bn, bd) = part(&values(&app, vec![north, south]).await);
-    let both = indicators::ratio_figures("consent_pct", &[(Default::default(), bn)], &[(Default::default(), bd)]);
+    let both = indicators::ratio_figures("consent_pct", hearth_core::indicators::Unit::Percent, &[(Default::default(), bn)], &[(Default::default(), bd)]);
     assert_eq!(both[0].value, Some(42.9));
     assert_eq!(both[0].value, indicators::percent(nn + sn, nd + sd));
     let mean = (indicators::percent(nn, nd).unwrap() + indicators::percent(sn, sd).unwrap()) / 2.0;

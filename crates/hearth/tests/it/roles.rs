@@ -53,6 +53,51 @@ struct World {
     vs: i64,
     fun: i64,
     fus: i64,
+    /// Classes in north and south: a program, a held session, an enrolment, a certificate.
+    north_class: Class,
+    south_class: Class,
+}
+
+struct Class {
+    program: i64,
+    session: i64,
+    enrolment: i64,
+    certificate: i64,
+}
+
+/// A program with one session last week, one resident enrolled, marked present for the
+/// whole session, and their certificate.
+async fn class(app: &TestApp, community: &str, resident: i64) -> Class {
+    use hearth_core::programs::{ProgramInput, SlotInput, certificates, roll_call, schedule};
+    let sys = Actor::system();
+    let day = chrono::Local::now().date_naive() - chrono::TimeDelta::days(7);
+    let p = schedule::create(
+        &app.store,
+        &sys,
+        ProgramInput {
+            community: Some(community.into()),
+            name: Some(format!("Class in {community}")),
+            kind: Some("language".into()),
+            starts_on: Some(day.to_string()),
+            ends_on: Some(day.to_string()),
+            certificate_minutes: Some(60),
+            schedule: vec![SlotInput {
+                weekday: Some(i64::from(chrono::Datelike::weekday(&day).number_from_monday())),
+                starts_at: Some("19:00".into()),
+                duration_minutes: Some(90),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let session = schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap()[0].id;
+    let enrolment = schedule::enrol(&app.store, &sys, p.id, Some(resident), None).await.unwrap().id;
+    roll_call::mark(&app.store, &sys, session, roll_call::Mark { resident_id: Some(resident), ..Default::default() })
+        .await
+        .unwrap();
+    let certificate = certificates::issue(&app.store, &sys, p.id, Some(resident)).await.unwrap().id;
+    Class { program: p.id, session, enrolment, certificate }
 }
 
 async fn visit_with_need(app: &TestApp, household_id: i64, user: i64) -> (i64, i64) {
@@ -114,7 +159,9 @@ async fn world(app: &TestApp) -> World {
     let south_user = app.user("target-south", "caseworker", &["south"]).await.id;
     let (vn, fun) = visit_with_need(app, hn, target_user).await;
     let (vs, fus) = visit_with_need(app, hs, south_user).await;
-    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id, vn, vs, fun, fus }
+    let north_class = class(app, "north", rn).await;
+    let south_class = class(app, "south", rs).await;
+    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id, vn, vs, fun, fus, north_class, south_class }
 }
 
 /// (method, path, expectation per role in ROLES order).
@@ -178,6 +225,32 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("GET", format!("/households/{hs}/follow-ups/new"), [A, N, N, F, F]),
         ("POST", format!("/households/{hn}/follow-ups"), [A, A, A, F, F]),
         ("POST", format!("/households/{hs}/follow-ups"), [A, N, N, F, F]),
+        ("GET", "/programs".into(), [A, A, A, F, F]),
+        ("GET", "/programs/new".into(), [A, A, A, F, F]),
+        ("POST", "/programs".into(), [A, A, A, F, F]),
+        ("GET", format!("/programs/{}", w.north_class.program), [A, A, A, F, F]),
+        ("GET", format!("/programs/{}", w.south_class.program), [A, N, N, F, F]),
+        ("POST", format!("/programs/{}/enrolments", w.north_class.program), [A, A, A, F, F]),
+        ("POST", format!("/programs/{}/enrolments", w.south_class.program), [A, N, N, F, F]),
+        ("POST", format!("/programs/{}/sessions", w.north_class.program), [A, A, A, F, F]),
+        ("POST", format!("/programs/{}/sessions", w.south_class.program), [A, N, N, F, F]),
+        ("POST", format!("/programs/{}/certificates", w.north_class.program), [A, A, A, F, F]),
+        ("POST", format!("/programs/{}/certificates", w.south_class.program), [A, N, N, F, F]),
+        ("POST", format!("/enrolments/{}/end", w.north_class.enrolment), [A, A, A, F, F]),
+        ("POST", format!("/enrolments/{}/end", w.south_class.enrolment), [A, N, N, F, F]),
+        ("GET", format!("/sessions/{}", w.north_class.session), [A, A, A, F, F]),
+        ("GET", format!("/sessions/{}", w.south_class.session), [A, N, N, F, F]),
+        ("POST", format!("/sessions/{}", w.north_class.session), [A, A, A, F, F]),
+        ("POST", format!("/sessions/{}", w.south_class.session), [A, N, N, F, F]),
+        ("POST", format!("/sessions/{}/attendance", w.north_class.session), [A, A, A, F, F]),
+        ("POST", format!("/sessions/{}/attendance", w.south_class.session), [A, N, N, F, F]),
+        ("GET", format!("/sessions/{}/sheet", w.north_class.session), [A, A, A, F, F]),
+        ("GET", format!("/sessions/{}/sheet", w.south_class.session), [A, N, N, F, F]),
+        ("GET", format!("/certificates/{}", w.north_class.certificate), [A, A, A, F, F]),
+        ("GET", format!("/certificates/{}", w.south_class.certificate), [A, N, N, F, F]),
+        // The public check of a certificate: anyone, signed in or not.
+        ("GET", "/verify".into(), [A, A, A, A, A]),
+        ("POST", "/verify".into(), [A, A, A, A, A]),
         ("GET", format!("/visits/{}", w.vn), [A, A, A, F, F]),
         ("GET", format!("/visits/{}", w.vs), [A, N, N, F, F]),
         ("GET", "/visits/coverage".into(), [A, A, A, F, F]),
@@ -260,6 +333,55 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         ("GET", "/api/v1/indicators".into(), "/api/v1/indicators", [A, A, A, A, A]),
         ("GET", "/api/v1/reports?community=north".into(), "/api/v1/reports", [A, A, A, A, A]),
         ("GET", "/api/v1/reports/records?key=households".into(), "/api/v1/reports/records", [A, A, A, F, F]),
+        ("GET", "/api/v1/programs".into(), "/api/v1/programs", [A, A, A, F, F]),
+        ("POST", "/api/v1/programs".into(), "/api/v1/programs", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/programs/{}", w.north_class.program), "/api/v1/programs/{id}", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/programs/{}", w.south_class.program), "/api/v1/programs/{id}", [A, N, N, F, F]),
+        (
+            "POST",
+            format!("/api/v1/programs/{}/enrolments", w.north_class.program),
+            "/api/v1/programs/{id}/enrolments",
+            [A, A, A, F, F],
+        ),
+        (
+            "POST",
+            format!("/api/v1/programs/{}/enrolments", w.south_class.program),
+            "/api/v1/programs/{id}/enrolments",
+            [A, N, N, F, F],
+        ),
+        (
+            "POST",
+            format!("/api/v1/programs/{}/certificates", w.north_class.program),
+            "/api/v1/programs/{id}/certificates",
+            [A, A, A, F, F],
+        ),
+        (
+            "POST",
+            format!("/api/v1/programs/{}/certificates", w.south_class.program),
+            "/api/v1/programs/{id}/certificates",
+            [A, N, N, F, F],
+        ),
+        ("PATCH", format!("/api/v1/enrolments/{}", w.north_class.enrolment), "/api/v1/enrolments/{id}", [A, A, A, F, F]),
+        ("PATCH", format!("/api/v1/enrolments/{}", w.south_class.enrolment), "/api/v1/enrolments/{id}", [A, N, N, F, F]),
+        ("GET", "/api/v1/sessions".into(), "/api/v1/sessions", [A, A, A, F, F]),
+        ("POST", "/api/v1/sessions".into(), "/api/v1/sessions", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/sessions/{}", w.north_class.session), "/api/v1/sessions/{id}", [A, A, A, F, F]),
+        ("GET", format!("/api/v1/sessions/{}", w.south_class.session), "/api/v1/sessions/{id}", [A, N, N, F, F]),
+        ("PATCH", format!("/api/v1/sessions/{}", w.north_class.session), "/api/v1/sessions/{id}", [A, A, A, F, F]),
+        ("PATCH", format!("/api/v1/sessions/{}", w.south_class.session), "/api/v1/sessions/{id}", [A, N, N, F, F]),
+        (
+            "GET",
+            format!("/api/v1/attendance?session_id={}", w.north_class.session),
+            "/api/v1/attendance",
+            [A, A, A, F, F],
+        ),
+        (
+            "GET",
+            format!("/api/v1/attendance?session_id={}", w.south_class.session),
+            "/api/v1/attendance",
+            [A, N, N, F, F],
+        ),
+        ("POST", "/api/v1/attendance".into(), "/api/v1/attendance", [A, A, A, F, F]),
     ]
 }
 
@@ -362,7 +484,7 @@ async fn anonymous_requests_are_sent_to_login_or_get_401() {
     let mut anon = app.client();
     for (method, path, _) in page_routes(&w) {
         // The public pages (sign-in, setup links) answer anonymous visitors themselves.
-        if method != "GET" || path == "/" || path == "/login" || path.starts_with("/setup/") {
+        if method != "GET" || path == "/" || path == "/login" || path.starts_with("/setup/") || path == "/verify" {
             continue;
         }
         let res = anon.get(&path).await;

@@ -136,5 +136,32 @@ pub async fn check_page(client: &Client, axe_source: &str) -> Res<(Doc, Vec<Stri
     let mut problems = status_problems(&doc);
     problems.extend(console_errors(client, &doc).await?);
     problems.extend(axe_violations(client, axe_source).await?);
+    problems.extend(too_wide(client).await?);
     Ok((doc, problems))
+}
+
+/// Every page works at 360 px: nothing makes the page scroll sideways. Names the elements
+/// that reach past the viewport's right edge (a long phone number, a table that does not
+/// stack), so the failure says what to fix.
+pub async fn too_wide(client: &Client) -> Res<Vec<String>> {
+    let script = "var w = document.documentElement.clientWidth;\
+        if (document.documentElement.scrollWidth <= w + 1) { return []; }\
+        var out = [];\
+        document.querySelectorAll('body *').forEach(function (el) {\
+          var r = el.getBoundingClientRect();\
+          if (r.right > w + 1 && r.width > 0 && out.length < 5 && !el.closest('.sr-only')) {\
+            var name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +\
+              (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');\
+            out.push(name + ' reaches ' + Math.round(r.right) + ' px of ' + w);\
+          }\
+        });\
+        return out;";
+    let found = client.execute(script, vec![]).await?;
+    Ok(found
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(|s| format!("wider than the screen: {s}")))
+        .collect())
 }
