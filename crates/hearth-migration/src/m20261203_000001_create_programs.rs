@@ -183,7 +183,9 @@ impl MigrationTrait for Migration {
         manager.create_index(index("idx_certificates_number", "certificates", &["number"]).unique().take()).await?;
         manager
             .create_index(
-                index("idx_certificates_program_resident", "certificates", &["program_id", "resident_id"]).unique().take(),
+                index("idx_certificates_program_resident", "certificates", &["program_id", "resident_id"])
+                    .unique()
+                    .take(),
             )
             .await?;
         manager
@@ -193,7 +195,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["certificates", "attendance", "enrolments", "program_sessions", "program_slots", "program_trainers", "programs"] {
+        for t in [
+            "certificates",
+            "attendance",
+            "enrolments",
+            "program_sessions",
+            "program_slots",
+            "program_trainers",
+            "programs",
+        ] {
             manager.drop_table(Table::drop().table(t).take()).await?;
         }
         Ok(())

@@ -28,7 +28,12 @@ fn new_code() -> String {
 /// with the minutes needed) until their attended minutes reach the threshold, and when the
 /// program gives none. A second issue is a conflict (one per resident and program).
 #[tracing::instrument(skip_all)]
-pub async fn issue(store: &Store, actor: &Actor, program_id: i64, resident_id: Option<i64>) -> CoreResult<certificate::Model> {
+pub async fn issue(
+    store: &Store,
+    actor: &Actor,
+    program_id: i64,
+    resident_id: Option<i64>,
+) -> CoreResult<certificate::Model> {
     let p = load(store, actor, program_id).await?;
     let rid = resident_id.ok_or_else(|| CoreError::invalid("resident_id", "required"))?;
     let Some(threshold) = p.certificate_minutes else {
@@ -115,7 +120,8 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> CoreResult<Printed> {
     let c = certificate::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     let p = load(store, actor, c.program_id).await?;
     let r = crate::registry::residents::load(store, actor, c.resident_id).await?;
-    let community_name = community::Entity::find_by_id(c.community_id).one(store.conn()).await?.map(|x| x.name).unwrap_or_default();
+    let community_name =
+        community::Entity::find_by_id(c.community_id).one(store.conn()).await?.map(|x| x.name).unwrap_or_default();
     audit::record(
         store,
         actor,
@@ -146,7 +152,8 @@ pub struct Held {
 
 async fn held(store: &Store, rows: Vec<certificate::Model>) -> CoreResult<Vec<Held>> {
     let names = program_names(store, &rows.iter().map(|c| c.program_id).collect::<Vec<_>>()).await?;
-    let people = super::schedule::residents_by_id(store, &rows.iter().map(|c| c.resident_id).collect::<Vec<_>>()).await?;
+    let people =
+        super::schedule::residents_by_id(store, &rows.iter().map(|c| c.resident_id).collect::<Vec<_>>()).await?;
     Ok(rows
         .into_iter()
         .map(|c| Held {
@@ -196,7 +203,10 @@ pub struct Verified {
 /// names do not matter.
 fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| -> String {
-        s.chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-')).flat_map(char::to_lowercase).collect()
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
     };
     !a.trim().is_empty() && norm(a) == norm(b)
 }
@@ -231,7 +241,11 @@ pub async fn verify(store: &Store, client: &str, number: &str, code: &str, name:
         Entry::new(Action::Read, EntityKind::Certificate, Some(c.id)).community(c.community_id).summary("verified"),
     )
     .await?;
-    Ok(Some(Verified { program_name: p.map(|p| p.name).unwrap_or_default(), minutes: c.minutes, issued_on: c.issued_on }))
+    Ok(Some(Verified {
+        program_name: p.map(|p| p.name).unwrap_or_default(),
+        minutes: c.minutes,
+        issued_on: c.issued_on,
+    }))
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {

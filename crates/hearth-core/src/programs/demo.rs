@@ -7,7 +7,9 @@ use chrono::{NaiveDate, TimeDelta};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{ProgramKind, SessionStatus};
-use crate::entity::{attendance, certificate, enrolment, program, program_session, program_slot, program_trainer, resident};
+use crate::entity::{
+    attendance, certificate, enrolment, program, program_session, program_slot, program_trainer, resident,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::registry::demo::historical;
 
@@ -39,7 +41,12 @@ struct Class<'a> {
     certificate_minutes: Option<i32>,
 }
 
-async fn insert_program<C: ConnectionTrait>(conn: &C, community_id: i64, trainer: Option<i64>, c: &Class<'_>) -> CoreResult<program::Model> {
+async fn insert_program<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i64,
+    trainer: Option<i64>,
+    c: &Class<'_>,
+) -> CoreResult<program::Model> {
     let at = historical(c.from - TimeDelta::days(14));
     let p = program::ActiveModel {
         community_id: Set(community_id),
@@ -79,7 +86,11 @@ async fn insert_program<C: ConnectionTrait>(conn: &C, community_id: i64, trainer
 /// Inserts the two programs, their sessions, enrolments, roll-calls and certificates;
 /// returns (sessions, attendances, certificates).
 #[tracing::instrument(skip_all)]
-pub async fn insert_classes<C: ConnectionTrait>(conn: &C, community_id: i64, trainer: Option<i64>) -> CoreResult<(usize, usize, usize)> {
+pub async fn insert_classes<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i64,
+    trainer: Option<i64>,
+) -> CoreResult<(usize, usize, usize)> {
     // One resident from each of many households: every 7th resident in id order.
     let people: Vec<i64> = resident::Entity::find()
         .select_only()
@@ -188,7 +199,12 @@ fn demo_code(i: usize) -> String {
     (0..6).map(|k| char::from(CHARS[(i * 7 + k * 11 + 3) % CHARS.len()])).collect()
 }
 
-async fn enrol_all<C: ConnectionTrait>(conn: &C, p: &program::Model, residents: &[i64], on: NaiveDate) -> CoreResult<()> {
+async fn enrol_all<C: ConnectionTrait>(
+    conn: &C,
+    p: &program::Model,
+    residents: &[i64],
+    on: NaiveDate,
+) -> CoreResult<()> {
     let rows = residents.iter().map(|r| enrolment::ActiveModel {
         community_id: Set(p.community_id),
         program_id: Set(p.id),
@@ -230,7 +246,11 @@ async fn insert_session<C: ConnectionTrait>(
     Ok(program_session::Entity::insert(s).exec_with_returning(conn).await?)
 }
 
-async fn insert_marks<C: ConnectionTrait>(conn: &C, s: &program_session::Model, who: &[(i64, i32)]) -> CoreResult<usize> {
+async fn insert_marks<C: ConnectionTrait>(
+    conn: &C,
+    s: &program_session::Model,
+    who: &[(i64, i32)],
+) -> CoreResult<usize> {
     let rows = who.iter().map(|(r, m)| attendance::ActiveModel {
         community_id: Set(s.community_id),
         session_id: Set(s.id),

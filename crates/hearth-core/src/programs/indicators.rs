@@ -30,11 +30,22 @@ pub fn indicators() -> Vec<Indicator> {
             Timing::WithinPeriod,
             Count::rows(attendances(), held_in).dim("program_kind", kind()),
         ),
+        // Everyone who came, once, whatever they attended: the figure a team reports.
         Indicator::count(
             "unique_participants",
             PRACTICE,
             Timing::WithinPeriod,
-            Count::rows(attendances(), held_in).distinct(col(A::ResidentId), participants()).dim("program_kind", kind()),
+            Count::rows(attendances(), held_in).distinct(col(A::ResidentId), participants()),
+        ),
+        // The same by program kind (a resident in a language class and a legal session
+        // counts in both).
+        Indicator::count(
+            "participants_by_kind",
+            PRACTICE,
+            Timing::WithinPeriod,
+            Count::rows(attendances(), held_in)
+                .distinct(col(A::ResidentId), participants())
+                .dim("program_kind", kind()),
         ),
         Indicator::count(
             "hours_delivered",

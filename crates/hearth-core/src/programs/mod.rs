@@ -86,16 +86,26 @@ fn timeline<'a>(store: &'a Store, actor: &'a crate::policy::Actor, h: &'a househ
             return Ok(out);
         }
         for e in schedule::enrolments_of_household(store, h.id).await? {
-            out.push(
-                Event::new(e.enrolment.joined_on, "enrolled")
-                    .summary(format!("{} · {}", e.resident_name, e.program_name))
-                    .record(RecordRef::new(EntityKind::Program, e.enrolment.program_id)),
-            );
+            let program = RecordRef::new(EntityKind::Program, e.program_id);
+            if let Some(en) = &e.enrolment {
+                out.push(
+                    Event::new(en.joined_on, "enrolled")
+                        .summary(format!("{} · {}", e.resident_name, e.program_name))
+                        .record(program),
+                );
+            }
             if let Some(s) = e.attended {
+                // One line per program: how many sessions and hours, dated by the last.
                 out.push(
                     Event::new(s.last_on, "attended")
-                        .summary(format!("{} · {} · {} × {:.1} h", e.resident_name, e.program_name, s.sessions, f64::from(s.minutes) / 60.0))
-                        .record(RecordRef::new(EntityKind::Program, e.enrolment.program_id)),
+                        .summary(format!(
+                            "{} · {} · {} × · {:.1} h",
+                            e.resident_name,
+                            e.program_name,
+                            s.sessions,
+                            f64::from(s.minutes) / 60.0
+                        ))
+                        .record(program),
                 );
             }
         }

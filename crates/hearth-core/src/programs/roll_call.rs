@@ -146,7 +146,11 @@ async fn apply<C: ConnectionTrait>(
         attendance::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([attendance::Column::SessionId, attendance::Column::ResidentId])
-                    .update_columns([attendance::Column::Minutes, attendance::Column::MarkedBy, attendance::Column::MarkedAt])
+                    .update_columns([
+                        attendance::Column::Minutes,
+                        attendance::Column::MarkedBy,
+                        attendance::Column::MarkedAt,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(tx)
@@ -165,7 +169,8 @@ async fn apply<C: ConnectionTrait>(
     let mut entry = Entry::new(Action::Update, EntityKind::Attendance, Some(s.id))
         .community(s.community_id)
         .summary(format!("session {}: {} present, {} taken back", s.id, present.len(), absent.len()));
-    entry = entry.showed(present.iter().chain(absent.iter()).map(|m| RecordRef::new(EntityKind::Resident, m.resident_id)));
+    entry =
+        entry.showed(present.iter().chain(absent.iter()).map(|m| RecordRef::new(EntityKind::Resident, m.resident_id)));
     audit::append(tx, actor, entry).await
 }
 
@@ -260,9 +265,10 @@ pub async fn sheet(
     session_id: i64,
 ) -> CoreResult<(program_session::Model, program::Model, Vec<Line>)> {
     let (s, p) = load_session(store, actor, session_id).await?;
+    // Everyone enrolled who had not left before the session (a roll-call taken late lists
+    // those who joined since, too: the sheet is for marking, not a record of enrolment).
     let enrolled: Vec<i64> = enrolment::Entity::find()
         .filter(enrolment::Column::ProgramId.eq(p.id))
-        .filter(enrolment::Column::JoinedOn.lte(s.held_on))
         .all(store.conn())
         .await?
         .into_iter()
@@ -340,7 +346,11 @@ pub async fn totals(store: &Store, program_id: i64) -> CoreResult<Vec<Participan
         .collect();
     let mut by: HashMap<i64, (u64, i64)> = HashMap::new();
     for chunk in held.chunks(500) {
-        for m in attendance::Entity::find().filter(attendance::Column::SessionId.is_in(chunk.to_vec())).all(store.conn()).await? {
+        for m in attendance::Entity::find()
+            .filter(attendance::Column::SessionId.is_in(chunk.to_vec()))
+            .all(store.conn())
+            .await?
+        {
             let e = by.entry(m.resident_id).or_default();
             e.0 += 1;
             e.1 += i64::from(m.minutes);

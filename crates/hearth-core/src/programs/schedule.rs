@@ -10,7 +10,9 @@ use sea_orm::{
 
 use super::{EnrolmentOutcome, ProgramKind, SessionStatus};
 use crate::audit::{self, Action, Entry};
-use crate::entity::{attendance, enrolment, household, program, program_session, program_slot, program_trainer, resident, user};
+use crate::entity::{
+    attendance, enrolment, household, program, program_session, program_slot, program_trainer, resident, user,
+};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::policy::{Actor, Permission};
 use crate::record::{EntityKind, RecordRef};
@@ -128,10 +130,10 @@ fn minutes(e: &mut FieldErrors, field: &str, v: Option<i64>, max: i64, required:
 
 /// Who may teach in a community: enabled users of it who may run programs.
 async fn valid_trainer(store: &Store, community_id: i64, user_id: i64) -> CoreResult<bool> {
-    Ok(crate::visits::people_of(store, community_id)
-        .await?
-        .iter()
-        .any(|(id, _, role)| *id == user_id && crate::policy::Role::parse(role).is_some_and(|r| crate::policy::allows(r, Permission::RunPrograms))))
+    Ok(crate::visits::people_of(store, community_id).await?.iter().any(|(id, _, role)| {
+        *id == user_id
+            && crate::policy::Role::parse(role).is_some_and(|r| crate::policy::allows(r, Permission::RunPrograms))
+    }))
 }
 
 /// The days a weekly slot falls on from `from` to `to`, inclusive.
@@ -300,9 +302,11 @@ pub async fn create(store: &Store, actor: &Actor, input: ProgramInput) -> CoreRe
     audit::append(
         &tx,
         actor,
-        Entry::new(Action::Create, EntityKind::Program, Some(p.id))
-            .community(p.community_id)
-            .summary(format!("kind: {}, {} sessions planned", p.kind.word(), planned.len())),
+        Entry::new(Action::Create, EntityKind::Program, Some(p.id)).community(p.community_id).summary(format!(
+            "kind: {}, {} sessions planned",
+            p.kind.word(),
+            planned.len()
+        )),
     )
     .await?;
     tx.commit().await?;
@@ -363,13 +367,19 @@ pub async fn trainer_choices(store: &Store, community_id: i64) -> CoreResult<Vec
     Ok(crate::visits::people_of(store, community_id)
         .await?
         .into_iter()
-        .filter(|(_, _, role)| crate::policy::Role::parse(role).is_some_and(|r| crate::policy::allows(r, Permission::RunPrograms)))
+        .filter(|(_, _, role)| {
+            crate::policy::Role::parse(role).is_some_and(|r| crate::policy::allows(r, Permission::RunPrograms))
+        })
         .map(|(id, name, _)| (id, name))
         .collect())
 }
 
 /// A program's sessions in date order, each with how many were marked present.
-pub async fn sessions_of(store: &Store, actor: &Actor, program_id: i64) -> CoreResult<Vec<(program_session::Model, u64)>> {
+pub async fn sessions_of(
+    store: &Store,
+    actor: &Actor,
+    program_id: i64,
+) -> CoreResult<Vec<(program_session::Model, u64)>> {
     let p = load(store, actor, program_id).await?;
     let sessions = program_session::Entity::find()
         .filter(program_session::Column::ProgramId.eq(p.id))
@@ -379,10 +389,13 @@ pub async fn sessions_of(store: &Store, actor: &Actor, program_id: i64) -> CoreR
         .all(store.conn())
         .await?;
     let counts = present_counts(store, &sessions.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
-    Ok(sessions.into_iter().map(|s| {
-        let n = counts.get(&s.id).copied().unwrap_or(0);
-        (s, n)
-    }).collect())
+    Ok(sessions
+        .into_iter()
+        .map(|s| {
+            let n = counts.get(&s.id).copied().unwrap_or(0);
+            (s, n)
+        })
+        .collect())
 }
 
 /// How many were marked present at each of these sessions (one grouped query).
@@ -404,7 +417,11 @@ pub async fn present_counts(store: &Store, session_ids: &[i64]) -> CoreResult<Ha
 
 /// A session the actor may see, or `NotFound`.
 #[tracing::instrument(skip_all)]
-pub async fn load_session(store: &Store, actor: &Actor, id: i64) -> CoreResult<(program_session::Model, program::Model)> {
+pub async fn load_session(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> CoreResult<(program_session::Model, program::Model)> {
     actor.require(Permission::RunPrograms)?;
     let s = program_session::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
     let p = load(store, actor, s.program_id).await?;
@@ -528,7 +545,9 @@ pub async fn add_session(store: &Store, actor: &Actor, input: SessionInput) -> C
     audit::append(
         &tx,
         actor,
-        Entry::new(Action::Create, EntityKind::ProgramSession, Some(s.id)).community(s.community_id).summary("extra session"),
+        Entry::new(Action::Create, EntityKind::ProgramSession, Some(s.id))
+            .community(s.community_id)
+            .summary("extra session"),
     )
     .await?;
     tx.commit().await?;
@@ -539,7 +558,12 @@ pub async fn add_session(store: &Store, actor: &Actor, input: SessionInput) -> C
 /// (a reason is required) or plans it again. A session with a roll-call cannot be cancelled
 /// or moved to the future: its attendance would stop counting without anyone deciding so.
 #[tracing::instrument(skip_all)]
-pub async fn change_session(store: &Store, actor: &Actor, id: i64, input: SessionInput) -> CoreResult<program_session::Model> {
+pub async fn change_session(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    input: SessionInput,
+) -> CoreResult<program_session::Model> {
     let (current, p) = load_session(store, actor, id).await?;
     let mut e = FieldErrors::new();
     let f = session_fields(store, &mut e, p.community_id, &input, false).await?;
@@ -656,9 +680,9 @@ pub async fn sessions_needing(
     actor: &Actor,
     today: NaiveDate,
     limit: u64,
-) -> CoreResult<(Vec<(program_session::Model, String)>, u64, Vec<(program_session::Model, String)>, u64)> {
+) -> CoreResult<SessionsNeeding> {
     if !crate::policy::allows(actor.role, Permission::RunPrograms) {
-        return Ok((Vec::new(), 0, Vec::new(), 0));
+        return Ok(SessionsNeeding::default());
     }
     let scope = || {
         let mut c = Condition::all();
@@ -667,8 +691,12 @@ pub async fn sessions_needing(
         }
         c
     };
-    let todays = scope().add(program_session::Column::HeldOn.eq(today)).add(program_session::Column::Status.ne(SessionStatus::Cancelled));
-    let late = scope().add(program_session::Column::HeldOn.lt(today)).add(program_session::Column::Status.eq(SessionStatus::Planned));
+    let todays = scope()
+        .add(program_session::Column::HeldOn.eq(today))
+        .add(program_session::Column::Status.ne(SessionStatus::Cancelled));
+    let late = scope()
+        .add(program_session::Column::HeldOn.lt(today))
+        .add(program_session::Column::Status.eq(SessionStatus::Planned));
     let mut out = Vec::new();
     for (cond, asc) in [(todays, true), (late, false)] {
         let n = program_session::Entity::find().filter(cond.clone()).count(store.conn()).await?;
@@ -689,9 +717,22 @@ pub async fn sessions_needing(
             .collect();
         out.push((rows, n));
     }
-    let (late, late_n) = out.pop().unwrap_or_default();
-    let (todays, todays_n) = out.pop().unwrap_or_default();
-    Ok((todays, todays_n, late, late_n))
+    let (unrecorded, unrecorded_count) = out.pop().unwrap_or_default();
+    let (today, today_count) = out.pop().unwrap_or_default();
+    Ok(SessionsNeeding { today, today_count, unrecorded, unrecorded_count })
+}
+
+/// Sessions with their program's name.
+pub type NamedSessions = Vec<(program_session::Model, String)>;
+
+/// The Today page's sessions: today's (first few, and how many), and past ones with no
+/// roll-call yet.
+#[derive(Clone, Debug, Default)]
+pub struct SessionsNeeding {
+    pub today: NamedSessions,
+    pub today_count: u64,
+    pub unrecorded: NamedSessions,
+    pub unrecorded_count: u64,
 }
 
 /// Program names by id.
@@ -900,10 +941,13 @@ pub struct Attended {
     pub last_on: NaiveDate,
 }
 
-/// A household member's enrolment, for the household timeline and the resident's page.
+/// A household member's part in one program, for the household timeline and the resident's
+/// page: their enrolment (none for someone who only came as a walk-in) and what they attended.
 #[derive(Clone, Debug)]
 pub struct EnrolmentLine {
-    pub enrolment: enrolment::Model,
+    pub program_id: i64,
+    pub resident_id: i64,
+    pub enrolment: Option<enrolment::Model>,
     pub resident_name: String,
     pub program_name: String,
     pub attended: Option<Attended>,
@@ -915,7 +959,10 @@ async fn attended_by(store: &Store, resident_ids: &[i64]) -> CoreResult<HashMap<
     if resident_ids.is_empty() {
         return Ok(out);
     }
-    let marks = attendance::Entity::find().filter(attendance::Column::ResidentId.is_in(resident_ids.to_vec())).all(store.conn()).await?;
+    let marks = attendance::Entity::find()
+        .filter(attendance::Column::ResidentId.is_in(resident_ids.to_vec()))
+        .all(store.conn())
+        .await?;
     let sessions: HashMap<i64, program_session::Model> = program_session::Entity::find()
         .filter(program_session::Column::Id.is_in(marks.iter().map(|m| m.session_id).collect::<Vec<_>>()))
         .filter(program_session::Column::Status.eq(SessionStatus::Held))
@@ -926,7 +973,9 @@ async fn attended_by(store: &Store, resident_ids: &[i64]) -> CoreResult<HashMap<
         .collect();
     for m in marks {
         if let Some(s) = sessions.get(&m.session_id) {
-            let a = out.entry((m.resident_id, s.program_id)).or_insert(Attended { last_on: s.held_on, ..Default::default() });
+            let a = out
+                .entry((m.resident_id, s.program_id))
+                .or_insert(Attended { last_on: s.held_on, ..Default::default() });
             a.sessions += 1;
             a.minutes += m.minutes;
             a.last_on = a.last_on.max(s.held_on);
@@ -963,17 +1012,37 @@ async fn lines_for(store: &Store, members: &[resident::Model]) -> CoreResult<Vec
         .order_by_asc(enrolment::Column::JoinedOn)
         .all(store.conn())
         .await?;
-    let names = program_names(store, &rows.iter().map(|e| e.program_id).collect::<Vec<_>>()).await?;
     let attended = attended_by(store, &ids).await?;
-    Ok(rows
+    let mut programs: Vec<i64> = rows.iter().map(|e| e.program_id).collect();
+    programs.extend(attended.keys().map(|(_, p)| *p));
+    let names = program_names(store, &programs).await?;
+    let name_of = |rid: i64| members.iter().find(|r| r.id == rid).map(|r| r.full_name.clone()).unwrap_or_default();
+    let mut out: Vec<EnrolmentLine> = rows
         .into_iter()
         .map(|e| EnrolmentLine {
-            resident_name: members.iter().find(|r| r.id == e.resident_id).map(|r| r.full_name.clone()).unwrap_or_default(),
+            program_id: e.program_id,
+            resident_id: e.resident_id,
+            resident_name: name_of(e.resident_id),
             program_name: names.get(&e.program_id).cloned().unwrap_or_default(),
             attended: attended.get(&(e.resident_id, e.program_id)).copied(),
-            enrolment: e,
+            enrolment: Some(e),
         })
-        .collect())
+        .collect();
+    // Walk-ins who came without enrolling.
+    let mut walk_ins: Vec<(&(i64, i64), &Attended)> =
+        attended.iter().filter(|((r, p), _)| !out.iter().any(|l| l.resident_id == *r && l.program_id == *p)).collect();
+    walk_ins.sort_by_key(|(k, a)| (a.last_on, **k));
+    for ((r, p), a) in walk_ins {
+        out.push(EnrolmentLine {
+            program_id: *p,
+            resident_id: *r,
+            enrolment: None,
+            resident_name: name_of(*r),
+            program_name: names.get(p).cloned().unwrap_or_default(),
+            attended: Some(*a),
+        });
+    }
+    Ok(out)
 }
 
 /// The household a resident lives in (for links).

@@ -160,3 +160,5 @@ resident-classes = Classes
 resident-classes-empty = Not enrolled in any class.
 resident-certificates = Certificates
 resident-certificates-empty = No certificates.
+indicator-participants_by_kind = Participants by kind
+indicator-participants_by_kind-desc = Different residents who attended a session of each kind of program during the period.

@@ -219,8 +219,9 @@ pub async fn end_enrolment(
     Id(id): Id,
     ApiJson(input): ApiJson<EndEnrolment>,
 ) -> Result<Json<Enrolment>, WebError> {
-    let e = schedule::end_enrolment(&state.store, ctx.actor()?, id, input.outcome.as_deref(), input.ended_on.as_deref())
-        .await?;
+    let e =
+        schedule::end_enrolment(&state.store, ctx.actor()?, id, input.outcome.as_deref(), input.ended_on.as_deref())
+            .await?;
     Ok(Json(e.into()))
 }
 

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use hearth_core::entity::{program, program_session};
 use hearth_core::programs::roll_call::{self, Mark};
-use hearth_core::programs::{ProgramInput, ProgramKind, SessionInput, SessionStatus, SlotInput, certificates, schedule};
+use hearth_core::programs::{
+    ProgramInput, ProgramKind, SessionInput, SessionStatus, SlotInput, certificates, schedule,
+};
 use hearth_core::registry::{communities, residents};
 use hearth_core::word::Word;
 use hearth_core::{Actor, FieldErrors, Permission, Store};
@@ -74,8 +76,8 @@ fn today_local() -> NaiveDate {
 /// "Sessions whose attendance is not recorded": the team's paperwork, for the badge.
 fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static str, u64)>> {
     Box::pin(async move {
-        let (_, _, _, late) = schedule::sessions_needing(store, actor, today_local(), 0).await?;
-        Ok(vec![("unrecorded", late)])
+        let n = schedule::sessions_needing(store, actor, today_local(), 0).await?;
+        Ok(vec![("unrecorded", n.unrecorded_count)])
     })
 }
 
@@ -86,7 +88,7 @@ fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>>
         if !ctx.can(Permission::RunPrograms) {
             return Ok(Vec::new());
         }
-        let (todays, todays_n, late, late_n) = schedule::sessions_needing(&state.store, actor, today_local(), 5).await?;
+        let n = schedule::sessions_needing(&state.store, actor, today_local(), 5).await?;
         let item = |(s, name): (program_session::Model, String), alert: bool| TodayItem {
             href: format!("/sessions/{}", s.id),
             label: name,
@@ -98,20 +100,20 @@ fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>>
             TodaySection {
                 key: "sessions-today",
                 title: ctx.t("today-sessions"),
-                count: todays_n,
+                count: n.today_count,
                 href: "/programs".into(),
                 more: ctx.t("today-all-programs"),
                 empty: ctx.t("today-sessions-empty"),
-                items: todays.into_iter().map(|s| item(s, false)).collect(),
+                items: n.today.into_iter().map(|s| item(s, false)).collect(),
             },
             TodaySection {
                 key: "sessions-unrecorded",
                 title: ctx.t("today-unrecorded"),
-                count: late_n,
+                count: n.unrecorded_count,
                 href: "/programs".into(),
                 more: ctx.t("today-all-programs"),
                 empty: ctx.t("today-unrecorded-empty"),
-                items: late.into_iter().map(|s| item(s, true)).collect(),
+                items: n.unrecorded.into_iter().map(|s| item(s, true)).collect(),
             },
         ])
     })
@@ -141,13 +143,17 @@ fn resident_sections<'a>(
             items: lines
                 .into_iter()
                 .map(|l| TodayItem {
-                    href: format!("/programs/{}", l.enrolment.program_id),
+                    href: format!("/programs/{}", l.program_id),
                     label: l.program_name,
                     detail: [
-                        Some(ctx.t1("program-joined", "date", l.enrolment.joined_on.to_string())),
-                        l.enrolment.ended_on.map(|d| {
-                            format!("{d} · {}", l.enrolment.outcome.map(|o| ctx.t(&o.fluent_key())).unwrap_or_default())
+                        Some(match &l.enrolment {
+                            Some(e) => ctx.t1("program-joined", "date", e.joined_on.to_string()),
+                            None => ctx.t("roll-walk-in"),
                         }),
+                        l.enrolment
+                            .as_ref()
+                            .and_then(|e| e.ended_on.map(|d| (d, e.outcome)))
+                            .map(|(d, o)| format!("{d} · {}", o.map(|o| ctx.t(&o.fluent_key())).unwrap_or_default())),
                         l.attended.map(|a| {
                             format!(
                                 "{} {} · {} h",
@@ -427,7 +433,8 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
     let p = schedule::load(&state.store, actor, id).await?;
     let sessions = schedule::sessions_of(&state.store, actor, p.id).await?;
     let today = today_local();
-    let held: Vec<&(program_session::Model, u64)> = sessions.iter().filter(|(s, _)| s.status == SessionStatus::Held).collect();
+    let held: Vec<&(program_session::Model, u64)> =
+        sessions.iter().filter(|(s, _)| s.status == SessionStatus::Held).collect();
     let participants = roll_call::participants(&state.store, actor, p.id).await?;
     let certs = certificates::of_program(&state.store, p.id).await?;
     let person_times: u64 = held.iter().map(|(_, n)| *n).sum();
@@ -457,7 +464,8 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
             page.items
                 .into_iter()
                 .map(|r| {
-                    let enrolled = roster.iter().any(|e| e.enrolment.resident_id == r.id && e.enrolment.ended_on.is_none());
+                    let enrolled =
+                        roster.iter().any(|e| e.enrolment.resident_id == r.id && e.enrolment.ended_on.is_none());
                     (r.id, r.full_name, enrolled)
                 })
                 .collect()
@@ -482,7 +490,12 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
             .iter()
             .map(|(s, n)| SessionRow {
                 id: s.id,
-                when: format!("{} ({}) {}", s.held_on, weekday_name(&ctx, s.held_on.weekday().number_from_monday() as i32), s.starts_at),
+                when: format!(
+                    "{} ({}) {}",
+                    s.held_on,
+                    weekday_name(&ctx, s.held_on.weekday().number_from_monday() as i32),
+                    s.starts_at
+                ),
                 topic: s.topic.clone().unwrap_or_default(),
                 status: ctx.t(&s.status.fluent_key()),
                 status_key: s.status.word(),
@@ -548,7 +561,13 @@ fn with_saved(path: &str) -> String {
 }
 
 /// A rejected action on the program page: the page again with the errors, what was typed kept.
-async fn program_errors(state: &AppState, ctx: Ctx, id: i64, mut form: FormState, e: hearth_core::CoreError) -> Result<Response, WebError> {
+async fn program_errors(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    mut form: FormState,
+    e: hearth_core::CoreError,
+) -> Result<Response, WebError> {
     form.errors = form_errors(e)?;
     let q = form.value("q").to_owned();
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &show_page(state, ctx, id, q, form).await?)
@@ -580,7 +599,15 @@ async fn end_enrolment(
     let actor = ctx.actor()?;
     let form = FormState::from_pairs(ctx.lang, &pairs);
     let program_id = number(form.value("program_id")).unwrap_or(-1);
-    match schedule::end_enrolment(&state.store, actor, id, form.get("outcome").as_deref(), form.get("ended_on").as_deref()).await {
+    match schedule::end_enrolment(
+        &state.store,
+        actor,
+        id,
+        form.get("outcome").as_deref(),
+        form.get("ended_on").as_deref(),
+    )
+    .await
+    {
         Ok(e) => Ok(Redirect::to(&format!("/programs/{}?saved=1#enrolled-h", e.program_id)).into_response()),
         Err(e) if program_id > 0 => program_errors(&state, ctx, program_id, form, e).await,
         Err(e) => Err(e.into()),
@@ -600,7 +627,9 @@ async fn add_session(
         program_id: Some(id),
         held_on: form.get("held_on"),
         starts_at: form.get("starts_at"),
-        duration_minutes: number(form.value("duration_minutes")).or(Some(-1)).filter(|_| !form.value("duration_minutes").trim().is_empty()),
+        duration_minutes: number(form.value("duration_minutes"))
+            .or(Some(-1))
+            .filter(|_| !form.value("duration_minutes").trim().is_empty()),
         topic: form.get("topic"),
         ..Default::default()
     };
@@ -686,7 +715,13 @@ fn roll_rows(s: &program_session::Model, lines: Vec<roll_call::Line>) -> Vec<Rol
         .collect()
 }
 
-async fn roll_call_view(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormState) -> Result<RollCallPage, WebError> {
+async fn roll_call_view(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    q: String,
+    form: FormState,
+) -> Result<RollCallPage, WebError> {
     let actor = ctx.actor()?;
     let (s, p, lines) = roll_call::sheet(&state.store, actor, id).await?;
     let rows = roll_rows(&s, lines);
@@ -751,11 +786,8 @@ async fn mark(
     let actor = ctx.actor()?;
     let form = FormState::from_pairs(ctx.lang, &pairs);
     let rid = number(form.value("resident_id"));
-    let m = Mark {
-        resident_id: rid,
-        present: Some(form.value("present") != "0"),
-        minutes: number(form.value("minutes")),
-    };
+    let m =
+        Mark { resident_id: rid, present: Some(form.value("present") != "0"), minutes: number(form.value("minutes")) };
     let result = roll_call::mark(&state.store, actor, id, m).await;
     if !wants_partial(&headers) {
         return match result {
@@ -812,7 +844,10 @@ async fn change_session(
         Err(e) => {
             let mut form = form;
             form.errors = form_errors(e)?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &roll_call_view(&state, ctx, id, String::new(), form).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &roll_call_view(&state, ctx, id, String::new(), form).await?,
+            )
         }
     }
 }
@@ -885,7 +920,11 @@ async fn verify_form(ctx: Ctx) -> Result<Response, WebError> {
 
 /// The public check. Answers only "valid: program, hours, issue date" or "no such
 /// certificate"; throttled like sign-in.
-async fn verify(State(state): State<AppState>, ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, WebError> {
+async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let mut e = FieldErrors::new();
     for f in ["number", "code", "name"] {
@@ -896,7 +935,8 @@ async fn verify(State(state): State<AppState>, ctx: Ctx, Form(pairs): Form<Vec<(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &VerifyPage { ctx, form, answer: None });
     }
     let found =
-        certificates::verify(&state.store, &ctx.client, form.value("number"), form.value("code"), form.value("name")).await?;
+        certificates::verify(&state.store, &ctx.client, form.value("number"), form.value("code"), form.value("name"))
+            .await?;
     let answer = Some(found.map(|v| (v.program_name, hours(i64::from(v.minutes)), v.issued_on.to_string())));
     render(&VerifyPage { ctx, form, answer })
 }

@@ -121,7 +121,12 @@ async fn a_ratio_over_two_communities_is_the_ratio_of_the_summed_parts() {
     let (nn, nd) = part(&values(&app, vec![north]).await);
     let (sn, sd) = part(&values(&app, vec![south]).await);
     let (bn, bd) = part(&values(&app, vec![north, south]).await);
-    let both = indicators::ratio_figures("consent_pct", hearth_core::indicators::Unit::Percent, &[(Default::default(), bn)], &[(Default::default(), bd)]);
+    let both = indicators::ratio_figures(
+        "consent_pct",
+        hearth_core::indicators::Unit::Percent,
+        &[(Default::default(), bn)],
+        &[(Default::default(), bd)],
+    );
     assert_eq!(both[0].value, Some(42.9));
     assert_eq!(both[0].value, indicators::percent(nn + sn, nd + sd));
     let mean = (indicators::percent(nn, nd).unwrap() + indicators::percent(sn, sd).unwrap()) / 2.0;
