@@ -86,3 +86,25 @@ document.addEventListener("htmx:afterSwap", function (e) {
     if (first) { first.focus(); }
   });
 })();
+
+// A request that never got an answer (no connection, or slower than the timeout) says so
+// where the worker is looking, and marks what was tapped; nothing changed on the page, so
+// tapping again retries. Marks are idempotent, so a retry never counts twice.
+(function () {
+  function failed(e) {
+    var box = document.getElementById("htmx-error");
+    var msg = document.body.getAttribute("data-offline") || "";
+    if (box) {
+      box.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "alert";
+      p.setAttribute("role", "alert");
+      p.textContent = msg;
+      box.appendChild(p);
+    }
+    var row = e.detail && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("li");
+    if (row) { row.classList.add("failed"); }
+  }
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:timeout", failed);
+})();

@@ -512,7 +512,11 @@ mod tests {
                 Rollup::Ratio { numerator, denominator } => {
                     assert!(find(numerator).is_some_and(|n| !matches!(n.query, Query::Ratio)), "{}", i.key);
                     assert!(find(denominator).is_some_and(|d| !matches!(d.query, Query::Ratio)), "{}", i.key);
-                    assert!(matches!(i.unit, Unit::Percent | Unit::Average), "{}: a ratio is a percentage or a mean", i.key);
+                    assert!(
+                        matches!(i.unit, Unit::Percent | Unit::Average),
+                        "{}: a ratio is a percentage or a mean",
+                        i.key
+                    );
                 }
                 _ => assert!(!matches!(i.query, Query::Ratio), "{} needs a query", i.key),
             }

@@ -113,3 +113,4 @@ households-place-count = { $count ->
     [one] 1 household
    *[other] { $count } households
 }
+htmx-offline = Not saved: no answer from the server (connection?). Nothing was lost — tap again.

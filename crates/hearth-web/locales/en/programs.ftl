@@ -162,3 +162,4 @@ resident-certificates = Certificates
 resident-certificates-empty = No certificates.
 indicator-participants_by_kind = Participants by kind
 indicator-participants_by_kind-desc = Different residents who attended a session of each kind of program during the period.
+roll-late-or-early = Arrived late or left early?

@@ -107,3 +107,4 @@ confirm-cancel = 取消
 households-browse = 按楼栋浏览
 households-all-buildings = 全部楼栋
 households-place-count = { $count } 户
+htmx-offline = 未保存：服务器没有回应（网络问题？）。内容没有丢失——请再点一次。

@@ -159,3 +159,4 @@ resident-certificates = 证书
 resident-certificates-empty = 没有证书。
 indicator-participants_by_kind = 各类课程参加人数
 indicator-participants_by_kind-desc = 期间内参加各类课程的不同居民人数（同一人参加两类课程，在两类中各计一次）。
+roll-late-or-early = 迟到或早退？

@@ -690,10 +690,12 @@ struct RollCallPage {
 }
 
 #[derive(Template)]
-#[template(path = "programs/roll_row.html")]
+#[template(path = "programs/roll_tap.html")]
 struct RollRowFragment {
     ctx: Ctx,
     r: RollRow,
+    /// How many are now marked present (the heading's count).
+    present: usize,
 }
 
 fn roll_rows(s: &program_session::Model, lines: Vec<roll_call::Line>) -> Vec<RollRow> {
@@ -811,13 +813,14 @@ async fn mark(
     };
     // The row as it now stands (one line of the sheet).
     let (s, _, lines) = roll_call::sheet(&state.store, actor, id).await?;
+    let present = lines.iter().filter(|l| l.mark.is_some()).count();
     let mut rows = roll_rows(&s, lines.into_iter().filter(|l| Some(l.resident_id) == rid).collect());
     let mut r = match rows.pop() {
         Some(r) => r,
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
     r.error = error;
-    render(&RollRowFragment { ctx, r })
+    render(&RollRowFragment { ctx, r, present })
 }
 
 async fn change_session(

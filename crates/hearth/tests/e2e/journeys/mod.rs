@@ -3,6 +3,7 @@
 //! fresh browser, at 360×740 and at 1366×768.
 
 mod auth;
+mod programs;
 mod registry;
 mod visits;
 
@@ -25,5 +26,8 @@ pub fn all() -> Vec<Journey> {
         journey("screenshots", visits::screenshots_of_the_main_pages),
         journey("visit-after-session-ended", visits::visit_saved_after_the_session_ended)
             .serving_with(&["--session-idle-seconds", "10"]),
+        journey("program-weekly", programs::create_weekly_program).serving_with(&["--demo"]),
+        journey("roll-call-with-reload", programs::roll_call_with_reload).serving_with(&["--demo"]).also_on_postgres(),
+        journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
     ]
 }
