@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use hearth_core::auth::{sessions, tokens, users};
-use hearth_core::entity::{follow_up, household};
+use hearth_core::entity::{follow_up, household, program_session, resident};
 use hearth_core::visits::FollowUpStatus;
 use hearth_core::{Actor, Store};
 use hearth_web::{AppConfig, AppState};
@@ -241,6 +241,46 @@ async fn raw_write(store: &Store, ids: &[i64], connections: usize, for_how_long:
     .await
 }
 
+/// The baseline for a roll-call mark: a raw single-row upsert into `attendance` in its own
+/// write transaction through the same writer, C at a time (task c marks at session c).
+async fn raw_mark(
+    store: &Store,
+    sessions: &[(i64, i64)],
+    residents: &[i64],
+    connections: usize,
+    for_how_long: Duration,
+) -> Result<Outcome, String> {
+    let label = "raw single-row attendance upsert (same writer)";
+    let sessions = std::sync::Arc::new(sessions.to_vec());
+    let ids: Vec<i64> = residents.to_vec();
+    raw_loop(label, store, &ids, (connections, 131), for_how_long, move |store: Store, rid: i64, c, n| {
+        let sessions = sessions.clone();
+        async move {
+            let (sid, cid) = sessions[c % sessions.len()];
+            let sql = match store.backend() {
+                sea_orm::DbBackend::Postgres => {
+                    "INSERT INTO attendance (community_id, session_id, resident_id, minutes, marked_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (session_id, resident_id) DO UPDATE SET minutes = excluded.minutes, marked_at = excluded.marked_at"
+                }
+                _ => {
+                    "INSERT INTO attendance (community_id, session_id, resident_id, minutes, marked_at) VALUES (?, ?, ?, ?, ?) \
+                     ON CONFLICT (session_id, resident_id) DO UPDATE SET minutes = excluded.minutes, marked_at = excluded.marked_at"
+                }
+            };
+            let minutes = 60 + (n % 60) as i32;
+            let tx = store.write().await.map_err(|e| e.to_string())?;
+            let stmt = Statement::from_sql_and_values(
+                store.backend(),
+                sql,
+                [cid.into(), sid.into(), rid.into(), minutes.into(), chrono::Utc::now().into()],
+            );
+            tx.execute_raw(stmt).await.map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())
+        }
+    })
+    .await
+}
+
 /// The raw indexed SELECT of a household by id through the same read pool, C at a time.
 async fn raw_select(store: &Store, ids: &[i64], connections: usize, for_how_long: Duration) -> Result<Outcome, String> {
     let label = "raw SELECT household by id (same pool)";
@@ -297,6 +337,25 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
     if ids.is_empty() || open.is_empty() {
         return Err("the demo has no households or open follow-ups".into());
     }
+    // The demo's held class sessions and the residents of its community, for roll-call marks.
+    let held: Vec<(i64, i64)> = program_session::Entity::find()
+        .select_only()
+        .column(program_session::Column::Id)
+        .column(program_session::Column::CommunityId)
+        .filter(program_session::Column::Status.eq(hearth_core::programs::SessionStatus::Held))
+        .into_tuple()
+        .all(store.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    let community = held.first().map(|(_, c)| *c).ok_or("the demo has no class sessions")?;
+    let people: Vec<i64> = resident::Entity::find()
+        .select_only()
+        .column(resident::Column::Id)
+        .filter(resident::Column::CommunityId.eq(community))
+        .into_tuple()
+        .all(store.conn())
+        .await
+        .map_err(|e| e.to_string())?;
 
     // hearth, served as `hearth serve` serves it.
     let state = AppState::new(store.clone(), AppConfig::default());
@@ -404,7 +463,37 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
         )
         .await?,
     );
+    out.push(raw_mark(store, &held, &people, connections, d).await?);
+    let (h, p, b) = (std::sync::Arc::new(held.clone()), std::sync::Arc::new(people.clone()), bearer.clone());
+    out.push(
+        drive(
+            "7. roll-call mark (POST /api/v1/attendance)",
+            addr,
+            connections,
+            d,
+            std::sync::Arc::new(move |c, n| {
+                // Connection c takes the roll at session c; the minutes change every time,
+                // so every request writes its row and its audit entry.
+                let (sid, _) = h[c % h.len()];
+                let rid = p[(c * 131 + n) % p.len()];
+                let body = format!(
+                    "{{\"session_id\": {sid}, \"marks\": [{{\"resident_id\": {rid}, \"minutes\": {}}}]}}",
+                    60 + n % 60
+                );
+                json_req("POST", "/api/v1/attendance", &b, &body)
+            }),
+        )
+        .await?,
+    );
     out.retain(|o| o.requests > 0 || o.errors > 0);
+    let rate = |label: &str| out.iter().find(|o| o.label.starts_with(label)).map(Outcome::rate);
+    let marks = match (rate("7. roll-call"), rate("raw single-row attendance")) {
+        (Some(h), Some(r)) => format!(
+            "\nroll-call marks over HTTP: {h:.0}/s, {:.1}% of the raw single-row upsert loop ({r:.0}/s)",
+            100.0 * h / r.max(1e-9)
+        ),
+        _ => String::new(),
+    };
     let verified = match hearth_core::audit::verify(store).await.map_err(e)? {
         hearth_core::audit::Verdict::Intact { rows, chains } => {
             format!("audit chains intact: {rows} rows in {chains} chains")
@@ -413,7 +502,7 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
             format!("audit chain {chain} BROKEN at entry {seq}: {reason}")
         }
     };
-    Ok(table(&out, store, connections, d, &verified))
+    Ok(format!("{}{marks}", table(&out, store, connections, d, &verified)))
 }
 
 fn table(out: &[Outcome], store: &Store, connections: usize, d: Duration, verified: &str) -> String {

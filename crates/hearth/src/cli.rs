@@ -152,6 +152,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         iterations: u32,
     },
+    /// The class figures of a community over a synthetic year of roll-calls (a million
+    /// attendance rows by default), against the raw SQL in the same run.
+    Programs {
+        #[arg(long, default_value_t = 1_000_000)]
+        attendance: usize,
+        #[arg(long, default_value_t = 10)]
+        iterations: u32,
+    },
     /// The real server on loopback under concurrent connections, against a trivial handler
     /// and the raw SELECT in the same run. Loads the demo community if it is missing.
     Http {
@@ -380,6 +388,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             BenchCommand::Visits { households, iterations } => {
                 println!("{}", crate::bench_visits::run(&store, households, iterations).await?);
+            }
+            BenchCommand::Programs { attendance, iterations } => {
+                println!("{}", crate::bench_programs::run(&store, attendance, iterations).await?);
             }
             BenchCommand::Http { seconds, connections } => {
                 println!("{}", crate::bench_http::run(&store, seconds, connections).await?);
