@@ -9,7 +9,7 @@ use hearth_core::{Actor, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Query;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 const FAMILY: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
@@ -242,4 +242,52 @@ pub async fn run(store: &Store, residents_total: usize, iterations: u32) -> Resu
     }
     report.push_str("\nhearth's figure includes what a real request does besides the SELECT: the policy check and the audit row for the read.\n");
     Ok(report)
+}
+
+/// `?` placeholders as the backend writes them.
+pub(crate) fn sql(backend: DbBackend, s: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut n = 0;
+    for ch in s.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+pub(crate) async fn raw(store: &Store, s: &str, values: &[Value]) -> Result<usize, String> {
+    let backend = store.backend();
+    let rows = store
+        .conn()
+        .query_all_raw(Statement::from_sql_and_values(backend, sql(backend, s), values.to_vec()))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows.len())
+}
+
+pub(crate) async fn plan(store: &Store, s: &str, values: &[Value]) -> Result<String, String> {
+    let backend = store.backend();
+    let prefix = if backend == DbBackend::Postgres { "EXPLAIN " } else { "EXPLAIN QUERY PLAN " };
+    let rows = store
+        .conn()
+        .query_all_raw(Statement::from_sql_and_values(backend, format!("{prefix}{}", sql(backend, s)), values.to_vec()))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for r in rows {
+        let line: String = if backend == DbBackend::Postgres {
+            r.try_get_by_index(0).map_err(|e| e.to_string())?
+        } else {
+            r.try_get_by_index(3).map_err(|e| e.to_string())?
+        };
+        out.push(format!("    {line}"));
+    }
+    Ok(out.join("\n"))
 }

@@ -252,11 +252,13 @@ async fn raw_mark(
 ) -> Result<Outcome, String> {
     let label = "raw single-row attendance upsert (same writer)";
     let sessions = std::sync::Arc::new(sessions.to_vec());
-    let ids: Vec<i64> = residents.to_vec();
-    raw_loop(label, store, &ids, (connections, 131), for_how_long, move |store: Store, rid: i64, c, n| {
-        let sessions = sessions.clone();
+    let people = std::sync::Arc::new(residents.to_vec());
+    raw_loop(label, store, residents, (connections, 40), for_how_long, move |store: Store, _, c, n| {
+        let (sessions, people) = (sessions.clone(), people.clone());
         async move {
+            // As the HTTP workload: connection c's class of 40 at session c.
             let (sid, cid) = sessions[c % sessions.len()];
+            let rid = people[(c * 40 + n % 40) % people.len()];
             let sql = match store.backend() {
                 sea_orm::DbBackend::Postgres => {
                     "INSERT INTO attendance (community_id, session_id, resident_id, minutes, marked_at) VALUES ($1, $2, $3, $4, $5) \
@@ -267,7 +269,8 @@ async fn raw_mark(
                      ON CONFLICT (session_id, resident_id) DO UPDATE SET minutes = excluded.minutes, marked_at = excluded.marked_at"
                 }
             };
-            let minutes = 60 + (n % 60) as i32;
+            // Within every demo session's length (the legal sessions are 90 minutes).
+            let minutes = 30 + (n % 60) as i32;
             let tx = store.write().await.map_err(|e| e.to_string())?;
             let stmt = Statement::from_sql_and_values(
                 store.backend(),
@@ -472,13 +475,14 @@ pub async fn run(store: &Store, seconds: u64, connections: usize) -> Result<Stri
             connections,
             d,
             std::sync::Arc::new(move |c, n| {
-                // Connection c takes the roll at session c; the minutes change every time,
-                // so every request writes its row and its audit entry.
+                // Connection c takes the roll at session c for a class of 40 of its own; the
+                // minutes change every time, so every request writes its row and its audit
+                // entry.
                 let (sid, _) = h[c % h.len()];
-                let rid = p[(c * 131 + n) % p.len()];
+                let rid = p[(c * 40 + n % 40) % p.len()];
                 let body = format!(
                     "{{\"session_id\": {sid}, \"marks\": [{{\"resident_id\": {rid}, \"minutes\": {}}}]}}",
-                    60 + n % 60
+                    30 + n % 60
                 );
                 json_req("POST", "/api/v1/attendance", &b, &body)
             }),

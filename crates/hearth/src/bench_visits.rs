@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::bench::{Timing, time};
+use crate::bench::{Timing, plan, raw, time};
 
 use chrono::{NaiveDate, TimeDelta};
 use hearth_core::auth::users::{self, NewUser};
@@ -13,7 +13,7 @@ use hearth_core::indicators::{self, Scope};
 use hearth_core::visits::{coverage, follow_ups};
 use hearth_core::{Actor, Store};
 use sea_orm::sea_query::Query;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Value};
 
 const SLUG: &str = "bench-visits";
 const TEAM: usize = 10;
@@ -190,54 +190,6 @@ async fn load(store: &Store, n: usize) -> Result<(i64, Vec<i64>, usize, usize), 
         store.writer().execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(e)?;
     }
     Ok((c.id, team, visits.len(), fus.len()))
-}
-
-/// `?` placeholders as the backend writes them.
-fn sql(backend: DbBackend, s: &str) -> String {
-    if backend != DbBackend::Postgres {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut n = 0;
-    for ch in s.chars() {
-        if ch == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
-async fn raw(store: &Store, s: &str, values: &[Value]) -> Result<usize, String> {
-    let backend = store.backend();
-    let rows = store
-        .conn()
-        .query_all_raw(Statement::from_sql_and_values(backend, sql(backend, s), values.to_vec()))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(rows.len())
-}
-
-async fn plan(store: &Store, s: &str, values: &[Value]) -> Result<String, String> {
-    let backend = store.backend();
-    let prefix = if backend == DbBackend::Postgres { "EXPLAIN " } else { "EXPLAIN QUERY PLAN " };
-    let rows = store
-        .conn()
-        .query_all_raw(Statement::from_sql_and_values(backend, format!("{prefix}{}", sql(backend, s)), values.to_vec()))
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    for r in rows {
-        let line: String = if backend == DbBackend::Postgres {
-            r.try_get_by_index(0).map_err(|e| e.to_string())?
-        } else {
-            r.try_get_by_index(3).map_err(|e| e.to_string())?
-        };
-        out.push(format!("    {line}"));
-    }
-    Ok(out.join("\n"))
 }
 
 const COVERAGE_SQL: &str =

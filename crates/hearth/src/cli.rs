@@ -157,6 +157,9 @@ pub enum BenchCommand {
     Programs {
         #[arg(long, default_value_t = 1_000_000)]
         attendance: usize,
+        /// Communities the rows are spread over (1–40).
+        #[arg(long, default_value_t = 20)]
+        communities: usize,
         #[arg(long, default_value_t = 10)]
         iterations: u32,
     },
@@ -389,8 +392,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             BenchCommand::Visits { households, iterations } => {
                 println!("{}", crate::bench_visits::run(&store, households, iterations).await?);
             }
-            BenchCommand::Programs { attendance, iterations } => {
-                println!("{}", crate::bench_programs::run(&store, attendance, iterations).await?);
+            BenchCommand::Programs { attendance, communities, iterations } => {
+                println!("{}", crate::bench_programs::run(&store, attendance, communities, iterations).await?);
             }
             BenchCommand::Http { seconds, connections } => {
                 println!("{}", crate::bench_http::run(&store, seconds, connections).await?);

@@ -51,6 +51,8 @@ pub struct Rows {
     /// `reports-column-<key>`): an owner, a due date, the last visit.
     details: Vec<(&'static str, Detail)>,
     left_joins: Vec<(DynIden, Col, Col)>,
+    /// Joins only the drill-down needs (the label's table): a count never pays for them.
+    label_joins: Vec<(DynIden, Col, Col)>,
 }
 
 impl Rows {
@@ -67,7 +69,17 @@ impl Rows {
             kind,
             details: Vec::new(),
             left_joins: Vec::new(),
+            label_joins: Vec::new(),
         }
+    }
+
+    /// An inner join of `entity` on `left = right` that only the drill-down's label and
+    /// details read — along a required foreign key, so it never changes which rows count,
+    /// and the aggregate leaves it out (a count of a million attendances does not look up a
+    /// million names).
+    pub fn label_join<E: EntityName + Default>(mut self, left: Col, right: Col) -> Rows {
+        self.label_joins.push((E::default().into_iden(), left, right));
+        self
     }
 
     /// A column of the drill-down list, named `key`; `value` may depend on the period (the
@@ -102,6 +114,9 @@ impl Rows {
     /// The select of a drill-down page: the inner joins, and the left joins its details need.
     fn select_listed(&self) -> SelectStatement {
         let mut q = self.select();
+        for (t, l, r) in &self.label_joins {
+            q.inner_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
+        }
         for (t, l, r) in &self.left_joins {
             q.left_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
         }
@@ -266,6 +281,11 @@ impl Count {
             q.expr(Expr::case(shown.id.expr().in_subquery(num.ids(scope, dims)), "yes").finally("no"));
             // The numerator's own columns (the last visit), over the same table.
             let theirs = num.listed_rows();
+            for (t, l, r) in
+                theirs.label_joins.iter().filter(|(t, _, _)| !shown.label_joins.iter().any(|(u, _, _)| u == t))
+            {
+                q.inner_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
+            }
             for (t, l, r) in &theirs.left_joins {
                 q.left_join(t.clone(), l.expr().equals((r.table.clone(), r.column.clone())));
             }

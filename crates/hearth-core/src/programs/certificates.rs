@@ -216,9 +216,12 @@ fn same_name(a: &str, b: &str) -> bool {
 /// guessed; a miss and a wrong name look the same. Audited as a read of the certificate.
 #[tracing::instrument(skip_all)]
 pub async fn verify(store: &Store, client: &str, number: &str, code: &str, name: &str) -> CoreResult<Option<Verified>> {
-    let key = "certificate-verify";
-    crate::auth::throttle::check(store, key, client).await?;
-    let attempt = crate::auth::throttle::reserve(store, key, client, false).await?;
+    // The sign-in throttle's counters, keyed by the certificate number: guessing the code of
+    // one certificate is slowed wherever it comes from, and one address guessing many
+    // numbers by its address counter (shared with sign-in).
+    let key = format!("certificate:{}", number.trim().to_uppercase().chars().take(40).collect::<String>());
+    crate::auth::throttle::check(store, &key, client).await?;
+    let attempt = crate::auth::throttle::reserve(store, &key, client, false).await?;
     let found = certificate::Entity::find()
         .filter(certificate::Column::Number.eq(number.trim().to_uppercase()))
         .one(store.conn())

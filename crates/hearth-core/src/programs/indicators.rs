@@ -91,7 +91,7 @@ fn attendances() -> Rows {
     )
     .join::<program_session::Entity>(col(program_session::Column::Id), col(A::SessionId))
     .join::<program::Entity>(col(program::Column::Id), col(program_session::Column::ProgramId))
-    .join::<resident::Entity>(col(resident::Column::Id), col(A::ResidentId))
+    .label_join::<resident::Entity>(col(resident::Column::Id), col(A::ResidentId))
     .detail("program", |_| col(program::Column::Name).expr())
     .detail("minutes", |_| col(A::Minutes).expr())
 }
@@ -106,7 +106,7 @@ fn participants() -> Rows {
         col(R::FullName),
         col(household::Column::MovedInOn),
     )
-    .join::<household::Entity>(col(household::Column::Id), col(R::HouseholdId))
+    .label_join::<household::Entity>(col(household::Column::Id), col(R::HouseholdId))
 }
 
 fn certificates() -> Rows {
@@ -119,7 +119,7 @@ fn certificates() -> Rows {
         col(C::IssuedOn),
     )
     .join::<program::Entity>(col(program::Column::Id), col(C::ProgramId))
-    .join::<resident::Entity>(col(resident::Column::Id), col(C::ResidentId))
+    .label_join::<resident::Entity>(col(resident::Column::Id), col(C::ResidentId))
     .detail("program", |_| col(program::Column::Name).expr())
     .detail("number", |_| col(C::Number).expr())
 }

@@ -25,7 +25,7 @@ use crate::store::Store;
 use crate::timeline::Event;
 use crate::word::Word;
 
-pub use schedule::{ProgramInput, SessionInput, SlotInput};
+pub use schedule::{ProgramChange, ProgramInput, SessionInput, SlotInput};
 
 /// Classes as a practice.
 pub const PRACTICE: Practice =

@@ -157,9 +157,11 @@ async fn apply<C: ConnectionTrait>(
             .await?;
     }
     // A roll-call makes the session held (and the last mark taken back makes it planned
-    // again, so "attendance not recorded" tells the truth).
-    let any = attendance::Entity::find().filter(attendance::Column::SessionId.eq(s.id)).one(tx).await?.is_some();
-    let status = if any { SessionStatus::Held } else { SessionStatus::Planned };
+    // again, so "attendance not recorded" tells the truth). Only a mark taken back needs to
+    // ask whether any are left.
+    let any_left = !present.is_empty()
+        || attendance::Entity::find().filter(attendance::Column::SessionId.eq(s.id)).one(tx).await?.is_some();
+    let status = if any_left { SessionStatus::Held } else { SessionStatus::Planned };
     if status != s.status {
         let mut a: program_session::ActiveModel = s.clone().into();
         a.status = Set(status);
@@ -184,14 +186,14 @@ pub async fn mark(store: &Store, actor: &Actor, session_id: i64, m: Mark) -> Cor
     let s: program_session::Model = store::locked::<program_session::Entity>(&tx, s.id).await?;
     open_for_marks(&s)?;
     apply(&tx, actor, &s, &valid).await?;
+    tx.commit().await?;
+    // Read back once committed, from the read pool: the writer is free for the next tap.
     let rid = m.resident_id.unwrap_or(-1);
-    let now = attendance::Entity::find()
+    Ok(attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))
         .filter(attendance::Column::ResidentId.eq(rid))
-        .one(&tx)
-        .await?;
-    tx.commit().await?;
-    Ok(now)
+        .one(store.conn())
+        .await?)
 }
 
 /// A whole roll-call in one request: every row is checked first; one bad row stores
@@ -217,13 +219,13 @@ pub async fn record(store: &Store, actor: &Actor, input: RollCall) -> CoreResult
     let s: program_session::Model = store::locked::<program_session::Entity>(&tx, s.id).await?;
     open_for_marks(&s)?;
     apply(&tx, actor, &s, &valid).await?;
-    let rows = attendance::Entity::find()
+    tx.commit().await?;
+    // The whole roll-call as it now stands, read once committed from the read pool.
+    Ok(attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))
         .order_by_asc(attendance::Column::Id)
-        .all(&tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows)
+        .all(store.conn())
+        .await?)
 }
 
 /// A session's marks (the API's read), audited with the residents they name.

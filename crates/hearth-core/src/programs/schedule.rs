@@ -671,8 +671,8 @@ fn input_given(input: &SessionInput, field: &str) -> bool {
     }
 }
 
-/// The team's paperwork on the Today page: sessions of the actor's communities held today,
-/// and past sessions still planned (no roll-call yet: "attendance not recorded"). About
+/// The Today page: the sessions I teach today, and the team's paperwork — past sessions of
+/// the actor's communities still planned (no roll-call yet: "attendance not recorded"). About
 /// sessions only, never about who came.
 #[tracing::instrument(skip_all)]
 pub async fn sessions_needing(
@@ -691,9 +691,21 @@ pub async fn sessions_needing(
         }
         c
     };
+    // Mine: I teach the session, or the program.
+    let me = actor.user_id.unwrap_or(-1);
+    let my_programs = sea_orm::sea_query::Query::select()
+        .column(program_trainer::Column::ProgramId)
+        .from(program_trainer::Entity)
+        .and_where(program_trainer::Column::UserId.eq(me))
+        .to_owned();
     let todays = scope()
         .add(program_session::Column::HeldOn.eq(today))
-        .add(program_session::Column::Status.ne(SessionStatus::Cancelled));
+        .add(program_session::Column::Status.ne(SessionStatus::Cancelled))
+        .add(
+            Condition::any()
+                .add(program_session::Column::TrainerUserId.eq(me))
+                .add(program_session::Column::ProgramId.in_subquery(my_programs)),
+        );
     let late = scope()
         .add(program_session::Column::HeldOn.lt(today))
         .add(program_session::Column::Status.eq(SessionStatus::Planned));
@@ -1057,4 +1069,141 @@ pub async fn household_of(store: &Store, resident_id: i64) -> CoreResult<Option<
 pub async fn user_name(store: &Store, id: Option<i64>) -> CoreResult<Option<String>> {
     let Some(id) = id else { return Ok(None) };
     Ok(user::Entity::find_by_id(id).one(store.conn()).await?.map(|u| u.display_name))
+}
+
+/// A change to a program (the API's PATCH and the program page's form): absent fields are
+/// kept. Cancelling a program cancels its sessions still planned from `cancelled_from` (today
+/// by default) and ends its open enrolments as "program cancelled".
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramChange {
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 4000)]
+    pub description: Option<String>,
+    #[schema(max_length = 400)]
+    pub guest_trainers: Option<String>,
+    #[schema(max_length = 200)]
+    pub location: Option<String>,
+    /// 0 removes the limit.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub capacity: Option<i64>,
+    /// Minutes for a certificate; 0 means the program gives none.
+    #[schema(minimum = 0, maximum = 100000)]
+    pub certificate_minutes: Option<i64>,
+    /// `true` cancels the program (cannot be undone here).
+    pub cancelled: Option<bool>,
+    /// Why it was cancelled (required with `cancelled`).
+    #[schema(max_length = 400)]
+    pub cancel_reason: Option<String>,
+    #[serde(skip)]
+    pub version: Option<String>,
+}
+
+/// Changes a program's details, or cancels it.
+#[tracing::instrument(skip_all)]
+pub async fn update(store: &Store, actor: &Actor, id: i64, input: ProgramChange) -> CoreResult<program::Model> {
+    let current = load(store, actor, id).await?;
+    let mut e = FieldErrors::new();
+    let name = match input.name.as_deref() {
+        Some(v) => validate::required_text(&mut e, "name", Some(v), 200),
+        None => None,
+    };
+    let description = validate::text(&mut e, "description", input.description.as_deref(), 4000);
+    let guest_trainers = validate::text(&mut e, "guest_trainers", input.guest_trainers.as_deref(), 400);
+    let location = validate::text(&mut e, "location", input.location.as_deref(), 200);
+    let zero_or = |e: &mut FieldErrors, f: &str, v: Option<i64>, max: i64| match v {
+        Some(0) => Some(None),
+        Some(x) => minutes(e, f, Some(x), max, false).map(Some),
+        None => None,
+    };
+    let capacity = zero_or(&mut e, "capacity", input.capacity, 10_000);
+    let certificate = zero_or(&mut e, "certificate_minutes", input.certificate_minutes, 100_000);
+    let reason = validate::text(&mut e, "cancel_reason", input.cancel_reason.as_deref(), 400);
+    let cancelling = input.cancelled == Some(true) && !current.cancelled;
+    if cancelling && reason.is_none() && !e.0.iter().any(|x| x.field == "cancel_reason") {
+        e.add("cancel_reason", "required");
+    }
+    if input.cancelled == Some(false) && current.cancelled {
+        e.add("cancelled", "cannot_change");
+    }
+    e.into_result()?;
+    let tx = store.write().await?;
+    let p: program::Model = store::locked::<program::Entity>(&tx, current.id).await?;
+    crate::version::check(input.version.as_deref(), &p.updated_at)?;
+    let mut changed = Vec::new();
+    let mut a: program::ActiveModel = p.clone().into();
+    if let Some(n) = name.filter(|n| *n != p.name) {
+        a.name = Set(n);
+        changed.push("name");
+    }
+    for (field, given, new, old) in [
+        ("description", input.description.is_some(), &description, &p.description),
+        ("guest_trainers", input.guest_trainers.is_some(), &guest_trainers, &p.guest_trainers),
+        ("location", input.location.is_some(), &location, &p.location),
+    ] {
+        if given && new != old {
+            match field {
+                "description" => a.description = Set(new.clone()),
+                "guest_trainers" => a.guest_trainers = Set(new.clone()),
+                _ => a.location = Set(new.clone()),
+            }
+            changed.push(field);
+        }
+    }
+    if let Some(c) = capacity.filter(|c| *c != p.capacity) {
+        a.capacity = Set(c);
+        changed.push("capacity");
+    }
+    if let Some(c) = certificate.filter(|c| *c != p.certificate_minutes) {
+        a.certificate_minutes = Set(c);
+        changed.push("certificate_minutes");
+    }
+    let today = chrono::Local::now().date_naive();
+    let (mut sessions_cancelled, mut enrolments_ended) = (0u64, 0u64);
+    if cancelling {
+        a.cancelled = Set(true);
+        changed.push("cancelled");
+        let now = Utc::now();
+        let r = program_session::Entity::update_many()
+            .col_expr(program_session::Column::Status, sea_orm::sea_query::Expr::value(SessionStatus::Cancelled.word()))
+            .col_expr(program_session::Column::CancelReason, sea_orm::sea_query::Expr::value(reason.clone()))
+            .col_expr(program_session::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(program_session::Column::ProgramId.eq(p.id))
+            .filter(program_session::Column::Status.eq(SessionStatus::Planned))
+            .filter(program_session::Column::HeldOn.gte(today))
+            .exec(&tx)
+            .await?;
+        sessions_cancelled = r.rows_affected;
+        let r = enrolment::Entity::update_many()
+            .col_expr(enrolment::Column::EndedOn, sea_orm::sea_query::Expr::value(today))
+            .col_expr(
+                enrolment::Column::Outcome,
+                sea_orm::sea_query::Expr::value(EnrolmentOutcome::ProgramCancelled.word()),
+            )
+            .col_expr(enrolment::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(enrolment::Column::ProgramId.eq(p.id))
+            .filter(enrolment::Column::EndedOn.is_null())
+            .exec(&tx)
+            .await?;
+        enrolments_ended = r.rows_affected;
+    }
+    if changed.is_empty() {
+        tx.commit().await?;
+        return Ok(p);
+    }
+    a.updated_at = Set(Utc::now());
+    let p = a.update(&tx).await?;
+    let mut summary = format!("changed: {}", changed.join(", "));
+    if cancelling {
+        summary.push_str(&format!("; {sessions_cancelled} sessions cancelled, {enrolments_ended} enrolments ended"));
+    }
+    audit::append(
+        &tx,
+        actor,
+        Entry::new(Action::Update, EntityKind::Program, Some(p.id)).community(p.community_id).summary(summary),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(p)
 }

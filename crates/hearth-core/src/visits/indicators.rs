@@ -61,7 +61,7 @@ fn visits() -> Rows {
         col(household::Column::Code),
         col(V::VisitedOn),
     )
-    .join::<household::Entity>(col(household::Column::Id), col(V::HouseholdId))
+    .label_join::<household::Entity>(col(household::Column::Id), col(V::HouseholdId))
 }
 
 /// A household's last visit up to the end of the period (the coverage list's column).
@@ -90,7 +90,7 @@ fn follow_ups(on: follow_up::Column) -> Rows {
         col(household::Column::Code),
         col(on),
     )
-    .join::<household::Entity>(col(household::Column::Id), col(F::HouseholdId))
+    .label_join::<household::Entity>(col(household::Column::Id), col(F::HouseholdId))
     .left_join::<user::Entity>(col(user::Column::Id), col(F::OwnerUserId))
     .detail("description", |_| col(follow_up::Column::Description).expr())
     .detail("owner", |_| col(user::Column::DisplayName).expr())

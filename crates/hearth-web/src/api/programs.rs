@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hearth_core::FieldErrors;
 use hearth_core::entity::{attendance, certificate, enrolment, program, program_session};
 use hearth_core::programs::roll_call::{self, RollCall};
-use hearth_core::programs::{ProgramInput, SessionInput, certificates, schedule};
+use hearth_core::programs::{ProgramChange, ProgramInput, SessionInput, certificates, schedule};
 use hearth_core::word::Word;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,7 +25,7 @@ use crate::error::WebError;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(list_programs, create_program))
-        .routes(routes!(get_program))
+        .routes(routes!(get_program, update_program))
         .routes(routes!(enrol))
         .routes(routes!(end_enrolment))
         .routes(routes!(issue_certificate))
@@ -140,11 +140,36 @@ pub async fn create_program(
 #[utoipa::path(
     get, path = "/api/v1/programs/{id}", tag = "programs", operation_id = "get_program",
     params(("id" = i64, Path, description = "Program id")),
-    responses((status = 200, body = Program), ReadErrors),
+    responses((status = 200, body = Program, headers(("ETag" = String, description = "The version; send it back as If-Match"))), ReadErrors),
 )]
-pub async fn get_program(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Program>, WebError> {
+pub async fn get_program(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let p = schedule::load(&state.store, ctx.actor()?, id).await?;
-    Ok(Json(Program::detail(&state, p).await?))
+    let version = hearth_core::version::of(&p.updated_at);
+    Ok(with_etag(&version, Program::detail(&state, p).await?))
+}
+
+/// Changes a program's details (absent fields are kept), or cancels it: its sessions still
+/// planned from today are cancelled and its open enrolments end as "program cancelled".
+#[utoipa::path(
+    patch, path = "/api/v1/programs/{id}", tag = "programs", operation_id = "update_program",
+    params(
+        ("id" = i64, Path, description = "Program id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read: the change is refused (412) if someone changed the program since"),
+    ),
+    request_body = ProgramChange,
+    responses((status = 200, body = Program, headers(("ETag" = String))), WriteErrors, VersionErrors),
+)]
+pub async fn update_program(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    headers: HeaderMap,
+    ApiJson(mut input): ApiJson<ProgramChange>,
+) -> Result<Response, WebError> {
+    input.version = if_match(&headers);
+    let p = schedule::update(&state.store, ctx.actor()?, id, input).await.map_err(stale_is_412)?;
+    let version = hearth_core::version::of(&p.updated_at);
+    Ok(with_etag(&version, Program::detail(&state, p).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -56,6 +56,7 @@ fn pages() -> Pages {
         .get("/programs/new", new_form)
         .post("/programs", create)
         .get("/programs/{id}", show)
+        .post("/programs/{id}", update)
         .post("/programs/{id}/enrolments", enrol)
         .post("/programs/{id}/sessions", add_session)
         .post("/programs/{id}/certificates", issue)
@@ -421,6 +422,10 @@ struct ShowPage {
     found: Vec<(i64, String, bool)>,
     outcomes: Vec<(String, String)>,
     form: FormState,
+    /// The program's version, which its change forms send back.
+    version: String,
+    /// The details form's values: what was typed after an error, else the program's.
+    edit: FormState,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -452,26 +457,10 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
         (ctx.t("indicator-certificates_issued"), certs.len().to_string()),
     ];
     let roster = schedule::roster(&state.store, actor, p.id).await?;
-    let found = match non_blank(Some(q.clone())) {
-        Some(q) => {
-            let slug = communities::get(&state.store, actor, p.community_id).await?.slug;
-            let page = residents::list(
-                &state.store,
-                actor,
-                &residents::ListQuery { community: Some(slug), q: Some(q), limit: Some(10), ..Default::default() },
-            )
-            .await?;
-            page.items
-                .into_iter()
-                .map(|r| {
-                    let enrolled =
-                        roster.iter().any(|e| e.enrolment.resident_id == r.id && e.enrolment.ended_on.is_none());
-                    (r.id, r.full_name, enrolled)
-                })
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    let found = find_residents(state, actor, p.community_id, &q, |r| {
+        roster.iter().any(|e| e.enrolment.resident_id == r && e.enrolment.ended_on.is_none())
+    })
+    .await?;
     let slots = schedule::slots_of(&state.store, p.id).await?;
     Ok(ShowPage {
         kind: ctx.t(&p.kind.fluent_key()),
@@ -529,6 +518,21 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
             .collect(),
         threshold: p.certificate_minutes.map(|m| hours(i64::from(m))),
         outcomes: super::form::word_options::<hearth_core::programs::EnrolmentOutcome>(&ctx),
+        version: hearth_core::version::of(&p.updated_at),
+        edit: {
+            let mut edit = FormState::new(ctx.lang);
+            edit.set("name", &p.name);
+            edit.set_opt("description", p.description.as_ref());
+            edit.set_opt("location", p.location.as_ref());
+            edit.set_opt("guest_trainers", p.guest_trainers.as_ref());
+            edit.set_opt("capacity", p.capacity);
+            edit.set_opt("certificate_hours", p.certificate_minutes.map(|m| hours(i64::from(m))));
+            for (k, v) in &form.values {
+                edit.set(k, v);
+            }
+            edit.errors = form.errors.clone();
+            edit
+        },
         q,
         found,
         form,
@@ -546,6 +550,24 @@ async fn show(
     let id = parse_id(&id)?;
     let form = FormState::new(ctx.lang);
     render(&show_page(&state, ctx, id, params.q.unwrap_or_default(), form).await?)
+}
+
+/// Residents of the program's community that a name search (as typed, pinyin, initials)
+/// finds, first ten, each with whether `listed` already has them: (id, name, listed).
+async fn find_residents(
+    state: &AppState,
+    actor: &Actor,
+    community_id: i64,
+    q: &str,
+    listed: impl Fn(i64) -> bool,
+) -> Result<Vec<(i64, String, bool)>, WebError> {
+    let Some(q) = non_blank(Some(q.to_owned())) else {
+        return Ok(Vec::new());
+    };
+    let slug = communities::get(&state.store, actor, community_id).await?.slug;
+    let query = residents::ListQuery { community: Some(slug), q: Some(q), limit: Some(10), ..Default::default() };
+    let page = residents::list(&state.store, actor, &query).await?;
+    Ok(page.items.into_iter().map(|r| (r.id, r.full_name, listed(r.id))).collect())
 }
 
 /// Where a form asks to go back to (a page of ours only), or the default.
@@ -571,6 +593,58 @@ async fn program_errors(
     form.errors = form_errors(e)?;
     let q = form.value("q").to_owned();
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &show_page(state, ctx, id, q, form).await?)
+}
+
+/// The program page's "Change details" and "Cancel program" forms. Cancelling is
+/// irreversible, so it is asked once more with what it does.
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let actor = ctx.actor()?;
+    let form = FormState::from_pairs(ctx.lang, &pairs);
+    let cancelling = form.value("cancelled") == "yes";
+    if cancelling && !super::form::confirmed(&pairs) && !form.value("cancel_reason").trim().is_empty() {
+        let p = schedule::load(&state.store, actor, id).await?;
+        let step = super::form::ConfirmStep {
+            title: ctx.t1("program-cancel-title", "name", p.name.as_str()),
+            what_happens: vec![ctx.t("program-cancel-effect"), ctx.t("program-cancel-final")],
+            action: format!("/programs/{id}"),
+            pairs: super::form::resend(&pairs),
+            confirm_label: ctx.t("program-cancel"),
+            cancel_href: format!("/programs/{id}"),
+        };
+        return super::form::confirm_page(ctx, step);
+    }
+    let given = |f: &str| pairs.iter().any(|(k, _)| k == f).then(|| form.value(f).to_owned());
+    let input = hearth_core::programs::ProgramChange {
+        name: given("name"),
+        description: given("description"),
+        guest_trainers: given("guest_trainers"),
+        location: given("location"),
+        capacity: given("capacity").map(|v| number(&v).unwrap_or(0)),
+        certificate_minutes: given("certificate_hours").map(|v| hours_to_minutes(&v).unwrap_or(0)),
+        cancelled: cancelling.then_some(true),
+        cancel_reason: given("cancel_reason"),
+        version: form.get("version"),
+    };
+    match schedule::update(&state.store, actor, id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/programs/{id}?saved=1")).into_response()),
+        Err(e) => {
+            let mut form = form;
+            form.errors = FieldErrors::new();
+            for mut err in form_errors(e)?.0 {
+                if err.field == "certificate_minutes" {
+                    err.field = "certificate_hours".into();
+                }
+                form.errors.0.push(err);
+            }
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &show_page(&state, ctx, id, String::new(), form).await?)
+        }
+    }
 }
 
 async fn enrol(
@@ -727,25 +801,7 @@ async fn roll_call_view(
     let actor = ctx.actor()?;
     let (s, p, lines) = roll_call::sheet(&state.store, actor, id).await?;
     let rows = roll_rows(&s, lines);
-    let found = match non_blank(Some(q.clone())) {
-        Some(q) => {
-            let slug = communities::get(&state.store, actor, p.community_id).await?.slug;
-            residents::list(
-                &state.store,
-                actor,
-                &residents::ListQuery { community: Some(slug), q: Some(q), limit: Some(10), ..Default::default() },
-            )
-            .await?
-            .items
-            .into_iter()
-            .map(|r| {
-                let listed = rows.iter().any(|x| x.resident_id == r.id);
-                (r.id, r.full_name, listed)
-            })
-            .collect()
-        }
-        None => Vec::new(),
-    };
+    let found = find_residents(state, actor, p.community_id, &q, |r| rows.iter().any(|x| x.resident_id == r)).await?;
     Ok(RollCallPage {
         status: ctx.t(&s.status.fluent_key()),
         present: rows.iter().filter(|r| r.present).count(),

@@ -538,3 +538,138 @@ async fn the_demo_classes_reproduce_the_published_figures() {
         assert_eq!(find("person_times", "language"), Some(json!(310)));
     }
 }
+
+/// The Today page: the sessions I teach today, and past sessions whose attendance is not
+/// recorded yet (the team's paperwork: a count of sessions, never of people). The menu's
+/// "Classes" entry counts the latter.
+#[tokio::test]
+async fn today_shows_my_sessions_and_unrecorded_ones() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let trainer = app.user("teacher", "caseworker", &["north"]).await;
+    let sys = Actor::system();
+    let today = chrono::Local::now().date_naive();
+    let weekday = i64::from(chrono::Datelike::weekday(&today).number_from_monday());
+    for (name, trainers) in [("Mine", vec![trainer.id]), ("Someone else's", vec![])] {
+        hearth_core::programs::schedule::create(
+            &app.store,
+            &sys,
+            hearth_core::programs::ProgramInput {
+                community: Some("north".into()),
+                name: Some(name.into()),
+                kind: Some("language".into()),
+                starts_on: Some((today - chrono::TimeDelta::days(7)).to_string()),
+                ends_on: Some(today.to_string()),
+                trainer_ids: trainers,
+                schedule: vec![hearth_core::programs::SlotInput {
+                    weekday: Some(weekday),
+                    starts_at: Some("19:00".into()),
+                    duration_minutes: Some(60),
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut c = app.client();
+    c.login("teacher", crate::support::PASSWORD).await;
+    let page = c.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let section = |key: &str| {
+        let start = page.text.find(&format!(r#"id="today-{key}""#)).unwrap_or_else(|| panic!("no {key}"));
+        let end = page.text[start..].find("</section>").map_or(page.text.len(), |e| start + e);
+        page.text[start..end].to_owned()
+    };
+    let mine = section("sessions-today");
+    assert!(mine.contains(r#"data-count="1""#) && mine.contains("Mine") && !mine.contains("Someone else"), "{mine}");
+    let unrecorded = section("sessions-unrecorded");
+    assert!(unrecorded.contains(r#"data-count="2""#), "last week's two sessions: {unrecorded}");
+    assert!(page.text.contains("Classes (2 to record)"), "the menu's badge");
+}
+
+/// A program's details change with its version checked; cancelling it cancels its sessions
+/// still planned and ends open enrolments, keeps what was held, and is asked once more on
+/// the page.
+#[tokio::test]
+async fn a_program_is_changed_and_cancelled_keeping_what_was_held() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let r = people(&app, "north", 2).await;
+    let mut api = app.api_as("coord", "coordinator", &["north"]).await;
+    let today = chrono::Local::now().date_naive();
+    let p = create_program(
+        &mut api,
+        json!({"community": "north", "name": "Cooking", "kind": "culture", "starts_on": (today - chrono::TimeDelta::days(14)).to_string(),
+               "ends_on": (today + chrono::TimeDelta::days(14)).to_string(), "capacity": 1,
+               "schedule": [{"weekday": 1, "starts_at": "10:00", "duration_minutes": 60}]}),
+    )
+    .await;
+    let pid = p["id"].as_i64().unwrap();
+    // Capacity holds: one place, two residents.
+    let first = api.json("POST", &format!("/api/v1/programs/{pid}/enrolments"), &json!({"resident_id": r[0]})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = api.json("POST", &format!("/api/v1/programs/{pid}/enrolments"), &json!({"resident_id": r[1]})).await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert_eq!(second.json()["error"]["field_codes"]["program_id"], "program_full");
+    // A past session gets a roll-call.
+    let all = sessions(&mut api, pid).await;
+    let past = all.iter().find(|s| s["held_on"].as_str().unwrap() < today.to_string().as_str()).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(roll_call(&mut api, past, json!([{"resident_id": r[0]}])).await, StatusCode::OK);
+    // A stale version is refused; the current one changes the details.
+    let read = api.get(&format!("/api/v1/programs/{pid}")).await;
+    let etag = read.header("etag").unwrap();
+    let ok = api
+        .send(
+            Request::patch(format!("/api/v1/programs/{pid}"))
+                .header("content-type", "application/json")
+                .header("if-match", etag.as_str())
+                .body(Body::from(json!({"name": "Cooking together", "capacity": 0}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!((ok.json()["name"].as_str(), ok.json()["capacity"].as_i64()), (Some("Cooking together"), None));
+    let stale = api
+        .send(
+            Request::patch(format!("/api/v1/programs/{pid}"))
+                .header("content-type", "application/json")
+                .header("if-match", etag.as_str())
+                .body(Body::from(json!({"name": "Overwritten"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    // Cancelling on the page asks first, then cancels.
+    let mut page = app.login_as("lead", "coordinator", &["north"]).await;
+    let ask = page
+        .post_form(&format!("/programs/{pid}"), &[("cancelled", "yes"), ("cancel_reason", "Trainer moved away")])
+        .await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.text.contains(r#"name="confirmed""#), "a confirm step: {}", ask.text);
+    let unchanged = api.get(&format!("/api/v1/programs/{pid}")).await.json();
+    assert_eq!(unchanged["cancelled"], false, "nothing happens before confirming");
+    let done = page
+        .post_form(
+            &format!("/programs/{pid}"),
+            &[("cancelled", "yes"), ("cancel_reason", "Trainer moved away"), ("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let after = sessions(&mut api, pid).await;
+    for s in &after {
+        let status = s["status"].as_str().unwrap();
+        if s["id"].as_i64() == Some(past) {
+            assert_eq!(status, "held", "what was held stays");
+        } else if s["held_on"].as_str().unwrap() >= today.to_string().as_str() {
+            assert_eq!(status, "cancelled");
+            assert_eq!(s["cancel_reason"], "Trainer moved away");
+        }
+    }
+    let e = hearth_core::programs::schedule::roster(&app.store, &Actor::system(), pid).await.unwrap();
+    assert_eq!(e[0].enrolment.outcome, Some(hearth_core::programs::EnrolmentOutcome::ProgramCancelled));
+    let again = api.json("POST", &format!("/api/v1/programs/{pid}/enrolments"), &json!({"resident_id": r[1]})).await;
+    assert_eq!(again.json()["error"]["field_codes"]["program_id"], "program_cancelled");
+}

@@ -230,6 +230,8 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("POST", "/programs".into(), [A, A, A, F, F]),
         ("GET", format!("/programs/{}", w.north_class.program), [A, A, A, F, F]),
         ("GET", format!("/programs/{}", w.south_class.program), [A, N, N, F, F]),
+        ("POST", format!("/programs/{}", w.north_class.program), [A, A, A, F, F]),
+        ("POST", format!("/programs/{}", w.south_class.program), [A, N, N, F, F]),
         ("POST", format!("/programs/{}/enrolments", w.north_class.program), [A, A, A, F, F]),
         ("POST", format!("/programs/{}/enrolments", w.south_class.program), [A, N, N, F, F]),
         ("POST", format!("/programs/{}/sessions", w.north_class.program), [A, A, A, F, F]),
@@ -337,6 +339,8 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         ("POST", "/api/v1/programs".into(), "/api/v1/programs", [A, A, A, F, F]),
         ("GET", format!("/api/v1/programs/{}", w.north_class.program), "/api/v1/programs/{id}", [A, A, A, F, F]),
         ("GET", format!("/api/v1/programs/{}", w.south_class.program), "/api/v1/programs/{id}", [A, N, N, F, F]),
+        ("PATCH", format!("/api/v1/programs/{}", w.north_class.program), "/api/v1/programs/{id}", [A, A, A, F, F]),
+        ("PATCH", format!("/api/v1/programs/{}", w.south_class.program), "/api/v1/programs/{id}", [A, N, N, F, F]),
         (
             "POST",
             format!("/api/v1/programs/{}/enrolments", w.north_class.program),

@@ -63,11 +63,12 @@ pub async fn create_weekly_program(b: Browser) -> Res {
 async fn take_roll_call(b: &Browser, program: &str) -> Res<String> {
     enrol_by_search(b, program, "zw").await?;
     enrol_by_search(b, program, "li").await?;
-    b.goto("/").await?;
-    b.click("#today-sessions-today a.item-link").await?;
+    b.goto(program).await?;
+    let today = chrono::Local::now().date_naive().to_string();
+    b.click_text("#sessions a", &today).await?;
     let session = b.page_path().await?;
     if !session.starts_with("/sessions/") {
-        bail!("the Today page's session should open its roll-call, got {session}");
+        bail!("today's session should open its roll-call, got {session}");
     }
     b.click("#roll li:nth-child(1) button.tap").await?;
     b.expect_text("#roll li:nth-child(1) .state", "Present").await?;
