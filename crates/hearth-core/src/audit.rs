@@ -271,7 +271,7 @@ async fn lock_head<C: ConnectionTrait>(conn: &C, chain: i64) -> CoreResult<(i64,
 /// Appends rows in order inside the caller's write transaction. Each chain's head is read
 /// (and on PostgreSQL locked) once and written once, however many rows; chains are taken
 /// in ascending order so two batches never wait for each other in a cycle.
-async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> CoreResult<()> {
+pub(crate) async fn append_many<C: ConnectionTrait>(conn: &C, items: &[(Actor, Entry)]) -> CoreResult<()> {
     let backend = conn.get_database_backend();
     let mut chains: std::collections::BTreeMap<i64, Vec<&(Actor, Entry)>> = Default::default();
     for item in items {

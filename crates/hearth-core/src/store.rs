@@ -42,6 +42,23 @@ pub struct Store {
     auth: std::sync::Arc<crate::auth::cache::AuthCache>,
     /// How long a session may sit unused (`auth::sessions::IDLE` unless shortened).
     session_idle: chrono::TimeDelta,
+    /// Background workers of the practices (a group-commit queue), one of each kind per
+    /// store, started on first use (see `Store::worker`).
+    workers: Workers,
+}
+
+/// The practices' per-store workers, by type.
+#[derive(Clone, Default)]
+struct Workers(
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<std::any::TypeId, std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+    >,
+);
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Workers")
+    }
 }
 
 impl Store {
@@ -73,6 +90,7 @@ impl Store {
                 audit: Default::default(),
                 auth: Default::default(),
                 session_idle: crate::auth::sessions::IDLE,
+                workers: Default::default(),
             });
         }
         let sqlite = |read_only: bool| {
@@ -101,7 +119,22 @@ impl Store {
             audit: Default::default(),
             auth: Default::default(),
             session_idle: crate::auth::sessions::IDLE,
+            workers: Default::default(),
         })
+    }
+
+    /// This store's worker of type `T` (a practice's group-commit queue, say), started by
+    /// `start` the first time it is asked for — within a runtime, like the read audit's
+    /// appender. A practice keeps its worker in its own files and asks for it here.
+    pub fn worker<T: Send + Sync + 'static>(&self, start: impl FnOnce(Store) -> T) -> std::sync::Arc<T> {
+        let key = std::any::TypeId::of::<T>();
+        let mut map = self.workers.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(w) = map.get(&key).cloned().and_then(|w| w.downcast::<T>().ok()) {
+            return w;
+        }
+        let w = std::sync::Arc::new(start(self.clone()));
+        map.insert(key, w.clone());
+        w
     }
 
     /// A shorter idle limit for sessions (a kiosk, or a test that waits for one to expire):

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -42,6 +43,7 @@ pub struct RollCall {
     pub marks: Vec<Mark>,
 }
 
+#[derive(Clone)]
 struct Valid {
     resident_id: i64,
     present: bool,
@@ -176,17 +178,213 @@ async fn apply<C: ConnectionTrait>(
     audit::append(tx, actor, entry).await
 }
 
+/// A roll-call's marks waiting for their batch.
+struct Job {
+    actor: Actor,
+    session_id: i64,
+    marks: Vec<Valid>,
+    done: tokio::sync::oneshot::Sender<CoreResult<()>>,
+}
+
+/// The group commit of roll-call marks: every mark waiting is written in one transaction
+/// (the sessions locked and checked, one upsert, one audit append for all), and each request
+/// is answered once it is durable. While a batch commits the next gathers, so forty phones
+/// tapping at once share a commit instead of queueing for forty; alone, a tap waits for
+/// nothing but its own. One request's refusal (its session was cancelled meanwhile) never
+/// fails the others: a batch that fails is retried request by request.
+struct MarkQueue(tokio::sync::mpsc::Sender<Job>);
+
+/// Jobs per batch at most.
+const BATCH: usize = 256;
+
+fn start_queue(store: Store) -> MarkQueue {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(4096);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
+            }
+            let results = commit_jobs(&store, &batch).await;
+            for (job, result) in batch.into_iter().zip(results) {
+                let _ = job.done.send(result);
+            }
+        }
+    });
+    MarkQueue(tx)
+}
+
+/// Writes a request's marks (already validated) through the group commit; returns once
+/// they are durable.
+async fn submit(store: &Store, actor: &Actor, session_id: i64, marks: Vec<Valid>) -> CoreResult<()> {
+    let queue = store.worker(start_queue);
+    let (done, wait) = tokio::sync::oneshot::channel();
+    queue
+        .0
+        .send(Job { actor: actor.clone(), session_id, marks, done })
+        .await
+        .map_err(|_| CoreError::Internal("roll-call queue stopped".into()))?;
+    wait.await.map_err(|_| CoreError::Internal("roll-call queue stopped".into()))?
+}
+
+/// One result per job: the batch in one transaction, or — if that fails — each job alone.
+async fn commit_jobs(store: &Store, jobs: &[Job]) -> Vec<CoreResult<()>> {
+    if jobs.len() > 1 {
+        match commit_together(store, jobs).await {
+            Ok(results) => return results,
+            Err(e) => tracing::warn!(error = %e, jobs = jobs.len(), "roll-call batch failed; retrying one by one"),
+        }
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        out.push(commit_one(store, j).await);
+    }
+    out
+}
+
+/// One request's marks in their own transaction.
+async fn commit_one(store: &Store, job: &Job) -> CoreResult<()> {
+    let tx = store.write().await?;
+    let s: program_session::Model = store::locked::<program_session::Entity>(&tx, job.session_id).await?;
+    open_for_marks(&s)?;
+    apply(&tx, &job.actor, &s, &job.marks).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every job of the batch in one transaction. A job whose session is closed for marks gets
+/// its refusal; the rest are written: one delete for marks taken back, one upsert for the
+/// rest (the last word on a resident at a session wins, in arrival order), the sessions'
+/// status, and one audit row per request in one append.
+async fn commit_together(store: &Store, jobs: &[Job]) -> CoreResult<Vec<CoreResult<()>>> {
+    use sea_orm::QuerySelect;
+    let tx = store.write().await?;
+    let mut ids: Vec<i64> = jobs.iter().map(|j| j.session_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let sessions: HashMap<i64, program_session::Model> = program_session::Entity::find()
+        .filter(program_session::Column::Id.is_in(ids))
+        .order_by_asc(program_session::Column::Id)
+        .lock_exclusive()
+        .all(&tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut results = Vec::with_capacity(jobs.len());
+    // (session, resident) → the last mark, in arrival order.
+    let mut last: Vec<((i64, i64), Valid)> = Vec::new();
+    let mut at: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut entries = Vec::new();
+    for j in jobs {
+        let verdict = match sessions.get(&j.session_id) {
+            None => Err(CoreError::NotFound),
+            Some(s) => open_for_marks(s),
+        };
+        if verdict.is_ok()
+            && let Some(s) = sessions.get(&j.session_id)
+        {
+            let (mut present, mut absent) = (0, 0);
+            for m in &j.marks {
+                if m.present {
+                    present += 1
+                } else {
+                    absent += 1
+                }
+                let key = (s.id, m.resident_id);
+                match at.get(&key) {
+                    Some(i) => last[*i].1 = m.clone(),
+                    None => {
+                        at.insert(key, last.len());
+                        last.push((key, m.clone()));
+                    }
+                }
+            }
+            let entry = Entry::new(Action::Update, EntityKind::Attendance, Some(s.id))
+                .community(s.community_id)
+                .summary(format!("session {}: {present} present, {absent} taken back", s.id))
+                .showed(j.marks.iter().map(|m| RecordRef::new(EntityKind::Resident, m.resident_id)));
+            entries.push((j.actor.clone(), entry));
+        }
+        results.push(verdict);
+    }
+    let now = Utc::now();
+    let (present, absent): (Vec<_>, Vec<_>) = last.into_iter().partition(|(_, m)| m.present);
+    if !absent.is_empty() {
+        let mut cond = sea_orm::Condition::any();
+        for ((sid, rid), _) in &absent {
+            cond = cond.add(
+                sea_orm::Condition::all()
+                    .add(attendance::Column::SessionId.eq(*sid))
+                    .add(attendance::Column::ResidentId.eq(*rid)),
+            );
+        }
+        attendance::Entity::delete_many().filter(cond).exec(&tx).await?;
+    }
+    if !present.is_empty() {
+        let marker = |sid: i64| jobs.iter().rev().find(|j| j.session_id == sid).and_then(|j| j.actor.user_id);
+        let rows: Vec<attendance::ActiveModel> = present
+            .iter()
+            .filter_map(|((sid, rid), m)| {
+                let s = sessions.get(sid)?;
+                Some(attendance::ActiveModel {
+                    community_id: Set(s.community_id),
+                    session_id: Set(*sid),
+                    resident_id: Set(*rid),
+                    minutes: Set(m.minutes),
+                    marked_by: Set(marker(*sid)),
+                    marked_at: Set(now),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            attendance::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([attendance::Column::SessionId, attendance::Column::ResidentId])
+                        .update_columns([
+                            attendance::Column::Minutes,
+                            attendance::Column::MarkedBy,
+                            attendance::Column::MarkedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&tx)
+                .await?;
+        }
+    }
+    // Held once a mark is in; planned again when the last is taken back.
+    for s in sessions.values() {
+        let touched_present = present.iter().any(|((sid, _), _)| *sid == s.id);
+        let touched_absent = absent.iter().any(|((sid, _), _)| *sid == s.id);
+        if !touched_present && !touched_absent {
+            continue;
+        }
+        let any_left = touched_present
+            || attendance::Entity::find().filter(attendance::Column::SessionId.eq(s.id)).one(&tx).await?.is_some();
+        let status = if any_left { SessionStatus::Held } else { SessionStatus::Planned };
+        if status != s.status {
+            let mut a: program_session::ActiveModel = s.clone().into();
+            a.status = Set(status);
+            a.updated_at = Set(now);
+            sea_orm::ActiveModelTrait::update(a, &tx).await?;
+        }
+    }
+    crate::audit::append_many(&tx, &entries).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
 /// One tap: marks (or takes back) one resident at a session, saved at once. Marking twice
 /// is the same mark. Returns the mark, or `None` once taken back.
 #[tracing::instrument(skip_all)]
 pub async fn mark(store: &Store, actor: &Actor, session_id: i64, m: Mark) -> CoreResult<Option<attendance::Model>> {
     let (s, _) = load_session(store, actor, session_id).await?;
     let valid = validate_marks(store, &s, std::slice::from_ref(&m), false).await?;
-    let tx = store.write().await?;
-    let s: program_session::Model = store::locked::<program_session::Entity>(&tx, s.id).await?;
-    open_for_marks(&s)?;
-    apply(&tx, actor, &s, &valid).await?;
-    tx.commit().await?;
+    submit(store, actor, s.id, valid).await?;
     // Read back once committed, from the read pool: the writer is free for the next tap.
     let rid = m.resident_id.unwrap_or(-1);
     Ok(attendance::Entity::find()
@@ -215,11 +413,7 @@ pub async fn record(store: &Store, actor: &Actor, input: RollCall) -> CoreResult
         return Err(CoreError::Invalid(e));
     }
     let valid = validate_marks(store, &s, &input.marks, true).await?;
-    let tx = store.write().await?;
-    let s: program_session::Model = store::locked::<program_session::Entity>(&tx, s.id).await?;
-    open_for_marks(&s)?;
-    apply(&tx, actor, &s, &valid).await?;
-    tx.commit().await?;
+    submit(store, actor, s.id, valid).await?;
     // The whole roll-call as it now stands, read once committed from the read pool.
     Ok(attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))

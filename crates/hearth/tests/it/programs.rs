@@ -673,3 +673,94 @@ async fn a_program_is_changed_and_cancelled_keeping_what_was_held() {
     let again = api.json("POST", &format!("/api/v1/programs/{pid}/enrolments"), &json!({"resident_id": r[1]})).await;
     assert_eq!(again.json()["error"]["field_codes"]["program_id"], "program_cancelled");
 }
+
+/// Forty phones tapping at once, some twice, and a tap at a session cancelled meanwhile:
+/// every mark is stored once, the audit has one entry per request, the refused tap is
+/// refused alone; and a program's last places are never given twice.
+#[tokio::test]
+async fn simultaneous_taps_and_enrolments_hold() {
+    use hearth_core::programs::roll_call::{self, Mark};
+    use hearth_core::programs::schedule;
+    let app = spawn_app().await;
+    app.community("north").await;
+    let r = people(&app, "north", 40).await;
+    let sys = Actor::system();
+    let p = schedule::create(
+        &app.store,
+        &sys,
+        hearth_core::programs::ProgramInput {
+            community: Some("north".into()),
+            name: Some("Busy class".into()),
+            kind: Some("language".into()),
+            starts_on: Some("2016-03-01".into()),
+            ends_on: Some("2016-03-08".into()),
+            capacity: Some(3),
+            schedule: vec![hearth_core::programs::SlotInput {
+                weekday: Some(2),
+                starts_at: Some("19:00".into()),
+                duration_minutes: Some(60),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let s = schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap();
+    let (open, closed) = (s[0].id, s[1].id);
+    schedule::change_session(
+        &app.store,
+        &sys,
+        closed,
+        hearth_core::programs::SessionInput {
+            status: Some("cancelled".into()),
+            cancel_reason: Some("Storm".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let before = hearth_core::audit::count(&app.store).await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, rid) in r.iter().chain(r[..10].iter()).enumerate() {
+        let (store, rid) = (app.store.clone(), *rid);
+        let session = if i == 45 { closed } else { open };
+        tasks.push(tokio::spawn(async move {
+            roll_call::mark(&store, &Actor::system(), session, Mark { resident_id: Some(rid), ..Default::default() }).await
+        }));
+    }
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(m) => assert!(m.is_some()),
+            Err(hearth_core::CoreError::Conflict { code, .. }) => {
+                assert_eq!(code, "session_cancelled");
+                refused += 1;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(refused, 1, "only the tap at the cancelled session");
+    let marks = roll_call::of_session(&app.store, &sys, open).await.unwrap();
+    assert_eq!(marks.len(), 40, "every resident once, double taps included");
+    assert!(roll_call::of_session(&app.store, &sys, closed).await.unwrap().is_empty());
+    let after = hearth_core::audit::count(&app.store).await.unwrap();
+    // 49 accepted taps + the two reads of the roll-call above.
+    assert_eq!(after - before, 49 + 2, "one audit entry per accepted request");
+    assert!(matches!(hearth_core::audit::verify(&app.store).await.unwrap(), hearth_core::audit::Verdict::Intact { .. }));
+
+    // Ten residents ask for the last three places at once.
+    let mut tasks = Vec::new();
+    for rid in r[..10].iter().copied() {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move { schedule::enrol(&store, &Actor::system(), p.id, Some(rid), None).await }));
+    }
+    let mut enrolled = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => enrolled += 1,
+            Err(hearth_core::CoreError::Conflict { code, .. }) => assert_eq!(code, "program_full"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(enrolled, 3);
+}
