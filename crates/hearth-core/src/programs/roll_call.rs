@@ -378,11 +378,22 @@ async fn commit_together(store: &Store, jobs: &[Job]) -> CoreResult<Vec<CoreResu
     Ok(results)
 }
 
+/// The session a mark is for, in the actor's communities: one read (a tap is the busiest
+/// write there is; the program's own record is not needed to mark at its session).
+async fn session_for_marks(store: &Store, actor: &Actor, id: i64) -> CoreResult<program_session::Model> {
+    actor.require(crate::policy::Permission::RunPrograms)?;
+    let s = program_session::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    if !actor.sees_community(s.community_id) {
+        return Err(CoreError::NotFound);
+    }
+    Ok(s)
+}
+
 /// One tap: marks (or takes back) one resident at a session, saved at once. Marking twice
 /// is the same mark. Returns the mark, or `None` once taken back.
 #[tracing::instrument(skip_all)]
 pub async fn mark(store: &Store, actor: &Actor, session_id: i64, m: Mark) -> CoreResult<Option<attendance::Model>> {
-    let (s, _) = load_session(store, actor, session_id).await?;
+    let s = session_for_marks(store, actor, session_id).await?;
     let valid = validate_marks(store, &s, std::slice::from_ref(&m), false).await?;
     submit(store, actor, s.id, valid).await?;
     // Read back once committed, from the read pool: the writer is free for the next tap.
@@ -400,7 +411,7 @@ pub async fn mark(store: &Store, actor: &Actor, session_id: i64, m: Mark) -> Cor
 pub async fn record(store: &Store, actor: &Actor, input: RollCall) -> CoreResult<Vec<attendance::Model>> {
     actor.require(crate::policy::Permission::RunPrograms)?;
     let sid = input.session_id.ok_or_else(|| CoreError::invalid("session_id", "required"))?;
-    let (s, _) = match load_session(store, actor, sid).await {
+    let s = match session_for_marks(store, actor, sid).await {
         Err(CoreError::NotFound) => return Err(CoreError::invalid("session_id", "unknown_session")),
         other => other?,
     };
