@@ -725,7 +725,8 @@ async fn simultaneous_taps_and_enrolments_hold() {
         let (store, rid) = (app.store.clone(), *rid);
         let session = if i == 45 { closed } else { open };
         tasks.push(tokio::spawn(async move {
-            roll_call::mark(&store, &Actor::system(), session, Mark { resident_id: Some(rid), ..Default::default() }).await
+            roll_call::mark(&store, &Actor::system(), session, Mark { resident_id: Some(rid), ..Default::default() })
+                .await
         }));
     }
     let mut refused = 0;
@@ -746,7 +747,10 @@ async fn simultaneous_taps_and_enrolments_hold() {
     let after = hearth_core::audit::count(&app.store).await.unwrap();
     // 49 accepted taps + the two reads of the roll-call above.
     assert_eq!(after - before, 49 + 2, "one audit entry per accepted request");
-    assert!(matches!(hearth_core::audit::verify(&app.store).await.unwrap(), hearth_core::audit::Verdict::Intact { .. }));
+    assert!(matches!(
+        hearth_core::audit::verify(&app.store).await.unwrap(),
+        hearth_core::audit::Verdict::Intact { .. }
+    ));
 
     // Ten residents ask for the last three places at once.
     let mut tasks = Vec::new();
