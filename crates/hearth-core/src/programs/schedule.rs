@@ -71,17 +71,19 @@ pub struct ProgramInput {
     pub schedule: Vec<SlotInput>,
 }
 
-/// An extra session, or a session's new date, time, topic or trainer.
+/// An extra session (`POST`: program, day, time and length needed), or a session's new
+/// date, time, topic, trainer or status (`PATCH`: absent or null keeps a field).
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionInput {
-    #[schema(value_type = i64)]
+    /// Needed for a new session; on a change, only the session's own program.
+    #[schema(value_type = Option<i64>)]
     pub program_id: Option<i64>,
-    #[schema(value_type = String, format = Date)]
+    #[schema(value_type = Option<String>, format = Date)]
     pub held_on: Option<String>,
-    #[schema(value_type = String, example = "19:00", pattern = "^[0-2][0-9]:[0-5][0-9]$")]
+    #[schema(value_type = Option<String>, example = "19:00", pattern = "^[0-2][0-9]:[0-5][0-9]$")]
     pub starts_at: Option<String>,
-    #[schema(value_type = i64, minimum = 1, maximum = 600)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 600)]
     pub duration_minutes: Option<i64>,
     #[schema(max_length = 200)]
     pub topic: Option<String>,
@@ -478,6 +480,14 @@ async fn session_fields(
     input: &SessionInput,
     required: bool,
 ) -> CoreResult<SessionFields> {
+    // On a change, a field left out (or null) is kept; sent blank, it is not a day or a time.
+    let blank = |v: &Option<String>| v.as_deref().is_some_and(|v| v.trim().is_empty());
+    if !required && blank(&input.held_on) {
+        e.add("held_on", "invalid_date");
+    }
+    if !required && blank(&input.starts_at) {
+        e.add("starts_at", "invalid_time");
+    }
     let held_on = if required {
         validate::required_date(e, "held_on", input.held_on.as_deref())
     } else {
@@ -517,6 +527,11 @@ pub async fn add_session(store: &Store, actor: &Actor, input: SessionInput) -> C
     let f = session_fields(store, &mut e, p.community_id, &input, true).await?;
     if input.status.as_deref().is_some_and(|s| !s.trim().is_empty() && s.trim() != "planned") {
         e.add("status", "invalid_choice");
+    }
+    // A new session is planned: a reason for cancelling has no place, but is checked like
+    // any text so nothing unchecked is ever accepted.
+    if validate::text(&mut e, "cancel_reason", input.cancel_reason.as_deref(), 400).is_some() {
+        e.add("cancel_reason", "not_for_planned");
     }
     e.into_result()?;
     let (Some(held_on), Some(starts_at), Some(duration)) = (f.held_on, f.starts_at, f.duration) else {

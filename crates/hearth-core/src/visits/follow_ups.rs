@@ -430,9 +430,13 @@ impl Queue {
         Queue::All
     }
 
-    /// A queue named in a query string; an unknown name is `invalid_choice` on `queue`.
+    /// A queue named in a query string; an unknown or empty name is `invalid_choice` on
+    /// `queue` (left out, the API's default is `all`; `queue=` names none of the three).
     fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Queue, D::Error> {
         let s = <String as serde::Deserialize>::deserialize(d)?;
+        if s.trim().is_empty() {
+            return Err(serde::de::Error::custom("invalid_choice"));
+        }
         Queue::parse(Some(&s)).map_err(|_| serde::de::Error::custom("invalid_choice"))
     }
 

@@ -170,3 +170,4 @@ program-cancel = Cancel program
 program-cancel-title = Cancel { $name }?
 program-cancel-effect = Its sessions still planned from today are cancelled, and everyone enrolled is recorded as "program cancelled".
 program-cancel-final = This cannot be undone; held sessions and their attendance stay.
+err-not-for-planned = Only a cancelled session has a reason for cancelling.

@@ -167,3 +167,4 @@ program-cancel = 取消课程
 program-cancel-title = 取消“{ $name }”？
 program-cancel-effect = 从今天起尚未上的课次全部取消，所有报名学员记为“课程取消”。
 program-cancel-final = 此操作不能撤销；已上的课次及考勤保留。
+err-not-for-planned = 只有已取消的课次才有取消原因。

@@ -888,9 +888,10 @@ async fn change_session(
     let id = parse_id(&id)?;
     let actor = ctx.actor()?;
     let form = FormState::from_pairs(ctx.lang, &pairs);
+    // A field left blank on the form is kept.
     let input = SessionInput {
-        held_on: form.get("held_on"),
-        starts_at: form.get("starts_at"),
+        held_on: non_blank(form.get("held_on")),
+        starts_at: non_blank(form.get("starts_at")),
         duration_minutes: number(form.value("duration_minutes")),
         topic: form.get("topic"),
         status: form.get("status"),
