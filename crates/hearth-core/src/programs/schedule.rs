@@ -727,6 +727,11 @@ pub async fn sessions_needing(
     let mut out = Vec::new();
     for (cond, asc) in [(todays, true), (late, false)] {
         let n = program_session::Entity::find().filter(cond.clone()).count(store.conn()).await?;
+        if limit == 0 || n == 0 {
+            // The menu's badge wants only the count.
+            out.push((Vec::new(), n));
+            continue;
+        }
         let mut q = program_session::Entity::find().filter(cond);
         q = if asc {
             q.order_by_asc(program_session::Column::StartsAt)

@@ -814,3 +814,53 @@ async fn what_the_api_fuzzer_found_in_classes() {
     let res = api.get("/api/v1/follow-ups?queue=").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
 }
+
+/// Five simultaneous requests for one resident's certificate: one certificate, one number.
+#[tokio::test]
+async fn a_certificate_is_issued_once_under_simultaneous_requests() {
+    use hearth_core::programs::{certificates, roll_call, schedule};
+    let app = spawn_app().await;
+    app.community("north").await;
+    let r = people(&app, "north", 1).await;
+    let sys = Actor::system();
+    let p = schedule::create(
+        &app.store,
+        &sys,
+        hearth_core::programs::ProgramInput {
+            community: Some("north".into()),
+            name: Some("Once".into()),
+            kind: Some("skills".into()),
+            starts_on: Some("2016-03-01".into()),
+            ends_on: Some("2016-03-01".into()),
+            certificate_minutes: Some(30),
+            schedule: vec![hearth_core::programs::SlotInput {
+                weekday: Some(2),
+                starts_at: Some("10:00".into()),
+                duration_minutes: Some(60),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let s = schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap()[0].id;
+    roll_call::mark(&app.store, &sys, s, roll_call::Mark { resident_id: Some(r[0]), ..Default::default() })
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let store = app.store.clone();
+        let rid = r[0];
+        tasks.push(tokio::spawn(async move { certificates::issue(&store, &Actor::system(), p.id, Some(rid)).await }));
+    }
+    let mut issued = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(c) => issued.push(c.number),
+            Err(hearth_core::CoreError::Conflict { code, .. }) => assert_eq!(code, "certificate_exists"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(certificates::of_program(&app.store, p.id).await.unwrap().len(), 1);
+}
