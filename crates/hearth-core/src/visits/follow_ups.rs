@@ -492,6 +492,13 @@ async fn condition(store: &Store, actor: &Actor, q: &ListQuery) -> CoreResult<Co
     let mut e = FieldErrors::new();
     let category = validate::word::<Category>(&mut e, "category", q.category.as_deref());
     let status = validate::word::<FollowUpStatus>(&mut e, "status", q.status.as_deref());
+    // Sent blank (`category=`), a choice names none of its words (found by schemathesis);
+    // left out, it filters nothing. The pages leave out what the worker did not choose.
+    for (field, v) in [("category", &q.category), ("status", &q.status)] {
+        if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            e.add(field, "invalid_choice");
+        }
+    }
     e.into_result()?;
     let mut cond = Condition::all();
     match actor.community_filter() {

@@ -813,6 +813,10 @@ async fn what_the_api_fuzzer_found_in_classes() {
     assert_eq!(res.json()["error"]["field_codes"]["program_id"], "unknown_program");
     let res = api.get("/api/v1/follow-ups?queue=").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+    for q in ["category=", "status="] {
+        let res = api.get(&format!("/api/v1/follow-ups?{q}")).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", res.text);
+    }
 }
 
 /// Five simultaneous requests for one resident's certificate: one certificate, one number.
