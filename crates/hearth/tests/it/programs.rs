@@ -27,6 +27,36 @@ async fn people(app: &TestApp, slug: &str, n: usize) -> Vec<i64> {
     out
 }
 
+/// A program of north created through core, meeting on Tuesdays (`weekday` 2) at `at` for
+/// an hour from `from` to `to`; `extra` sets the rest (threshold, capacity).
+async fn tuesday_program(
+    app: &TestApp,
+    name: &str,
+    kind: &str,
+    (from, to, at): (&str, &str, &str),
+    extra: hearth_core::programs::ProgramInput,
+) -> hearth_core::entity::program::Model {
+    hearth_core::programs::schedule::create(
+        &app.store,
+        &Actor::system(),
+        hearth_core::programs::ProgramInput {
+            community: Some("north".into()),
+            name: Some(name.into()),
+            kind: Some(kind.into()),
+            starts_on: Some(from.into()),
+            ends_on: Some(to.into()),
+            schedule: vec![hearth_core::programs::SlotInput {
+                weekday: Some(2),
+                starts_at: Some(at.into()),
+                duration_minutes: Some(60),
+            }],
+            ..extra
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn create_program(api: &mut TestClient, body: Value) -> Value {
     let res = api.json("POST", "/api/v1/programs", &body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
@@ -419,26 +449,14 @@ async fn verify_answers_only_with_a_matching_name_and_code() {
     app.community("north").await;
     let r = people(&app, "north", 1).await;
     let sys = Actor::system();
-    let p = hearth_core::programs::schedule::create(
-        &app.store,
-        &sys,
-        hearth_core::programs::ProgramInput {
-            community: Some("north".into()),
-            name: Some("Computer basics".into()),
-            kind: Some("skills".into()),
-            starts_on: Some("2016-03-01".into()),
-            ends_on: Some("2016-03-01".into()),
-            certificate_minutes: Some(60),
-            schedule: vec![hearth_core::programs::SlotInput {
-                weekday: Some(2),
-                starts_at: Some("10:00".into()),
-                duration_minutes: Some(60),
-            }],
-            ..Default::default()
-        },
+    let p = tuesday_program(
+        &app,
+        "Computer basics",
+        "skills",
+        ("2016-03-01", "2016-03-01", "10:00"),
+        hearth_core::programs::ProgramInput { certificate_minutes: Some(60), ..Default::default() },
     )
-    .await
-    .unwrap();
+    .await;
     let s =
         hearth_core::programs::schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap()[0].id;
     hearth_core::programs::roll_call::mark(
@@ -685,26 +703,14 @@ async fn simultaneous_taps_and_enrolments_hold() {
     app.community("north").await;
     let r = people(&app, "north", 40).await;
     let sys = Actor::system();
-    let p = schedule::create(
-        &app.store,
-        &sys,
-        hearth_core::programs::ProgramInput {
-            community: Some("north".into()),
-            name: Some("Busy class".into()),
-            kind: Some("language".into()),
-            starts_on: Some("2016-03-01".into()),
-            ends_on: Some("2016-03-08".into()),
-            capacity: Some(3),
-            schedule: vec![hearth_core::programs::SlotInput {
-                weekday: Some(2),
-                starts_at: Some("19:00".into()),
-                duration_minutes: Some(60),
-            }],
-            ..Default::default()
-        },
+    let p = tuesday_program(
+        &app,
+        "Busy class",
+        "language",
+        ("2016-03-01", "2016-03-08", "19:00"),
+        hearth_core::programs::ProgramInput { capacity: Some(3), ..Default::default() },
     )
-    .await
-    .unwrap();
+    .await;
     let s = schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap();
     let (open, closed) = (s[0].id, s[1].id);
     schedule::change_session(
@@ -827,26 +833,14 @@ async fn a_certificate_is_issued_once_under_simultaneous_requests() {
     app.community("north").await;
     let r = people(&app, "north", 1).await;
     let sys = Actor::system();
-    let p = schedule::create(
-        &app.store,
-        &sys,
-        hearth_core::programs::ProgramInput {
-            community: Some("north".into()),
-            name: Some("Once".into()),
-            kind: Some("skills".into()),
-            starts_on: Some("2016-03-01".into()),
-            ends_on: Some("2016-03-01".into()),
-            certificate_minutes: Some(30),
-            schedule: vec![hearth_core::programs::SlotInput {
-                weekday: Some(2),
-                starts_at: Some("10:00".into()),
-                duration_minutes: Some(60),
-            }],
-            ..Default::default()
-        },
+    let p = tuesday_program(
+        &app,
+        "Once",
+        "skills",
+        ("2016-03-01", "2016-03-01", "10:00"),
+        hearth_core::programs::ProgramInput { certificate_minutes: Some(30), ..Default::default() },
     )
-    .await
-    .unwrap();
+    .await;
     let s = schedule::list_sessions(&app.store, &sys, Some(p.id), None, None).await.unwrap()[0].id;
     roll_call::mark(&app.store, &sys, s, roll_call::Mark { resident_id: Some(r[0]), ..Default::default() })
         .await
