@@ -11,6 +11,8 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod indicators;
+pub mod jobs;
+pub mod money;
 pub mod notes;
 pub mod patch;
 pub mod policy;

@@ -68,6 +68,9 @@ pub enum Permission {
     WorkFollowUps,
     /// Run classes: programs, sessions, enrolment, roll-call, certificates.
     RunPrograms,
+    /// Employment help: employers, agreements, openings, fairs, referrals, placements,
+    /// check-ins.
+    HelpIntoWork,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -82,6 +85,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         RecordVisits => matches!(role, Admin | Coordinator | Caseworker),
         WorkFollowUps => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         RunPrograms => matches!(role, Admin | Coordinator | Caseworker),
+        HelpIntoWork => matches!(role, Admin | Coordinator | Caseworker),
     }
 }
 

@@ -60,7 +60,8 @@ impl std::fmt::Debug for Practice {
 }
 
 /// Every practice, in report and timeline order. One line per practice.
-pub const PRACTICES: &[Practice] = &[crate::registry::PRACTICE, crate::visits::PRACTICE, crate::programs::PRACTICE];
+pub const PRACTICES: &[Practice] =
+    &[crate::registry::PRACTICE, crate::visits::PRACTICE, crate::programs::PRACTICE, crate::jobs::PRACTICE];
 
 #[cfg(test)]
 mod tests {

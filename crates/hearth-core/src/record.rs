@@ -27,6 +27,14 @@ pub enum EntityKind {
     Enrolment,
     Attendance,
     Certificate,
+    Employer,
+    EmployerContact,
+    Agreement,
+    Opening,
+    JobFair,
+    Referral,
+    Placement,
+    CheckIn,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -35,7 +43,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 18] = [
+    pub const ALL: [EntityKind; 26] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -51,6 +59,14 @@ impl EntityKind {
         EntityKind::Enrolment,
         EntityKind::Attendance,
         EntityKind::Certificate,
+        EntityKind::Employer,
+        EntityKind::EmployerContact,
+        EntityKind::Agreement,
+        EntityKind::Opening,
+        EntityKind::JobFair,
+        EntityKind::Referral,
+        EntityKind::Placement,
+        EntityKind::CheckIn,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -74,6 +90,14 @@ impl EntityKind {
             EntityKind::Enrolment => "enrolment",
             EntityKind::Attendance => "attendance",
             EntityKind::Certificate => "certificate",
+            EntityKind::Employer => "employer",
+            EntityKind::EmployerContact => "employer_contact",
+            EntityKind::Agreement => "agreement",
+            EntityKind::Opening => "opening",
+            EntityKind::JobFair => "job_fair",
+            EntityKind::Referral => "referral",
+            EntityKind::Placement => "placement",
+            EntityKind::CheckIn => "check_in",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

@@ -233,6 +233,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "resident_id",
         "certificate_exists",
     ),
+    ("idx_placements_referral", "placements.referral_id", "referral_id", "referral_placed"),
 ];
 
 /// Which unique constraint a database error violated, by its name (PostgreSQL: `violates

@@ -17,6 +17,7 @@ mod m20261202_000001_notes;
 mod m20261202_000002_resident_relationship;
 mod m20261202_000003_household_search;
 mod m20261203_000001_create_programs;
+mod m20261204_000001_create_jobs;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_resident_relationship::Migration),
             Box::new(m20261202_000003_household_search::Migration),
             Box::new(m20261203_000001_create_programs::Migration),
+            Box::new(m20261204_000001_create_jobs::Migration),
         ]
     }
 }

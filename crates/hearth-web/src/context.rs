@@ -363,9 +363,16 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
             form_body = Some(bytes.clone());
             req = Request::from_parts(parts, Body::from(bytes));
         }
+        // A file upload's token is a field of its multipart body, which only its handler
+        // reads (as it streams, within its own size limit): the handler checks it with
+        // `csrf::multipart_token_ok` before doing anything. The origin check above holds.
+        let is_multipart = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
         // A pre-session token only counts if it came from the cookie, not one we just made.
         let expected = if new_pre_session.is_some() { None } else { Some(ctx.csrf.as_str()) };
-        if !csrf::token_ok(expected, submitted.as_deref()) {
+        if !(is_multipart && submitted.is_none()) && !csrf::token_ok(expected, submitted.as_deref()) {
             // A page's form from our own site (it carries a token) whose session has since
             // ended, or from an older session of this browser: nothing is done, and what was typed is held, to be
             // sent again once the worker has signed in, rather than lost behind a cross-site

@@ -76,6 +76,12 @@ pub fn token_ok(expected: Option<&str>, submitted: Option<&str>) -> bool {
     }
 }
 
+/// A multipart form's `csrf_token` field against the request's token (the middleware leaves
+/// multipart bodies to their handler; every handler that reads one calls this first).
+pub fn multipart_token_ok(ctx: &crate::Ctx, fields: &[(String, String)]) -> bool {
+    fields.iter().any(|(k, v)| k == FORM_FIELD && token_ok(Some(&ctx.csrf), Some(v)))
+}
+
 /// The value of one cookie.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {

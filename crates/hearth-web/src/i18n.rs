@@ -102,6 +102,11 @@ impl From<i64> for FluentArg {
         FluentArg::Num(n)
     }
 }
+impl From<i32> for FluentArg {
+    fn from(n: i32) -> Self {
+        FluentArg::Num(i64::from(n))
+    }
+}
 impl From<u64> for FluentArg {
     fn from(n: u64) -> Self {
         FluentArg::Num(n as i64)

@@ -158,8 +158,13 @@ pub async fn today(state: &AppState, ctx: &crate::Ctx) -> Result<Vec<TodaySectio
 }
 
 /// The practices, in navigation order. One line per practice.
-pub const PRACTICES: &[WebPractice] =
-    &[pages::households::PRACTICE, pages::visits::PRACTICE, pages::programs::PRACTICE, pages::reports::PRACTICE];
+pub const PRACTICES: &[WebPractice] = &[
+    pages::households::PRACTICE,
+    pages::visits::PRACTICE,
+    pages::programs::PRACTICE,
+    pages::jobs::PRACTICE,
+    pages::reports::PRACTICE,
+];
 
 /// What every deployment has besides practices: sign-in, the account page, administration.
 pub const PLATFORM: &[WebPractice] = &[pages::auth::AREA, pages::account::AREA, pages::admin::AREA];
@@ -225,6 +230,15 @@ impl Pages {
         T: 'static,
     {
         self.add(Method::POST, path, routing::post(handler))
+    }
+
+    /// A POST whose body may be larger than a form's (a file upload), up to `limit` bytes.
+    pub fn post_with_limit<H, T>(self, path: &'static str, handler: H, limit: usize) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, routing::post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)))
     }
 
     pub fn merge(mut self, other: Pages) -> Pages {

@@ -3,25 +3,37 @@
 //! Integer keys are `i64` everywhere (the migration makes them 64-bit on both backends), dates
 //! are calendar dates (`NaiveDate`), and timestamps are UTC.
 
+pub mod agreement;
+pub mod agreement_scan;
 pub mod api_token;
 pub mod attendance;
 pub mod audit_log;
 pub mod audit_record;
 pub mod certificate;
+pub mod check_in;
 pub mod community;
 pub mod consent;
+pub mod employer;
+pub mod employer_contact;
 pub mod enrolment;
+pub mod fair_employer;
+pub mod fair_opening;
 pub mod follow_up;
 pub mod follow_up_history;
 pub mod household;
+pub mod job_fair;
 pub mod login_device;
 pub mod login_throttle;
 pub mod note;
+pub mod opening;
 pub mod pair;
+pub mod placement;
 pub mod program;
 pub mod program_session;
 pub mod program_slot;
 pub mod program_trainer;
+pub mod referral;
+pub mod referral_step;
 pub mod resident;
 pub mod session;
 pub mod setup_link;

@@ -1,6 +1,7 @@
 //! Class figures, all from the roll-call: sessions held, person-times (attendances),
 //! unique participants, hours delivered (attended minutes added up), attendances per session
-//! held, certificates issued — by program kind. Cancelled and planned sessions count for
+//! held, certificates issued — by program kind. Job fairs take their roll-call here too, but
+//! count as the jobs practice's (`jobs::indicators`), not as classes. Cancelled and planned sessions count for
 //! nothing; a resident marked twice at one session is one attendance (one row).
 
 use sea_orm::sea_query::{Cond, ExprTrait};
@@ -125,7 +126,9 @@ fn certificates() -> Rows {
 }
 
 /// Held (roll-call taken, not cancelled) on a day of the period.
+/// Job fairs' sessions are the jobs practice's figures.
 fn held_in(scope: &Scope) -> Cond {
     within(col(program_session::Column::HeldOn), scope)
         .add(col(program_session::Column::Status).expr().eq(SessionStatus::Held.word()))
+        .add(col(program::Column::Kind).expr().ne(super::ProgramKind::JobFair.word()))
 }

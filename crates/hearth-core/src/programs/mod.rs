@@ -43,6 +43,9 @@ pub enum ProgramKind {
     Health,
     Culture,
     Other,
+    /// A job fair's one session (created by `jobs::fairs`, never from the class forms):
+    /// fair attendance is the same roll-call, and class figures leave it out.
+    JobFair,
 }
 
 impl Word for ProgramKind {

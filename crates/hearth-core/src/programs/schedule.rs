@@ -177,6 +177,14 @@ pub async fn create(store: &Store, actor: &Actor, input: ProgramInput) -> CoreRe
         }
         k => validate::word::<ProgramKind>(&mut e, "kind", k),
     };
+    // A job fair's program is made with the fair (`jobs::fairs`), never here.
+    let kind = match kind {
+        Some(ProgramKind::JobFair) => {
+            e.add("kind", "invalid_choice");
+            None
+        }
+        k => k,
+    };
     let description = validate::text(&mut e, "description", input.description.as_deref(), 4000);
     let guest_trainers = validate::text(&mut e, "guest_trainers", input.guest_trainers.as_deref(), 400);
     let location = validate::text(&mut e, "location", input.location.as_deref(), 200);
@@ -338,6 +346,8 @@ pub async fn list(store: &Store, actor: &Actor, community: Option<&str>) -> Core
         let c = crate::registry::communities::by_slug(store, actor, slug).await?;
         q = q.filter(program::Column::CommunityId.eq(c.id));
     }
+    // Job fairs' programs are listed as fairs.
+    q = q.filter(program::Column::Kind.ne(ProgramKind::JobFair));
     Ok(q.order_by_desc(program::Column::StartsOn).order_by_desc(program::Column::Id).all(store.conn()).await?)
 }
 

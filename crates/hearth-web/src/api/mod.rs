@@ -11,6 +11,7 @@ pub mod communities;
 pub mod consents;
 pub mod follow_ups;
 pub mod households;
+pub mod jobs;
 pub mod json;
 pub mod programs;
 pub mod reports;

@@ -129,3 +129,46 @@ pub fn confirmed(pairs: &[(String, String)]) -> bool {
 pub fn resend(pairs: &[(String, String)]) -> Vec<(String, String)> {
     pairs.iter().filter(|(k, _)| k != "csrf_token" && k != "confirmed").cloned().collect()
 }
+
+/// A number typed in a form: blank is none, anything else not a whole number is -1 (the
+/// core then names the field).
+pub fn number(v: &str) -> Option<i64> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.parse().unwrap_or(-1))
+}
+
+/// Where a form asks to go back to (a page of ours only), or the default.
+pub fn back_to(form: &FormState, default: String) -> String {
+    let b = form.value("back");
+    if super::is_safe_next(b) { b.to_owned() } else { default }
+}
+
+/// `path` with `saved=1` (the page then says the change was saved), its fragment kept.
+pub fn with_saved(path: &str) -> String {
+    let (p, frag) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
+    let sep = if p.contains('?') { '&' } else { '?' };
+    if frag.is_empty() { format!("{p}{sep}saved=1") } else { format!("{p}{sep}saved=1#{frag}") }
+}
+
+/// Residents of a community that a name search (as typed, pinyin, initials)
+/// finds, first ten, each with whether `listed` already has them: (id, name, listed).
+pub async fn find_residents(
+    state: &crate::AppState,
+    actor: &hearth_core::Actor,
+    community_id: i64,
+    q: &str,
+    listed: impl Fn(i64) -> bool,
+) -> Result<Vec<(i64, String, bool)>, WebError> {
+    let Some(q) = non_blank(Some(q.to_owned())) else {
+        return Ok(Vec::new());
+    };
+    let slug = hearth_core::registry::communities::get(&state.store, actor, community_id).await?.slug;
+    let query = hearth_core::registry::residents::ListQuery {
+        community: Some(slug),
+        q: Some(q),
+        limit: Some(10),
+        ..Default::default()
+    };
+    let page = hearth_core::registry::residents::list(&state.store, actor, &query).await?;
+    Ok(page.items.into_iter().map(|r| (r.id, r.full_name, listed(r.id))).collect())
+}

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod follow_ups;
 pub mod form;
 pub mod households;
+pub mod jobs;
 pub mod programs;
 pub mod reports;
 pub mod residents;

@@ -13,11 +13,13 @@ use hearth_core::programs::roll_call::{self, Mark};
 use hearth_core::programs::{
     ProgramInput, ProgramKind, SessionInput, SessionStatus, SlotInput, certificates, schedule,
 };
-use hearth_core::registry::{communities, residents};
+use hearth_core::registry::communities;
 use hearth_core::word::Word;
 use hearth_core::{Actor, FieldErrors, Permission, Store};
 
-use super::form::{FormState, form_errors, non_blank, parse_id, wants_partial};
+use super::form::{
+    FormState, back_to, find_residents, form_errors, non_blank, number, parse_id, wants_partial, with_saved,
+};
 use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
@@ -276,7 +278,8 @@ async fn new_page(state: &AppState, ctx: Ctx, form: FormState) -> Result<NewPage
     }
     let days: Vec<String> = form.value("slot_weekdays").split(',').map(str::to_owned).collect();
     let mut kinds = vec![(String::new(), ctx.t("program-choose-kind"))];
-    kinds.extend(super::form::word_options::<ProgramKind>(&ctx));
+    // A job fair is recorded as a fair (its program is made with it).
+    kinds.extend(super::form::word_options::<ProgramKind>(&ctx).into_iter().filter(|(v, _)| v != "job_fair"));
     Ok(NewPage {
         communities: comms.into_iter().map(|c| (c.slug, c.name)).collect(),
         kinds,
@@ -294,13 +297,6 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
     form.set("slot_starts_at", "19:00");
     form.set("slot_duration", "120");
     render(&new_page(&state, ctx, form).await?)
-}
-
-/// A number typed in a form: blank is none, anything else not a whole number is -1 (the
-/// core then names the field).
-fn number(v: &str) -> Option<i64> {
-    let v = v.trim();
-    (!v.is_empty()).then(|| v.parse().unwrap_or(-1))
 }
 
 /// Hours typed as "20" or "1.5" → minutes.
@@ -548,38 +544,14 @@ async fn show(
     Query(params): Query<ShowParams>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
+    // A job fair's program is its fair (the way back from the fair's roll-call).
+    let p = schedule::load(&state.store, ctx.actor()?, id).await?;
+    if p.kind == ProgramKind::JobFair {
+        let f = hearth_core::jobs::fairs::of_program(&state.store, ctx.actor()?, p.id).await?;
+        return Ok(Redirect::to(&format!("/fairs/{}", f.id)).into_response());
+    }
     let form = FormState::new(ctx.lang);
     render(&show_page(&state, ctx, id, params.q.unwrap_or_default(), form).await?)
-}
-
-/// Residents of the program's community that a name search (as typed, pinyin, initials)
-/// finds, first ten, each with whether `listed` already has them: (id, name, listed).
-async fn find_residents(
-    state: &AppState,
-    actor: &Actor,
-    community_id: i64,
-    q: &str,
-    listed: impl Fn(i64) -> bool,
-) -> Result<Vec<(i64, String, bool)>, WebError> {
-    let Some(q) = non_blank(Some(q.to_owned())) else {
-        return Ok(Vec::new());
-    };
-    let slug = communities::get(&state.store, actor, community_id).await?.slug;
-    let query = residents::ListQuery { community: Some(slug), q: Some(q), limit: Some(10), ..Default::default() };
-    let page = residents::list(&state.store, actor, &query).await?;
-    Ok(page.items.into_iter().map(|r| (r.id, r.full_name, listed(r.id))).collect())
-}
-
-/// Where a form asks to go back to (a page of ours only), or the default.
-fn back_to(form: &FormState, default: String) -> String {
-    let b = form.value("back");
-    if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') { b.to_owned() } else { default }
-}
-
-fn with_saved(path: &str) -> String {
-    let (p, frag) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
-    let sep = if p.contains('?') { '&' } else { '?' };
-    if frag.is_empty() { format!("{p}{sep}saved=1") } else { format!("{p}{sep}saved=1#{frag}") }
 }
 
 /// A rejected action on the program page: the page again with the errors, what was typed kept.

@@ -14,6 +14,7 @@ mod auth;
 mod crash;
 mod demo;
 mod indicators;
+mod jobs;
 mod programs;
 mod registry_pages;
 mod reports;

@@ -10,23 +10,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-/// `n` residents in one household each; their ids.
-async fn people(app: &TestApp, slug: &str, n: usize) -> Vec<i64> {
-    let mut out = Vec::new();
-    for i in 0..n {
-        let h = hh(app, slug, &format!("{slug}-P{i:02}"), "2016-01-10", None, 1).await;
-        let r = hearth_core::registry::residents::list(
-            &app.store,
-            &Actor::system(),
-            &hearth_core::registry::residents::ListQuery { household_id: Some(h), ..Default::default() },
-        )
-        .await
-        .unwrap();
-        out.push(r.items[0].id);
-    }
-    out
-}
-
 /// A program of north created through core, meeting on Tuesdays (`weekday` 2) at `at` for
 /// an hour from `from` to `to`; `extra` sets the rest (threshold, capacity).
 async fn tuesday_program(

@@ -56,6 +56,159 @@ struct World {
     /// Classes in north and south: a program, a held session, an enrolment, a certificate.
     north_class: Class,
     south_class: Class,
+    /// Employment help in north and south: one of each record.
+    north_jobs: Jobs,
+    south_jobs: Jobs,
+}
+
+struct Jobs {
+    employer: i64,
+    agreement: i64,
+    opening: i64,
+    fair: i64,
+    referral: i64,
+    placement: i64,
+    check_in: i64,
+}
+
+/// An employer with an agreement (and its scan) and an opening, a fair, a resident referred
+/// there and placed through the referral (with its check-ins).
+async fn jobs(app: &TestApp, community: &str, resident: i64) -> Jobs {
+    use hearth_core::jobs::{employers, fairs, openings, placements};
+    let sys = Actor::system();
+    let s = &app.store;
+    let employer = employers::create(
+        s,
+        &sys,
+        employers::EmployerInput {
+            community: Some(community.into()),
+            name: Some(format!("Employer in {community}")),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let agreement = employers::create_agreement(
+        s,
+        &sys,
+        employers::AgreementInput {
+            employer_id: Some(employer),
+            title: Some("Referral".into()),
+            signed_on: Some("2016-03-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    employers::attach_scan(s, &sys, agreement, Some("a.pdf"), b"%PDF-1.4\n".to_vec()).await.unwrap();
+    let opening = openings::create(
+        s,
+        &sys,
+        openings::OpeningInput {
+            employer_id: Some(employer),
+            title: Some("Cleaner".into()),
+            positions: Some(2),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let fair = fairs::create(
+        s,
+        &sys,
+        fairs::FairInput {
+            community: Some(community.into()),
+            held_on: Some("2016-03-12".into()),
+            place: Some("Square".into()),
+            employer_ids: Some(vec![employer]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let referral = placements::refer(
+        s,
+        &sys,
+        placements::ReferralInput {
+            resident_id: Some(resident),
+            opening_id: Some(opening),
+            fair_id: Some(fair),
+            referred_on: Some("2016-03-13".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let placement = placements::place(
+        s,
+        &sys,
+        placements::PlacementInput {
+            resident_id: Some(resident),
+            via: Some("referral".into()),
+            referral_id: Some(referral),
+            started_on: Some("2016-03-20".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let check_in = placements::placement(s, &sys, placement).await.unwrap().check_ins[0].id;
+    Jobs { employer, agreement, opening, fair, referral, placement, check_in }
+}
+
+/// The employment pages of one community's records, each expecting `e`.
+fn job_pages(j: &Jobs, e: [E; 5]) -> Vec<(&'static str, String, [E; 5])> {
+    vec![
+        ("GET", format!("/employers/{}", j.employer), e),
+        ("POST", format!("/employers/{}", j.employer), e),
+        ("POST", format!("/employers/{}/contacts", j.employer), e),
+        ("POST", format!("/employers/{}/agreements", j.employer), e),
+        ("POST", format!("/employers/{}/openings", j.employer), e),
+        ("GET", format!("/agreements/{}", j.agreement), e),
+        ("POST", format!("/agreements/{}/scan", j.agreement), e),
+        ("GET", format!("/agreements/{}/scan", j.agreement), e),
+        ("GET", format!("/openings/{}", j.opening), e),
+        ("POST", format!("/openings/{}", j.opening), e),
+        ("GET", format!("/fairs/{}", j.fair), e),
+        ("POST", format!("/fairs/{}", j.fair), e),
+        ("GET", format!("/referrals/{}", j.referral), e),
+        ("POST", format!("/referrals/{}/steps", j.referral), e),
+        ("GET", format!("/placements/{}", j.placement), e),
+        ("POST", format!("/placements/{}", j.placement), e),
+        ("GET", format!("/check-ins/{}", j.check_in), e),
+        ("POST", format!("/check-ins/{}", j.check_in), e),
+    ]
+}
+
+/// The employment API of one community's records, each expecting `e`.
+fn job_api(j: &Jobs, e: [E; 5]) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    vec![
+        ("GET", format!("/api/v1/employers/{}", j.employer), "/api/v1/employers/{id}", e),
+        ("PATCH", format!("/api/v1/employers/{}", j.employer), "/api/v1/employers/{id}", e),
+        ("GET", format!("/api/v1/employers/{}/contacts", j.employer), "/api/v1/employers/{id}/contacts", e),
+        ("POST", format!("/api/v1/employers/{}/contacts", j.employer), "/api/v1/employers/{id}/contacts", e),
+        ("GET", format!("/api/v1/agreements/{}", j.agreement), "/api/v1/agreements/{id}", e),
+        ("PATCH", format!("/api/v1/agreements/{}", j.agreement), "/api/v1/agreements/{id}", e),
+        ("GET", format!("/api/v1/agreements/{}/scan", j.agreement), "/api/v1/agreements/{id}/scan", e),
+        ("PUT", format!("/api/v1/agreements/{}/scan", j.agreement), "/api/v1/agreements/{id}/scan", e),
+        ("GET", format!("/api/v1/openings/{}", j.opening), "/api/v1/openings/{id}", e),
+        ("PATCH", format!("/api/v1/openings/{}", j.opening), "/api/v1/openings/{id}", e),
+        ("GET", format!("/api/v1/openings/{}/matches", j.opening), "/api/v1/openings/{id}/matches", e),
+        ("GET", format!("/api/v1/fairs/{}", j.fair), "/api/v1/fairs/{id}", e),
+        ("PATCH", format!("/api/v1/fairs/{}", j.fair), "/api/v1/fairs/{id}", e),
+        ("GET", format!("/api/v1/referrals/{}", j.referral), "/api/v1/referrals/{id}", e),
+        ("POST", format!("/api/v1/referrals/{}/steps", j.referral), "/api/v1/referrals/{id}/steps", e),
+        ("GET", format!("/api/v1/placements/{}", j.placement), "/api/v1/placements/{id}", e),
+        ("PATCH", format!("/api/v1/placements/{}", j.placement), "/api/v1/placements/{id}", e),
+        ("GET", format!("/api/v1/check-ins/{}", j.check_in), "/api/v1/check-ins/{id}", e),
+        ("POST", format!("/api/v1/check-ins/{}", j.check_in), "/api/v1/check-ins/{id}", e),
+    ]
 }
 
 struct Class {
@@ -161,13 +314,33 @@ async fn world(app: &TestApp) -> World {
     let (vs, fus) = visit_with_need(app, hs, south_user).await;
     let north_class = class(app, "north", rn).await;
     let south_class = class(app, "south", rs).await;
-    World { hn, hn2, hs, rn, rn2, rs, cn, target_user, token_id: token.id, vn, vs, fun, fus, north_class, south_class }
+    let north_jobs = jobs(app, "north", rn).await;
+    let south_jobs = jobs(app, "south", rs).await;
+    World {
+        hn,
+        hn2,
+        hs,
+        rn,
+        rn2,
+        rs,
+        cn,
+        target_user,
+        token_id: token.id,
+        vn,
+        vs,
+        fun,
+        fus,
+        north_class,
+        south_class,
+        north_jobs,
+        south_jobs,
+    }
 }
 
 /// (method, path, expectation per role in ROLES order).
 fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     let (hn, hn2, hs, rn, rn2, rs, cn, tu) = (w.hn, w.hn2, w.hs, w.rn, w.rn2, w.rs, w.cn, w.target_user);
-    vec![
+    let mut rows = vec![
         ("GET", "/".into(), [A, A, A, A, A]),
         ("GET", "/households".into(), [A, A, A, A, F]),
         ("GET", "/households/new".into(), [A, A, A, F, F]),
@@ -271,9 +444,19 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         // The records behind a figure list people: not for volunteers (paired households only) or viewers.
         ("GET", "/reports/records?key=households&community=north".into(), [A, A, A, F, F]),
         ("GET", "/reports/records.csv?key=households&community=north".into(), [A, A, A, F, F]),
-        // Last: it ends the session of whoever asks.
-        ("POST", "/logout".into(), [A, A, A, A, A]),
-    ]
+    ];
+    let list = [A, A, A, F, F];
+    for path in ["/jobs", "/employers", "/openings", "/fairs", "/referrals", "/placements", "/check-ins"] {
+        rows.push(("GET", path.into(), list));
+    }
+    for path in ["/employers", "/fairs", "/referrals", "/placements"] {
+        rows.push(("POST", path.into(), list));
+    }
+    rows.extend(job_pages(&w.north_jobs, list));
+    rows.extend(job_pages(&w.south_jobs, [A, N, N, F, F]));
+    // Last: it ends the session of whoever asks.
+    rows.push(("POST", "/logout".into(), [A, A, A, A, A]));
+    rows
 }
 
 /// Does a concrete path (query dropped) match a route template (`{x}` matches one segment)?
@@ -297,7 +480,7 @@ fn unlisted_page_routes(rows: &[(&'static str, String, [E; 5])]) -> Vec<String> 
 /// (method, path, OpenAPI path template, expectation per role).
 fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     let (hn, hs, rn, rs, cn, tid) = (w.hn, w.hs, w.rn, w.rs, w.cn, w.token_id);
-    vec![
+    let mut rows = vec![
         ("GET", "/api/v1/communities".into(), "/api/v1/communities", [A, A, A, A, A]),
         ("POST", "/api/v1/communities".into(), "/api/v1/communities", [A, F, F, F, F]),
         ("GET", "/api/v1/communities/north".into(), "/api/v1/communities/{slug}", [A, A, A, A, A]),
@@ -396,7 +579,23 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
             [A, N, N, F, F],
         ),
         ("POST", "/api/v1/attendance".into(), "/api/v1/attendance", [A, A, A, F, F]),
-    ]
+    ];
+    let list = [A, A, A, F, F];
+    for path in [
+        "/api/v1/employers",
+        "/api/v1/agreements",
+        "/api/v1/openings",
+        "/api/v1/fairs",
+        "/api/v1/referrals",
+        "/api/v1/placements",
+    ] {
+        rows.push(("GET", path.into(), path, list));
+        rows.push(("POST", path.into(), path, list));
+    }
+    rows.push(("GET", "/api/v1/check-ins".into(), "/api/v1/check-ins", list));
+    rows.extend(job_api(&w.north_jobs, list));
+    rows.extend(job_api(&w.south_jobs, [A, N, N, F, F]));
+    rows
 }
 
 #[tokio::test]

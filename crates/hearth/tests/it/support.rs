@@ -258,6 +258,7 @@ impl TestResponse {
     }
 }
 
+#[derive(Clone)]
 pub struct TestClient {
     router: Router,
     pub cookies: HashMap<String, String>,
@@ -529,4 +530,21 @@ pub fn form_fields(html: &str, id: &str) -> Vec<(String, String)> {
         .skip(1)
         .filter_map(|tag| Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default())))
         .collect()
+}
+
+/// `n` residents in one household each; their ids.
+pub async fn people(app: &TestApp, slug: &str, n: usize) -> Vec<i64> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let h = hh(app, slug, &format!("{slug}-P{i:02}"), "2016-01-10", None, 1).await;
+        let r = hearth_core::registry::residents::list(
+            &app.store,
+            &Actor::system(),
+            &hearth_core::registry::residents::ListQuery { household_id: Some(h), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        out.push(r.items[0].id);
+    }
+    out
 }
