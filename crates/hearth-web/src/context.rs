@@ -372,7 +372,8 @@ async fn build(state: &AppState, req: Request) -> Result<(Request, Option<String
             .is_some_and(|ct| ct.starts_with("multipart/form-data"));
         // A pre-session token only counts if it came from the cookie, not one we just made.
         let expected = if new_pre_session.is_some() { None } else { Some(ctx.csrf.as_str()) };
-        if !(is_multipart && submitted.is_none()) && !csrf::token_ok(expected, submitted.as_deref()) {
+        let left_to_handler = is_multipart && submitted.is_none();
+        if !left_to_handler && !csrf::token_ok(expected, submitted.as_deref()) {
             // A page's form from our own site (it carries a token) whose session has since
             // ended, or from an older session of this browser: nothing is done, and what was typed is held, to be
             // sent again once the worker has signed in, rather than lost behind a cross-site

@@ -88,6 +88,9 @@ const FAIRS: [((u32, u32), usize, i32, i32); 4] =
 
 const DECLINED: [&str; 4] = ["离家太远 Too far from home", "需要照顾孩子 Childcare hours", "", "工资太低 Wage too low"];
 
+/// A placement to make: (resident, employer, title, start, via, referral, fair).
+type Planned = (i64, i64, String, NaiveDate, PlacedVia, Option<i64>, Option<i64>);
+
 /// Returns (fairs, referrals, placements).
 async fn insert_jobs<C: ConnectionTrait>(
     conn: &C,
@@ -365,7 +368,7 @@ async fn insert_jobs<C: ConnectionTrait>(
     // Placements: 30 through the referrals placed, 12 at a fair, 5 by their own search.
     let end_of_period = day(2016, 6, 30)?;
     let mut placed = 0usize;
-    let mut plan: Vec<(i64, i64, String, NaiveDate, PlacedVia, Option<i64>, Option<i64>)> = Vec::new();
+    let mut plan: Vec<Planned> = Vec::new();
     for (r, title, offer_on) in referral_rows.iter().take(30) {
         let start = (*offer_on + TimeDelta::days(rng.random_range(3..=8))).min(end_of_period);
         plan.push((r.resident_id, r.employer_id, title.clone(), start, PlacedVia::Referral, Some(r.id), r.fair_id));

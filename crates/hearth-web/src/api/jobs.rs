@@ -305,7 +305,11 @@ pub async fn update_agreement(
 #[utoipa::path(
     get, path = "/api/v1/agreements/{id}/scan", tag = "jobs", operation_id = "get_agreement_scan",
     params(("id" = i64, Path, description = "Agreement id")),
-    responses((status = 200, description = "The scan (PDF, JPEG or PNG), as an attachment", content_type = "application/octet-stream"), ReadErrors),
+    responses(
+        (status = 200, description = "The scan, as an attachment, in the type its content has",
+         content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+        ReadErrors,
+    ),
 )]
 pub async fn get_scan(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let (name, kind, bytes) = employers::scan(&state.store, ctx.actor()?, id).await?;

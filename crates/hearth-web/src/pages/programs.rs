@@ -713,6 +713,8 @@ pub struct RollRow {
     full: bool,
     program_id: i64,
     open: bool,
+    /// A job fair's roll-call: everyone is a visitor, no one enrols.
+    fair: bool,
     error: Option<String>,
 }
 
@@ -744,7 +746,7 @@ struct RollRowFragment {
     present: usize,
 }
 
-fn roll_rows(s: &program_session::Model, lines: Vec<roll_call::Line>) -> Vec<RollRow> {
+fn roll_rows(s: &program_session::Model, p: &program::Model, lines: Vec<roll_call::Line>) -> Vec<RollRow> {
     let open = s.status != SessionStatus::Cancelled && s.held_on <= today_local();
     lines
         .into_iter()
@@ -758,6 +760,7 @@ fn roll_rows(s: &program_session::Model, lines: Vec<roll_call::Line>) -> Vec<Rol
             full: l.mark.as_ref().is_none_or(|m| m.minutes >= s.duration_minutes),
             program_id: s.program_id,
             open,
+            fair: p.kind == ProgramKind::JobFair,
             error: None,
         })
         .collect()
@@ -772,7 +775,7 @@ async fn roll_call_view(
 ) -> Result<RollCallPage, WebError> {
     let actor = ctx.actor()?;
     let (s, p, lines) = roll_call::sheet(&state.store, actor, id).await?;
-    let rows = roll_rows(&s, lines);
+    let rows = roll_rows(&s, &p, lines);
     let found = find_residents(state, actor, p.community_id, &q, |r| rows.iter().any(|x| x.resident_id == r)).await?;
     Ok(RollCallPage {
         status: ctx.t(&s.status.fluent_key()),
@@ -840,9 +843,9 @@ async fn mark(
         Err(e) => return Err(e.into()),
     };
     // The row as it now stands (one line of the sheet).
-    let (s, _, lines) = roll_call::sheet(&state.store, actor, id).await?;
+    let (s, p, lines) = roll_call::sheet(&state.store, actor, id).await?;
     let present = lines.iter().filter(|l| l.mark.is_some()).count();
-    let mut rows = roll_rows(&s, lines.into_iter().filter(|l| Some(l.resident_id) == rid).collect());
+    let mut rows = roll_rows(&s, &p, lines.into_iter().filter(|l| Some(l.resident_id) == rid).collect());
     let mut r = match rows.pop() {
         Some(r) => r,
         None => return Ok(StatusCode::NO_CONTENT.into_response()),

@@ -3,6 +3,7 @@
 //! fresh browser, at 360×740 and at 1366×768.
 
 mod auth;
+mod jobs;
 mod programs;
 mod registry;
 mod visits;
@@ -29,5 +30,6 @@ pub fn all() -> Vec<Journey> {
         journey("program-weekly", programs::create_weekly_program).serving_with(&["--demo"]),
         journey("roll-call-with-reload", programs::roll_call_with_reload).serving_with(&["--demo"]).also_on_postgres(),
         journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
+        journey("job-fair-to-check-in", jobs::fair_to_check_in).serving_with(&["--demo"]).also_on_postgres(),
     ]
 }
