@@ -1,4 +1,5 @@
-//! Dates, phone numbers and free text as every form and the API submit them.
+//! Dates, phone numbers, amounts of money and free text as every form and the API submit
+//! them.
 #![no_main]
 
 use hearth_core::{FieldErrors, validate};
@@ -6,6 +7,23 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|s: &str| {
     let blank = s.trim().is_empty();
+
+    // Money: an amount accepted is more than zero and at most 10^12 fen, and reads back as
+    // itself from the way hearth writes it; one refused names its field, once.
+    let mut e = FieldErrors::new();
+    match hearth_core::money::amount(&mut e, "amount", Some(s)) {
+        Some(m) => {
+            assert!(e.is_empty());
+            assert!(m > 0 && m <= hearth_core::money::MAX_MINOR, "{s:?} read as {m}");
+            let mut again = FieldErrors::new();
+            let written = hearth_core::money::format_minor(m);
+            assert_eq!(hearth_core::money::amount(&mut again, "amount", Some(&written)), Some(m), "{written}");
+        }
+        None => {
+            assert_eq!(e.0.len(), 1, "{s:?}: {:?}", e.0);
+            assert_eq!(e.0[0].field, "amount");
+        }
+    }
 
     let mut e = FieldErrors::new();
     match validate::date(&mut e, "d", Some(s)) {

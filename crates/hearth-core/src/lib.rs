@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod demo;
 pub mod entity;
 pub mod error;

@@ -43,6 +43,64 @@ pub fn format_minor(minor: i64) -> String {
     format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
+/// The largest amount accepted anywhere, in minor units (10^12 fen: ten billion yuan).
+pub const MAX_MINOR: i64 = 1_000_000_000_000;
+
+/// Full-width digits and marks ("１２３．５０", "１，０００") as their ASCII forms: a
+/// Chinese input method types them, and they mean the same amount.
+fn half_width(typed: &str) -> String {
+    typed
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            '．' | '。' => '.',
+            '，' => ',',
+            '　' => ' ',
+            '¥' | '￥' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// An amount a worker typed, in yuan, checked into minor units: more than zero, at most two
+/// decimals, at most `MAX_MINOR`. Each problem is named on `field`.
+pub fn amount(errors: &mut crate::FieldErrors, field: &str, typed: Option<&str>) -> Option<i64> {
+    let t = half_width(typed.unwrap_or_default());
+    let t = t.trim();
+    if t.is_empty() {
+        errors.add(field, "required");
+        return None;
+    }
+    if t.starts_with('-') {
+        errors.add(field, "amount_not_positive");
+        return None;
+    }
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    let Some(minor) = parse_minor(t) else {
+        // Digits enough for more than the maximum, well formed: too large, not invalid.
+        let shaped = t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == ' ');
+        if shaped
+            && t.matches('.').count() <= 1
+            && t.split('.').nth(1).is_none_or(|f| f.len() <= 2)
+            && digits.len() > 12
+        {
+            errors.add(field, "amount_too_large");
+        } else {
+            errors.add(field, "amount_invalid");
+        }
+        return None;
+    };
+    if minor == 0 {
+        errors.add(field, "amount_not_positive");
+        return None;
+    }
+    if minor > MAX_MINOR {
+        errors.add(field, "amount_too_large");
+        return None;
+    }
+    Some(minor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,10 @@ pub enum Permission {
     /// Employment help: employers, agreements, openings, fairs, referrals, placements,
     /// check-ins.
     HelpIntoWork,
+    /// Hardship cases: open them, and work on those assigned (`cases::visible`).
+    WorkCases,
+    /// See every hardship case of one's communities (and their records behind figures).
+    SeeAllCases,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -86,6 +90,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         WorkFollowUps => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         RunPrograms => matches!(role, Admin | Coordinator | Caseworker),
         HelpIntoWork => matches!(role, Admin | Coordinator | Caseworker),
+        WorkCases => matches!(role, Admin | Coordinator | Caseworker),
+        SeeAllCases => matches!(role, Admin | Coordinator),
     }
 }
 

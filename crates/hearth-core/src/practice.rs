@@ -60,8 +60,13 @@ impl std::fmt::Debug for Practice {
 }
 
 /// Every practice, in report and timeline order. One line per practice.
-pub const PRACTICES: &[Practice] =
-    &[crate::registry::PRACTICE, crate::visits::PRACTICE, crate::programs::PRACTICE, crate::jobs::PRACTICE];
+pub const PRACTICES: &[Practice] = &[
+    crate::registry::PRACTICE,
+    crate::visits::PRACTICE,
+    crate::programs::PRACTICE,
+    crate::jobs::PRACTICE,
+    crate::cases::PRACTICE,
+];
 
 #[cfg(test)]
 mod tests {

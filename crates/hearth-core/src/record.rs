@@ -35,6 +35,9 @@ pub enum EntityKind {
     Referral,
     Placement,
     CheckIn,
+    Case,
+    LedgerEntry,
+    ReliefApplication,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -43,7 +46,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 26] = [
+    pub const ALL: [EntityKind; 29] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -67,6 +70,9 @@ impl EntityKind {
         EntityKind::Referral,
         EntityKind::Placement,
         EntityKind::CheckIn,
+        EntityKind::Case,
+        EntityKind::LedgerEntry,
+        EntityKind::ReliefApplication,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -98,6 +104,9 @@ impl EntityKind {
             EntityKind::Referral => "referral",
             EntityKind::Placement => "placement",
             EntityKind::CheckIn => "check_in",
+            EntityKind::Case => "case",
+            EntityKind::LedgerEntry => "ledger_entry",
+            EntityKind::ReliefApplication => "relief_application",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

@@ -18,6 +18,7 @@ mod m20261202_000002_resident_relationship;
 mod m20261202_000003_household_search;
 mod m20261203_000001_create_programs;
 mod m20261204_000001_create_jobs;
+mod m20261205_000001_create_cases;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_household_search::Migration),
             Box::new(m20261203_000001_create_programs::Migration),
             Box::new(m20261204_000001_create_jobs::Migration),
+            Box::new(m20261205_000001_create_cases::Migration),
         ]
     }
 }

@@ -38,7 +38,7 @@ document.addEventListener("htmx:afterSwap", function (e) {
   var dirty = false;
   document.addEventListener("input", function (e) {
     var f = e.target && e.target.form;
-    if (f && (f.method || "").toLowerCase() === "post") { dirty = true; }
+    if (f && (f.getAttribute("method") || "").toLowerCase() === "post") { dirty = true; }
   });
   document.addEventListener("submit", function () { dirty = false; });
   setInterval(function () {

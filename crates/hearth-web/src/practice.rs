@@ -163,6 +163,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::visits::PRACTICE,
     pages::programs::PRACTICE,
     pages::jobs::PRACTICE,
+    pages::cases::PRACTICE,
     pages::reports::PRACTICE,
 ];
 

@@ -183,6 +183,9 @@ pub struct Indicator {
     pub rollup: Rollup,
     pub timing: Timing,
     pub query: Query,
+    /// Who may list the records behind it (the drill-down): people who see whole
+    /// communities' records, and for hardship cases only those who see every case.
+    pub drill_down: crate::policy::Permission,
 }
 
 impl std::fmt::Debug for Indicator {
@@ -201,7 +204,16 @@ impl Indicator {
     pub fn count(key: &'static str, practice: &'static str, timing: Timing, c: Count) -> Indicator {
         let rollup = if c.distinct.is_some() { Rollup::DistinctCount } else { Rollup::Sum };
         let dimensions = c.dims.iter().map(|(name, _)| *name).collect();
-        Indicator { key, practice, unit: Unit::Count, dimensions, rollup, timing, query: Query::Count(Box::new(c)) }
+        Indicator {
+            key,
+            practice,
+            unit: Unit::Count,
+            dimensions,
+            rollup,
+            timing,
+            query: Query::Count(Box::new(c)),
+            drill_down: crate::policy::Permission::ViewPeople,
+        }
     }
 
     /// A percentage of two other indicators of the catalogue.
@@ -220,6 +232,7 @@ impl Indicator {
             rollup: Rollup::Ratio { numerator, denominator },
             timing,
             query: Query::Ratio,
+            drill_down: crate::policy::Permission::ViewPeople,
         }
     }
 
@@ -233,6 +246,13 @@ impl Indicator {
         denominator: &'static str,
     ) -> Indicator {
         Indicator { unit: Unit::Average, ..Indicator::ratio(key, practice, timing, numerator, denominator) }
+    }
+
+    /// Its records are hardship cases' (or their money): listed only for those who see every
+    /// case of the community (an unassigned caseworker must not find a case through a report).
+    pub fn cases_only(mut self) -> Indicator {
+        self.drill_down = crate::policy::Permission::SeeAllCases;
+        self
     }
 
     pub fn unit(mut self, unit: Unit) -> Indicator {

@@ -278,6 +278,11 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
         }
         found
     };
+    if let Some(ind) = indicator
+        && !crate::policy::allows(actor.role, ind.drill_down)
+    {
+        return Err(CoreError::NotFound);
+    }
     if let Some(ind) = indicator {
         for k in q.dims.keys() {
             if !ind.dimensions.contains(&k.as_str()) {

@@ -7,6 +7,7 @@
 //! back as `{"error": {"code", "message", "fields", "field_codes", "request_id"}}`.
 
 pub mod audit;
+pub mod cases;
 pub mod communities;
 pub mod consents;
 pub mod follow_ups;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod follow_ups;
 pub mod form;
 pub mod households;

@@ -98,7 +98,16 @@ pub struct SectionView {
     pub practices: Vec<PracticeView>,
 }
 
-fn section_view(lang: Lang, title: String, lines: &[Line], community: &str, r: &Report, drill: bool) -> SectionView {
+/// `drill`: the reader's role when the report links figures to their records (a figure whose
+/// records the role may not list, such as hardship cases' for a caseworker, has no link).
+fn section_view(
+    lang: Lang,
+    title: String,
+    lines: &[Line],
+    community: &str,
+    r: &Report,
+    drill: Option<hearth_core::Role>,
+) -> SectionView {
     let mut practices: Vec<PracticeView> = Vec::new();
     let mut current = "";
     for l in lines {
@@ -106,7 +115,10 @@ fn section_view(lang: Lang, title: String, lines: &[Line], community: &str, r: &
             current = l.practice;
             practices.push(PracticeView { name: export::practice_name(lang, l.practice), rows: Vec::new() });
         }
-        let href = (drill && l.value.is_some())
+        let listable = drill.is_some_and(|role| {
+            hearth_core::indicators::find(l.key).is_some_and(|i| hearth_core::policy::allows(role, i.drill_down))
+        });
+        let href = (listable && l.value.is_some())
             .then(|| records_href(l.key, community, &r.from.to_string(), &r.to.to_string(), &l.dims));
         if let Some(p) = practices.last_mut() {
             p.rows.push(RowView {
@@ -123,7 +135,7 @@ fn section_view(lang: Lang, title: String, lines: &[Line], community: &str, r: &
 }
 
 /// The report as sections: the total first, then each community when there are several.
-fn sections(lang: Lang, r: &Report, drill: bool) -> Vec<SectionView> {
+fn sections(lang: Lang, r: &Report, drill: Option<hearth_core::Role>) -> Vec<SectionView> {
     let all = export::scope_label(r).replace('+', ",");
     let title = if r.communities.len() == 1 {
         r.communities.first().map(|c| c.name.clone()).unwrap_or_default()
@@ -182,7 +194,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
             form.set("to", r.to);
             let community = param(&p, "community").unwrap_or_default();
             let qs = report_qs(&r, &community);
-            let sections = sections(ctx.lang, &r, r.drill_down);
+            let sections = sections(ctx.lang, &r, r.drill_down.then_some(actor.role));
             render(&ReportPage { ctx, form, communities, sections, suppressed: r.suppressed, qs, has_report: true })
         }
         Err(e) => {
@@ -250,7 +262,7 @@ struct PrintPage {
 async fn print(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     let r = reports::build(&state.store, actor, &report_query(&p)).await?;
-    let sections = sections(ctx.lang, &r, false);
+    let sections = sections(ctx.lang, &r, None);
     let page = PrintPage {
         title_en: Lang::En.t("reports-print-title"),
         title_zh: Lang::ZhCn.t("reports-print-title"),

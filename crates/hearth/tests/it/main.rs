@@ -11,6 +11,7 @@ mod admin;
 mod api;
 mod audit;
 mod auth;
+mod cases;
 mod crash;
 mod demo;
 mod indicators;

@@ -59,6 +59,95 @@ struct World {
     /// Employment help in north and south: one of each record.
     north_jobs: Jobs,
     south_jobs: Jobs,
+    /// A hardship case in north (assigned to `target`, not to the table's caseworker) and one
+    /// in south: the case, a donation, a relief application.
+    north_case: (i64, i64, i64),
+    south_case: (i64, i64, i64),
+}
+
+async fn hardship(app: &TestApp, household: i64, worker: i64) -> (i64, i64, i64) {
+    use hearth_core::cases::{ledger, records, relief};
+    let sys = Actor::system();
+    let c = records::open(
+        &app.store,
+        &sys,
+        records::CaseInput {
+            household_id: Some(household),
+            category: Some("illness".into()),
+            summary: Some("ill".into()),
+            opened_on: Some("2016-04-02".into()),
+            worker_ids: Some(vec![worker]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let d = ledger::donate(
+        &app.store,
+        &sys,
+        c,
+        ledger::MoneyInput {
+            amount: Some("100".into()),
+            on: Some("2016-04-03".into()),
+            anonymous: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let r = relief::apply(
+        &app.store,
+        &sys,
+        c,
+        relief::ReliefInput {
+            scheme: Some("s".into()),
+            agency: Some("a".into()),
+            requested: Some("100".into()),
+            applied_on: Some("2016-04-03".into()),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    (c, d, r)
+}
+
+fn case_pages((c, d, r): (i64, i64, i64), e: [E; 5]) -> Vec<(&'static str, String, [E; 5])> {
+    vec![
+        ("GET", format!("/cases/{c}"), e),
+        ("POST", format!("/cases/{c}"), e),
+        ("POST", format!("/cases/{c}/notes"), e),
+        ("POST", format!("/cases/{c}/follow-ups"), e),
+        ("POST", format!("/cases/{c}/money"), e),
+        ("POST", format!("/cases/{c}/relief"), e),
+        ("GET", format!("/relief/{r}"), e),
+        ("POST", format!("/relief/{r}"), e),
+        ("POST", format!("/ledger/{d}/reverse"), e),
+        ("GET", format!("/ledger/{d}/receipt"), e),
+    ]
+}
+
+fn case_api((c, d, r): (i64, i64, i64), e: [E; 5]) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    vec![
+        ("GET", format!("/api/v1/cases/{c}"), "/api/v1/cases/{id}", e),
+        ("PATCH", format!("/api/v1/cases/{c}"), "/api/v1/cases/{id}", e),
+        ("GET", format!("/api/v1/cases/{c}/ledger"), "/api/v1/cases/{id}/ledger", e),
+        ("POST", format!("/api/v1/cases/{c}/donations"), "/api/v1/cases/{id}/donations", e),
+        ("POST", format!("/api/v1/cases/{c}/payments"), "/api/v1/cases/{id}/payments", e),
+        ("POST", format!("/api/v1/cases/{c}/relief-received"), "/api/v1/cases/{id}/relief-received", e),
+        ("POST", format!("/api/v1/cases/{c}/returns"), "/api/v1/cases/{id}/returns", e),
+        ("POST", format!("/api/v1/cases/{c}/transfers"), "/api/v1/cases/{id}/transfers", e),
+        ("POST", format!("/api/v1/cases/ledger/{d}/reversal"), "/api/v1/cases/ledger/{id}/reversal", e),
+        ("GET", format!("/api/v1/cases/{c}/relief"), "/api/v1/cases/{id}/relief", e),
+        ("POST", format!("/api/v1/cases/{c}/relief"), "/api/v1/cases/{id}/relief", e),
+        ("POST", format!("/api/v1/cases/relief/{r}/decision"), "/api/v1/cases/relief/{id}/decision", e),
+        ("GET", format!("/api/v1/cases/{c}/notes"), "/api/v1/cases/{id}/notes", e),
+        ("POST", format!("/api/v1/cases/{c}/notes"), "/api/v1/cases/{id}/notes", e),
+        ("GET", format!("/api/v1/cases/{c}/follow-ups"), "/api/v1/cases/{id}/follow-ups", e),
+        ("POST", format!("/api/v1/cases/{c}/follow-ups"), "/api/v1/cases/{id}/follow-ups", e),
+    ]
 }
 
 struct Jobs {
@@ -316,6 +405,8 @@ async fn world(app: &TestApp) -> World {
     let south_class = class(app, "south", rs).await;
     let north_jobs = jobs(app, "north", rn).await;
     let south_jobs = jobs(app, "south", rs).await;
+    let north_case = hardship(app, hn, target_user).await;
+    let south_case = hardship(app, hs, south_user).await;
     World {
         hn,
         hn2,
@@ -334,6 +425,8 @@ async fn world(app: &TestApp) -> World {
         south_class,
         north_jobs,
         south_jobs,
+        north_case,
+        south_case,
     }
 }
 
@@ -454,6 +547,13 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     }
     rows.extend(job_pages(&w.north_jobs, list));
     rows.extend(job_pages(&w.south_jobs, [A, N, N, F, F]));
+    rows.push(("GET", "/cases".into(), list));
+    rows.push(("GET", format!("/cases/new?household={}", w.hn), list));
+    // An empty form names no household, and a case is opened from its household's page.
+    rows.push(("POST", "/cases".into(), [N, N, N, F, F]));
+    // Not assigned to the table's caseworker: 404, as a case of another community is.
+    rows.extend(case_pages(w.north_case, [A, A, N, F, F]));
+    rows.extend(case_pages(w.south_case, [A, N, N, F, F]));
     // Last: it ends the session of whoever asks.
     rows.push(("POST", "/logout".into(), [A, A, A, A, A]));
     rows
@@ -595,6 +695,11 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     rows.push(("GET", "/api/v1/check-ins".into(), "/api/v1/check-ins", list));
     rows.extend(job_api(&w.north_jobs, list));
     rows.extend(job_api(&w.south_jobs, [A, N, N, F, F]));
+    rows.push(("GET", "/api/v1/cases".into(), "/api/v1/cases", list));
+    rows.push(("POST", "/api/v1/cases".into(), "/api/v1/cases", list));
+    rows.push(("GET", "/api/v1/cases/ledger?from=2016-01-01&to=2016-12-31".into(), "/api/v1/cases/ledger", list));
+    rows.extend(case_api(w.north_case, [A, A, N, F, F]));
+    rows.extend(case_api(w.south_case, [A, N, N, F, F]));
     rows
 }
 

@@ -3,6 +3,7 @@
 //! fresh browser, at 360×740 and at 1366×768.
 
 mod auth;
+mod cases;
 mod jobs;
 mod programs;
 mod registry;
@@ -31,5 +32,6 @@ pub fn all() -> Vec<Journey> {
         journey("roll-call-with-reload", programs::roll_call_with_reload).serving_with(&["--demo"]).also_on_postgres(),
         journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
         journey("job-fair-to-check-in", jobs::fair_to_check_in).serving_with(&["--demo"]).also_on_postgres(),
+        journey("hardship-case", cases::open_to_resolved).serving_with(&["--demo"]).also_on_postgres(),
     ]
 }
