@@ -180,10 +180,7 @@ fn timeline<'a>(store: &'a Store, actor: &'a Actor, h: &'a household::Model) -> 
         if !policy::allows(actor.role, Permission::WorkCases) {
             return Ok(out);
         }
-        for c in case::Entity::find().filter(case::Column::HouseholdId.eq(h.id)).all(store.conn()).await? {
-            if !visible(store, actor, &c).await? {
-                continue;
-            }
+        for c in records::of_household(store, actor, h.id).await? {
             let rec = RecordRef::new(EntityKind::Case, c.id);
             out.push(Event::new(c.opened_on, "case_opened").summary(c.category.word()).record(rec));
             if let Some(d) = c.resolved_on {

@@ -307,6 +307,25 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, i: CaseInput) -> Core
     Ok(m)
 }
 
+/// The cases of one household the actor may see, newest first (the household's page and
+/// timeline: one query for the household, not every case of the community).
+pub async fn of_household(store: &Store, actor: &Actor, household_id: i64) -> CoreResult<Vec<case::Model>> {
+    actor.require(Permission::WorkCases)?;
+    let mut out = Vec::new();
+    for c in case::Entity::find()
+        .filter(case::Column::HouseholdId.eq(household_id))
+        .order_by_desc(case::Column::OpenedOn)
+        .order_by_desc(case::Column::Id)
+        .all(store.conn())
+        .await?
+    {
+        if visible(store, actor, &c).await? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// The cases the actor may see (not audited: callers audit what they show).
 pub async fn visible_cases(store: &Store, actor: &Actor) -> CoreResult<Vec<case::Model>> {
     actor.require(Permission::WorkCases)?;

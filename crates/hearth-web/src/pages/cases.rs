@@ -135,8 +135,7 @@ fn household_sections<'a>(state: &'a AppState, ctx: &'a Ctx, h: &'a household::M
         if !ctx.can(Permission::WorkCases) {
             return Ok(Vec::new());
         }
-        let cases: Vec<_> =
-            records::visible_cases(&state.store, actor).await?.into_iter().filter(|c| c.household_id == h.id).collect();
+        let cases = records::of_household(&state.store, actor, h.id).await?;
         Ok(vec![TodaySection {
             key: "cases",
             title: ctx.t("household-cases"),

@@ -451,3 +451,25 @@ async fn the_demo_reproduces_its_case_figures() {
     assert_eq!(r["held_at_end"].as_f64(), held);
     assert_eq!(held, Some(145_000.0));
 }
+
+/// Receipt numbers stay unique and without gaps when donations arrive at once.
+#[tokio::test]
+async fn receipt_numbers_are_unique_under_simultaneous_donations() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let worker = app.user("worker-r", "caseworker", &["north"]).await.id;
+    let case = a_case(&app, "N-4", worker).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move { ledger::donate(&store, &Actor::system(), case, money(1_000)).await }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().unwrap().receipt_number.unwrap());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=8).map(|n| format!("D2016-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(ledger::totals(app.store.conn(), case).await.unwrap().held, 8_000);
+}
