@@ -32,7 +32,7 @@ pub const COMMUNITY_NAME: &str = "佳福社区 Jiafu Community";
 pub const COMMUNITY_ADDRESS: &str = "佳福路88号";
 pub const HOUSEHOLDS: usize = 1_710;
 pub const RESIDENTS: usize = 4_815;
-/// Volunteer pairs of the demo volunteer (the pairing practice adds the rest of the 150).
+/// Pairs of the demo volunteer, among the 150 pairs the pairing practice loads.
 pub const VOLUNTEER_PAIRS: usize = 5;
 
 pub const ADMIN_USER: &str = "demo-admin";

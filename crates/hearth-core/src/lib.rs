@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod jobs;
 pub mod money;
 pub mod notes;
+pub mod pairs;
 pub mod patch;
 pub mod policy;
 pub mod practice;

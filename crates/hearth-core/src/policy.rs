@@ -75,6 +75,13 @@ pub enum Permission {
     WorkCases,
     /// See every hardship case of one's communities (and their records behind figures).
     SeeAllCases,
+    /// Record a visit to a household one may see: the team to any household of their
+    /// communities, a volunteer to a household they are paired with (`household_in_scope`).
+    VisitHouseholds,
+    /// Pairing: see pairs and record contacts (volunteers: only their own pairs).
+    ContactPairs,
+    /// Add helpers; create, end and reassign pairs.
+    ManagePairs,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -92,6 +99,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         HelpIntoWork => matches!(role, Admin | Coordinator | Caseworker),
         WorkCases => matches!(role, Admin | Coordinator | Caseworker),
         SeeAllCases => matches!(role, Admin | Coordinator),
+        VisitHouseholds => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        ContactPairs => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        ManagePairs => matches!(role, Admin | Coordinator),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The registry's part of the demo (shared/DEMO.md): Jiafu's 1,710 households and 4,815
-//! residents, who all moved in during January and February 2016, their consent, and the demo
-//! volunteer's pairs.
+//! residents, who all moved in during January and February 2016, and their consent (the demo
+//! volunteer's pairs are the pairing practice's part).
 //!
 //! The people are generated deterministically (a fixed seed), so every deployment's demo holds
 //! the same people and every report can be checked against known figures. They are written
@@ -15,8 +15,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::demo::{COMMUNITY_ADDRESS, HOUSEHOLDS, RESIDENTS, VOLUNTEER_PAIRS};
-use crate::entity::{consent, household, pair, resident};
+use crate::demo::{COMMUNITY_ADDRESS, HOUSEHOLDS, RESIDENTS};
+use crate::entity::{consent, household, resident};
 use crate::error::{CoreError, CoreResult};
 use crate::practice::{BoxFut, DemoContext};
 use crate::registry::search;
@@ -34,20 +34,17 @@ fn ymd(y: i32, m: u32, d: u32) -> CoreResult<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| CoreError::Internal("demo date".into()))
 }
 
-/// The practice's demo step: the registry, then the volunteer's pairs. Fills
+/// The practice's demo step: the registry (pairing adds the volunteer's pairs). Fills
 /// `ctx.household_ids` for the practices after it.
 pub(crate) fn step<'a>(tx: &'a DatabaseTransaction, ctx: &'a mut DemoContext) -> BoxFut<'a, Vec<String>> {
     Box::pin(async move {
         let plan = plan()?;
         let stats = insert_registry(tx, ctx.community_id, ctx.coordinator, &plan).await?;
-        let volunteer = ctx.volunteer.ok_or_else(|| CoreError::Internal("demo volunteer".into()))?;
-        let pairs = insert_pairs(tx, ctx.community_id, volunteer, &stats.household_ids).await?;
         ctx.household_ids = stats.household_ids;
         Ok(vec![
             format!("{} households", ctx.household_ids.len()),
             format!("{} residents", stats.residents),
             format!("{} consents", stats.consents),
-            format!("{pairs} pairs"),
         ])
     })
 }
@@ -559,31 +556,6 @@ async fn insert_registry<C: ConnectionTrait>(
         consent::Entity::insert_many(chunk).exec_without_returning(conn).await?;
     }
     Ok(Stats { household_ids, residents: stored.len(), consents: consent_count })
-}
-
-/// The demo volunteer's pairs: a few households spread over the estate, from 2016-04-01.
-async fn insert_pairs<C: ConnectionTrait>(
-    conn: &C,
-    community_id: i64,
-    volunteer: i64,
-    household_ids: &[i64],
-) -> CoreResult<usize> {
-    let started = ymd(2016, 4, 1)?;
-    let step = (household_ids.len() / VOLUNTEER_PAIRS).max(1);
-    let rows: Vec<pair::ActiveModel> = (0..VOLUNTEER_PAIRS)
-        .filter_map(|k| household_ids.get(k * step + step / 2))
-        .map(|hid| pair::ActiveModel {
-            community_id: Set(community_id),
-            household_id: Set(*hid),
-            helper_user_id: Set(volunteer),
-            started_on: Set(started),
-            ended_on: Set(None),
-            ..Default::default()
-        })
-        .collect();
-    let n = rows.len();
-    pair::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    Ok(n)
 }
 
 /// 09:00 UTC on `day`: when a demo record is said to have been made.

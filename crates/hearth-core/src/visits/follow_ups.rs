@@ -96,7 +96,7 @@ pub struct FollowUpUpdate {
 }
 
 /// Inserts a validated follow-up and its `created` history row (inside the caller's tx).
-pub(super) async fn insert<C: ConnectionTrait>(
+pub(crate) async fn insert<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     h: &household::Model,

@@ -67,7 +67,7 @@ pub struct VisitDetail {
 }
 
 /// Validated need, ready to insert.
-pub(super) struct ValidNeed {
+pub(crate) struct ValidNeed {
     pub description: String,
     pub category: Category,
     pub owner: i64,
@@ -77,7 +77,7 @@ pub(super) struct ValidNeed {
 
 /// Checks a need's fields into `e` under `prefix` (`needs[0].`), `opened_on` being the
 /// visit date (a due date before it is an error).
-pub(super) async fn validate_need(
+pub(crate) async fn validate_need(
     store: &Store,
     actor: &Actor,
     e: &mut FieldErrors,
@@ -137,7 +137,7 @@ pub(super) async fn validate_need(
 /// Records a visit and opens a follow-up for each need found, in one transaction.
 #[tracing::instrument(skip_all)]
 pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
-    actor.require(Permission::RecordVisits)?;
+    actor.require(Permission::VisitHouseholds)?;
     let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
     let h = households::load(store, actor, household_id).await?;
     let mut e = FieldErrors::new();
@@ -159,6 +159,10 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
     }
     visitors.sort_unstable();
     visitors.dedup();
+    // A volunteer records their own visits to their paired households, not the team's.
+    if actor.is_volunteer() && visitors.iter().any(|v| Some(*v) != actor.user_id) {
+        e.add("visitors", "only_yourself");
+    }
     if visitors.is_empty() {
         e.add("visitors", "required");
     }

@@ -14,6 +14,7 @@ pub mod follow_ups;
 pub mod households;
 pub mod jobs;
 pub mod json;
+pub mod pairs;
 pub mod programs;
 pub mod reports;
 pub mod residents;

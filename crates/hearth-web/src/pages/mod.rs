@@ -8,6 +8,7 @@ pub mod follow_ups;
 pub mod form;
 pub mod households;
 pub mod jobs;
+pub mod pairs;
 pub mod programs;
 pub mod reports;
 pub mod residents;

@@ -290,8 +290,11 @@ async fn visit_form(
     let people = visits::people_of(&state.store, h.community_id).await?;
     let owners =
         visits::owners_for(&state.store, &h).await?.into_iter().map(|(id, name, _)| (id.to_string(), name)).collect();
+    // A volunteer records their own visits: the form offers only them.
+    let volunteer_self = ctx.actor()?.is_volunteer().then(|| me(&ctx));
     let visitors = people
         .iter()
+        .filter(|(id, _, _)| volunteer_self.as_ref().is_none_or(|m| *m == id.to_string()))
         .map(|(id, name, _)| Person {
             id: id.to_string(),
             name: name.clone(),
@@ -330,7 +333,7 @@ fn me(ctx: &Ctx) -> String {
 
 async fn new_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    actor.require(Permission::RecordVisits)?;
+    actor.require(Permission::VisitHouseholds)?;
     let h = households::get(&state.store, actor, parse_id(&id)?).await?;
     let today = Utc::now().date_naive();
     let mut form = FormState::new(ctx.lang);
@@ -374,7 +377,7 @@ async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
-    actor.require(Permission::RecordVisits)?;
+    actor.require(Permission::VisitHouseholds)?;
     let id = parse_id(&id)?;
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
     let chosen = all_of(&pairs, "visitor");

@@ -174,7 +174,7 @@ async fn demo_loads_the_reference_community_exactly_once() {
     assert_eq!(counts(&app, c.id).await, (1_710, 4_815));
     assert_eq!(community::Entity::find().count(app.store.conn()).await.unwrap(), 1);
     assert_eq!(user::Entity::find().count(app.store.conn()).await.unwrap(), 3);
-    assert_eq!(pair::Entity::find().count(app.store.conn()).await.unwrap(), 5);
+    assert_eq!(pair::Entity::find().count(app.store.conn()).await.unwrap(), 150);
     assert_eq!(consent::Entity::find().count(app.store.conn()).await.unwrap(), consents.len() as u64);
     let new_logins = printed_logins(&again);
     assert_eq!(new_logins.len(), 3);

@@ -16,6 +16,7 @@ mod crash;
 mod demo;
 mod indicators;
 mod jobs;
+mod pairs;
 mod programs;
 mod registry_pages;
 mod reports;

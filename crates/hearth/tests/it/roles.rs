@@ -63,6 +63,79 @@ struct World {
     /// in south: the case, a donation, a relief application.
     north_case: (i64, i64, i64),
     south_case: (i64, i64, i64),
+    /// A pair in north (a caseworker with `hn2`, so not the table's volunteer's) and one in
+    /// south, each with a contact: (pair, contact).
+    north_pair: (i64, i64),
+    south_pair: (i64, i64),
+}
+
+async fn pairing(app: &TestApp, household: i64, user: i64) -> (i64, i64) {
+    use hearth_core::pairs::{contacts, helpers, records};
+    use sea_orm::EntityTrait;
+    let sys = Actor::system();
+    let h = hearth_core::entity::household::Entity::find_by_id(household).one(app.store.conn()).await.unwrap().unwrap();
+    let helper = helpers::create(
+        &app.store,
+        &sys,
+        helpers::HelperInput {
+            community_id: Some(h.community_id),
+            kind: Some("team_member".into()),
+            user_id: Some(user),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let p = records::create(
+        &app.store,
+        &sys,
+        records::PairInput {
+            household_id: Some(household),
+            helper_id: Some(helper),
+            cadence: Some("weekly".into()),
+            started_on: Some("2016-04-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let c = contacts::record(
+        &app.store,
+        &sys,
+        p,
+        contacts::ContactInput {
+            contacted_on: Some("2016-04-05".into()),
+            mode: Some("phone".into()),
+            reached: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .contact
+    .id;
+    (p, c)
+}
+
+fn pair_pages((p, c): (i64, i64), see: [E; 5], manage: [E; 5]) -> Vec<(&'static str, String, [E; 5])> {
+    vec![
+        ("GET", format!("/pairs/{p}"), see),
+        ("POST", format!("/pairs/{p}/contacts"), see),
+        ("GET", format!("/pairs/contacts/{c}"), see),
+        ("POST", format!("/pairs/{p}/end"), manage),
+    ]
+}
+
+fn pair_api((p, _): (i64, i64), see: [E; 5], manage: [E; 5]) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    vec![
+        ("GET", format!("/api/v1/pairs/{p}"), "/api/v1/pairs/{id}", see),
+        ("GET", format!("/api/v1/pairs/{p}/contacts"), "/api/v1/pairs/{id}/contacts", see),
+        ("POST", format!("/api/v1/pairs/{p}/contacts"), "/api/v1/pairs/{id}/contacts", see),
+        // Last: an empty body ends the pair today.
+        ("POST", format!("/api/v1/pairs/{p}/end"), "/api/v1/pairs/{id}/end", manage),
+    ]
 }
 
 async fn hardship(app: &TestApp, household: i64, worker: i64) -> (i64, i64, i64) {
@@ -407,6 +480,8 @@ async fn world(app: &TestApp) -> World {
     let south_jobs = jobs(app, "south", rs).await;
     let north_case = hardship(app, hn, target_user).await;
     let south_case = hardship(app, hs, south_user).await;
+    let north_pair = pairing(app, hn2, target_user).await;
+    let south_pair = pairing(app, hs, south_user).await;
     World {
         hn,
         hn2,
@@ -427,6 +502,8 @@ async fn world(app: &TestApp) -> World {
         south_jobs,
         north_case,
         south_case,
+        north_pair,
+        south_pair,
     }
 }
 
@@ -483,10 +560,12 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("POST", "/admin/communities/new".into(), [A, F, F, F, F]),
         ("GET", "/admin/audit".into(), [A, A, F, F, F]),
         ("POST", "/admin/audit/verify".into(), [A, F, F, F, F]),
-        ("GET", format!("/households/{hn}/visits/new"), [A, A, A, F, F]),
-        ("GET", format!("/households/{hs}/visits/new"), [A, N, N, F, F]),
-        ("POST", format!("/households/{hn}/visits"), [A, A, A, F, F]),
-        ("POST", format!("/households/{hs}/visits"), [A, N, N, F, F]),
+        // A volunteer records visits to the households they are paired with.
+        ("GET", format!("/households/{hn}/visits/new"), [A, A, A, A, F]),
+        ("GET", format!("/households/{hn2}/visits/new"), [A, A, A, N, F]),
+        ("GET", format!("/households/{hs}/visits/new"), [A, N, N, N, F]),
+        ("POST", format!("/households/{hn}/visits"), [A, A, A, A, F]),
+        ("POST", format!("/households/{hs}/visits"), [A, N, N, N, F]),
         ("GET", format!("/households/{hn}/follow-ups/new"), [A, A, A, F, F]),
         ("GET", format!("/households/{hs}/follow-ups/new"), [A, N, N, F, F]),
         ("POST", format!("/households/{hn}/follow-ups"), [A, A, A, F, F]),
@@ -554,6 +633,18 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     // Not assigned to the table's caseworker: 404, as a case of another community is.
     rows.extend(case_pages(w.north_case, [A, A, N, F, F]));
     rows.extend(case_pages(w.south_case, [A, N, N, F, F]));
+    // Pairing: volunteers see their own pairs only (the table's is with `hn`, not these).
+    let see = [A, A, A, A, F];
+    let manage = [A, A, F, F, F];
+    rows.push(("GET", "/pairs".into(), see));
+    rows.push(("GET", "/pairs?missed=2".into(), see));
+    rows.push(("GET", format!("/pairs/new?household={}", w.hn), manage));
+    // An empty form names no household, and a pair is made from its household's page.
+    rows.push(("POST", "/pairs".into(), [N, N, F, F, F]));
+    rows.push(("GET", "/helpers".into(), see));
+    rows.push(("POST", "/helpers".into(), manage));
+    rows.extend(pair_pages(w.north_pair, [A, A, A, N, F], manage));
+    rows.extend(pair_pages(w.south_pair, [A, N, N, N, F], [A, N, F, F, F]));
     // Last: it ends the session of whoever asks.
     rows.push(("POST", "/logout".into(), [A, A, A, A, A]));
     rows
@@ -606,7 +697,7 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         // Someone else's token: only an admin may revoke it; for others it does not exist.
         ("DELETE", format!("/api/v1/tokens/{tid}"), "/api/v1/tokens/{id}", [A, N, N, N, N]),
         ("GET", "/api/v1/visits".into(), "/api/v1/visits", [A, A, A, F, F]),
-        ("POST", "/api/v1/visits".into(), "/api/v1/visits", [A, A, A, F, F]),
+        ("POST", "/api/v1/visits".into(), "/api/v1/visits", [A, A, A, A, F]),
         ("GET", format!("/api/v1/visits/{}", w.vn), "/api/v1/visits/{id}", [A, A, A, F, F]),
         ("GET", format!("/api/v1/visits/{}", w.vs), "/api/v1/visits/{id}", [A, N, N, F, F]),
         ("GET", "/api/v1/follow-ups".into(), "/api/v1/follow-ups", [A, A, A, A, F]),
@@ -700,6 +791,14 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     rows.push(("GET", "/api/v1/cases/ledger?from=2016-01-01&to=2016-12-31".into(), "/api/v1/cases/ledger", list));
     rows.extend(case_api(w.north_case, [A, A, N, F, F]));
     rows.extend(case_api(w.south_case, [A, N, N, F, F]));
+    let see = [A, A, A, A, F];
+    let manage = [A, A, F, F, F];
+    for path in ["/api/v1/helpers", "/api/v1/pairs"] {
+        rows.push(("GET", path.into(), path, see));
+        rows.push(("POST", path.into(), path, manage));
+    }
+    rows.extend(pair_api(w.north_pair, [A, A, A, N, F], manage));
+    rows.extend(pair_api(w.south_pair, [A, N, N, N, F], [A, N, F, F, F]));
     rows
 }
 

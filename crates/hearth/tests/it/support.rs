@@ -157,21 +157,50 @@ impl TestApp {
     /// Pairs the user `username` (a volunteer) with a household, from 2016-04-01, so the
     /// volunteer may see it.
     pub async fn pair(&self, username: &str, household_id: i64) {
-        use hearth_core::entity::pair;
-        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        use hearth_core::entity::helper;
+        use hearth_core::pairs::{helpers, records};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let u = users::by_username(&self.store, username).await.unwrap().expect("user to pair");
         let h = household::Entity::find_by_id(household_id).one(self.store.conn()).await.unwrap().expect("household");
-        pair::ActiveModel {
-            community_id: Set(h.community_id),
-            household_id: Set(h.id),
-            helper_user_id: Set(u.id),
-            started_on: Set(chrono::NaiveDate::from_ymd_opt(2016, 4, 1).unwrap()),
-            ended_on: Set(None),
-            ..Default::default()
-        }
-        .insert(self.store.writer())
+        let sys = Actor::system();
+        let existing = helper::Entity::find()
+            .filter(helper::Column::UserId.eq(u.id))
+            .filter(helper::Column::CommunityId.eq(h.community_id))
+            .one(self.store.conn())
+            .await
+            .unwrap();
+        let helper_id = match existing {
+            Some(x) => x.id,
+            None => {
+                let kind = if u.role == hearth_core::Role::Volunteer { "volunteer" } else { "team_member" };
+                helpers::create(
+                    &self.store,
+                    &sys,
+                    helpers::HelperInput {
+                        community_id: Some(h.community_id),
+                        kind: Some(kind.into()),
+                        user_id: Some(u.id),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("helper")
+                .id
+            }
+        };
+        records::create(
+            &self.store,
+            &sys,
+            records::PairInput {
+                household_id: Some(h.id),
+                helper_id: Some(helper_id),
+                cadence: Some("weekly".into()),
+                started_on: Some("2016-04-01".into()),
+                ..Default::default()
+            },
+        )
         .await
-        .unwrap();
+        .expect("pair");
     }
 
     /// Makes every session look idle for `idle_minutes` and `age_hours` old.
