@@ -5,6 +5,7 @@
 mod auth;
 mod cases;
 mod jobs;
+mod pairs;
 mod programs;
 mod registry;
 mod visits;
@@ -33,5 +34,8 @@ pub fn all() -> Vec<Journey> {
         journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
         journey("job-fair-to-check-in", jobs::fair_to_check_in).serving_with(&["--demo"]).also_on_postgres(),
         journey("hardship-case", cases::open_to_resolved).serving_with(&["--demo"]).also_on_postgres(),
+        journey("pair-volunteer-contact", pairs::pair_a_volunteer_who_records_a_contact)
+            .serving_with(&["--demo"])
+            .also_on_postgres(),
     ]
 }
