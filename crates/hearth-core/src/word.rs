@@ -30,3 +30,15 @@ pub trait Word: ActiveEnum<Value = String> + Iterable + Copy + PartialEq + 'stat
         format!("{}-{}", Self::FLUENT, self.to_value().replace('_', "-"))
     }
 }
+
+/// Templates and messages show a word as its stored name: `display_as_word!(A, B)`.
+macro_rules! display_as_word {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::word::Word::word(self))
+            }
+        }
+    )*};
+}
+pub(crate) use display_as_word;

@@ -128,16 +128,7 @@ impl Word for Decision {
     const FLUENT: &'static str = "relief-decision";
 }
 
-macro_rules! display_as_word {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.word())
-            }
-        }
-    )*};
-}
-display_as_word!(CaseCategory, CaseStatus, Stream, Method, Decision);
+crate::word::display_as_word!(CaseCategory, CaseStatus, Stream, Method, Decision);
 
 /// Whether the actor may see a case: coordinators and admins of its community, and the
 /// workers assigned to it.

@@ -357,18 +357,7 @@ pub struct CaseLine {
 
 async fn lines(store: &Store, cases: Vec<case::Model>) -> CoreResult<Vec<CaseLine>> {
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
-    let hids: Vec<i64> = cases.iter().map(|c| c.household_id).collect();
-    let codes: HashMap<i64, String> = if hids.is_empty() {
-        HashMap::new()
-    } else {
-        household::Entity::find()
-            .filter(household::Column::Id.is_in(hids))
-            .all(store.conn())
-            .await?
-            .into_iter()
-            .map(|h| (h.id, h.code))
-            .collect()
-    };
+    let codes = crate::registry::households::code_map(store, cases.iter().map(|c| c.household_id)).await?;
     let mut res: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut wk: HashMap<i64, Vec<i64>> = HashMap::new();
     if !ids.is_empty() {

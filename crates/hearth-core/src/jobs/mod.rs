@@ -110,17 +110,7 @@ impl Word for EndReason {
     const FLUENT: &'static str = "end-reason";
 }
 
-/// Templates and messages show a word as its stored name.
-macro_rules! display_as_word {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.word())
-            }
-        }
-    )*};
-}
-display_as_word!(OpeningStatus, ReferralStep, PlacedVia, EndReason);
+crate::word::display_as_word!(OpeningStatus, ReferralStep, PlacedVia, EndReason);
 
 /// A record that belongs to one community (the scope check of every read).
 pub trait InCommunity {

@@ -173,18 +173,7 @@ pub async fn create(store: &Store, actor: &Actor, i: HelperInput) -> CoreResult<
 pub async fn names(store: &Store, helpers: &[helper::Model]) -> CoreResult<HashMap<i64, String>> {
     let uids: Vec<i64> = helpers.iter().filter_map(|h| h.user_id).collect();
     let users = users::names_by_id(store, &uids).await?;
-    let hids: Vec<i64> = helpers.iter().filter_map(|h| h.household_id).collect();
-    let codes: HashMap<i64, String> = if hids.is_empty() {
-        HashMap::new()
-    } else {
-        household::Entity::find()
-            .filter(household::Column::Id.is_in(hids))
-            .all(store.conn())
-            .await?
-            .into_iter()
-            .map(|h| (h.id, h.code))
-            .collect()
-    };
+    let codes = crate::registry::households::code_map(store, helpers.iter().filter_map(|h| h.household_id)).await?;
     Ok(helpers
         .iter()
         .map(|h| {

@@ -178,19 +178,7 @@ fn window_records<'a>(
         let mut per = windows(store, scope, after).await?;
         let more = per.len() as u64 > limit;
         per.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let hids: Vec<i64> = per.iter().map(|(p, _, _)| p.household_id).collect();
-        let mut codes: HashMap<i64, String> = HashMap::new();
-        for chunk in hids.chunks(500) {
-            let r: Vec<(i64, String)> = household::Entity::find()
-                .select_only()
-                .column(household::Column::Id)
-                .column(household::Column::Code)
-                .filter(household::Column::Id.is_in(chunk.to_vec()))
-                .into_tuple()
-                .all(store.conn())
-                .await?;
-            codes.extend(r);
-        }
+        let codes = crate::registry::households::code_map(store, per.iter().map(|(p, _, _)| p.household_id)).await?;
         let next_after = if more { per.last().map(|(p, _, _)| p.id) } else { None };
         Ok(RecordPage {
             items: per

@@ -90,16 +90,7 @@ impl Word for ContactMode {
     const FLUENT: &'static str = "contact-mode";
 }
 
-macro_rules! display_as_word {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.word())
-            }
-        }
-    )*};
-}
-display_as_word!(HelperKind, Cadence, ContactMode);
+crate::word::display_as_word!(HelperKind, Cadence, ContactMode);
 
 /// A contact window: its first and last day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

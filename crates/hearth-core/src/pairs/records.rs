@@ -273,19 +273,7 @@ async fn lines(store: &Store, pairs: Vec<pair::Model>, on: NaiveDate) -> CoreRes
     let ids: Vec<i64> = pairs.iter().map(|p| p.id).collect();
     let days = contact_days(store, &ids).await?;
     let names = helpers::names_of_pairs(store, &pairs).await?;
-    let hids: Vec<i64> = pairs.iter().map(|p| p.household_id).collect();
-    let mut codes: HashMap<i64, String> = HashMap::new();
-    for chunk in hids.chunks(500) {
-        let rows: Vec<(i64, String)> = household::Entity::find()
-            .select_only()
-            .column(household::Column::Id)
-            .column(household::Column::Code)
-            .filter(household::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(store.conn())
-            .await?;
-        codes.extend(rows);
-    }
+    let codes = households::code_map(store, pairs.iter().map(|p| p.household_id)).await?;
     Ok(pairs
         .into_iter()
         .map(|p| {

@@ -123,14 +123,4 @@ fn timeline<'a>(store: &'a Store, actor: &'a crate::policy::Actor, h: &'a househ
     })
 }
 
-/// Templates and messages show a word as its stored name.
-macro_rules! display_as_word {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.word())
-            }
-        }
-    )*};
-}
-display_as_word!(ProgramKind, SessionStatus, EnrolmentOutcome);
+crate::word::display_as_word!(ProgramKind, SessionStatus, EnrolmentOutcome);

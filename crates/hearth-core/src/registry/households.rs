@@ -480,6 +480,30 @@ pub async fn list(store: &Store, actor: &Actor, query: &ListQuery) -> CoreResult
     Ok(Page { items, next_after: page.next_after })
 }
 
+/// Codes by household id, for rows a caller has already scoped (pairs, cases, drill-downs):
+/// one query per 500 ids.
+pub(crate) async fn code_map(
+    store: &Store,
+    ids: impl IntoIterator<Item = i64>,
+) -> CoreResult<std::collections::HashMap<i64, String>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
+            .column(household::Column::Code)
+            .filter(household::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(store.conn())
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Codes of the given households, for lists of residents that show where each one lives.
 /// Confined to the actor's communities, so ids from elsewhere simply yield nothing.
 #[tracing::instrument(skip_all)]

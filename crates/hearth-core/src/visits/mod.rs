@@ -80,17 +80,7 @@ impl Word for FollowUpStatus {
     const FLUENT: &'static str = "follow-up-status";
 }
 
-/// Templates and messages show a word as its stored name.
-macro_rules! display_as_word {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.word())
-            }
-        }
-    )*};
-}
-display_as_word!(VisitPurpose, Category, FollowUpStatus);
+crate::word::display_as_word!(VisitPurpose, Category, FollowUpStatus);
 
 impl FollowUpStatus {
     /// Statuses that still need work (queues, overdue).
