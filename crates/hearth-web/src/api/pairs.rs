@@ -3,7 +3,7 @@
 //! which open follow-ups). Volunteers reach only their own pairs; anything else is 404.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::created;
-use super::json::{ApiJson, Id, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag};
+use super::json::{ApiJson, ApiParams, Id, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -134,7 +134,7 @@ fn pair_out(l: PairLine) -> Pair {
 pub async fn list_pairs(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<records::ListQuery>,
+    ApiParams(q): ApiParams<records::ListQuery>,
 ) -> Result<Json<Vec<Pair>>, WebError> {
     Ok(Json(records::list(&state.store, ctx.actor()?, &q).await?.into_iter().map(pair_out).collect()))
 }
@@ -200,8 +200,7 @@ pub struct Contact {
     /// Someone was reached (false: an attempt).
     pub reached: bool,
     pub note: Option<String>,
-    /// Follow-ups opened for the needs found (on recording).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Follow-ups opened for the needs found (when recorded; empty in lists).
     pub follow_up_ids: Vec<i64>,
 }
 
