@@ -75,6 +75,15 @@ pub enum Permission {
     WorkCases,
     /// See every hardship case of one's communities (and their records behind figures).
     SeeAllCases,
+    /// Read the team's handbook (its rules and procedures). Volunteers work by these rules
+    /// too, so they read them; viewers (report readers outside the team) do not.
+    ReadHandbook,
+    /// Write handbook documents and name its categories: the coordinators who own the rules.
+    EditHandbook,
+    /// Read partnership agreements (who the team works with and on what terms).
+    ReadPartnerships,
+    /// Record and change partnership agreements and their scans.
+    EditPartnerships,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -92,6 +101,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         HelpIntoWork => matches!(role, Admin | Coordinator | Caseworker),
         WorkCases => matches!(role, Admin | Coordinator | Caseworker),
         SeeAllCases => matches!(role, Admin | Coordinator),
+        ReadHandbook => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        EditHandbook | EditPartnerships => matches!(role, Admin | Coordinator),
+        ReadPartnerships => matches!(role, Admin | Coordinator | Caseworker),
     }
 }
 

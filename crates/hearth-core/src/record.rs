@@ -38,6 +38,9 @@ pub enum EntityKind {
     Case,
     LedgerEntry,
     ReliefApplication,
+    HandbookDocument,
+    HandbookCategory,
+    Partnership,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -46,7 +49,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 29] = [
+    pub const ALL: [EntityKind; 32] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -73,6 +76,9 @@ impl EntityKind {
         EntityKind::Case,
         EntityKind::LedgerEntry,
         EntityKind::ReliefApplication,
+        EntityKind::HandbookDocument,
+        EntityKind::HandbookCategory,
+        EntityKind::Partnership,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -107,6 +113,9 @@ impl EntityKind {
             EntityKind::Case => "case",
             EntityKind::LedgerEntry => "ledger_entry",
             EntityKind::ReliefApplication => "relief_application",
+            EntityKind::HandbookDocument => "handbook_document",
+            EntityKind::HandbookCategory => "handbook_category",
+            EntityKind::Partnership => "partnership",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",
