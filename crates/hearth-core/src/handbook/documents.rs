@@ -184,6 +184,11 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: DocumentInput)
     .into_iter()
     .filter_map(|(f, c)| c.then_some(f))
     .collect();
+    if changed.is_empty() {
+        // Saving what is already there makes no new version.
+        tx.commit().await?;
+        return Ok(row);
+    }
     let next = row.version_no + 1;
     let mut a = row.into_active_model();
     a.search_text = Set(markdown::plain(&v.title, &v.body));
@@ -202,7 +207,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: DocumentInput)
         actor,
         Entry::new(Action::Update, EntityKind::HandbookDocument, Some(m.id))
             .community(m.community_id)
-            .summary(format!("version {next}: {}", if changed.is_empty() { "no change".into() } else { changed.join(", ") })),
+            .summary(format!("version {next}: {}", changed.join(", "))),
     )
     .await?;
     tx.commit().await?;
@@ -309,7 +314,10 @@ pub struct Diff {
 
 /// The line diff of two texts.
 pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
-    let diff = similar::TextDiff::from_lines(old, new);
+    // Every line ends with a newline, so a last line is the same as that line followed by more.
+    let ended = |s: &str| if s.ends_with('\n') { s.to_owned() } else { format!("{s}\n") };
+    let (old, new) = (ended(old), ended(new));
+    let diff = similar::TextDiff::from_lines(&old, &new);
     diff.iter_all_changes()
         .map(|c| DiffLine {
             change: match c.tag() {
@@ -399,7 +407,7 @@ mod tests {
     #[test]
     fn wildcards_match_only_themselves_and_lines_diff() {
         assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
-        let d = line_diff("a\nb\nc\n", "a\nB\nc\n");
+        let d = line_diff("a\nb\nc", "a\nB\nc\n");
         let changed: Vec<_> = d.iter().filter(|l| l.change != Change::Same).map(|l| (l.change, l.text.as_str())).collect();
         assert_eq!(changed, vec![(Change::Removed, "b"), (Change::Added, "B")]);
     }

@@ -5,7 +5,7 @@
 //! relative address — any other scheme (`javascript:`, `data:`, `vbscript:`, …) becomes `#`.
 //! Escaping of text and attributes is pulldown-cmark's own HTML writer.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 /// Whether a link or image address may be followed: http(s), mailto, or relative (no scheme).
 /// Browsers ignore tabs, newlines and leading spaces or control characters in a scheme, so
@@ -24,6 +24,22 @@ pub fn safe_url(url: &str) -> bool {
     }
 }
 
+/// Text with every character that means something in HTML escaped (`&<>"'`).
+fn escape_all(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn inert(url: CowStr<'_>) -> CowStr<'_> {
     if safe_url(&url) { url } else { CowStr::Borrowed("#") }
 }
@@ -35,8 +51,12 @@ pub fn render(body: &str) -> String {
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_TASKLISTS);
     let events = Parser::new_ext(body, opts).map(|ev| match ev {
-        // Raw HTML is shown as what was typed.
-        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        // Raw HTML is shown as what was typed: every markup character escaped, quotes too, so
+        // not even its text reads as an attribute.
+        Event::Html(s) | Event::InlineHtml(s) => Event::InlineHtml(escape_all(&s).into()),
+        // A block of raw HTML becomes a paragraph of that text.
+        Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
             Event::Start(Tag::Link { link_type, dest_url: inert(dest_url), title, id })
         }
@@ -75,6 +95,7 @@ mod tests {
         assert!(!html.contains("src=\"vbscript"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "shown as text: {html}");
         assert!(html.contains("<h1>值班</h1>"));
+        assert!(html.contains("&lt;a href=&quot;javascript:alert(2)&quot;&gt;"), "{html}");
     }
 
     #[test]
