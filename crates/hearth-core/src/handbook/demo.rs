@@ -178,6 +178,11 @@ fn plan() -> CoreResult<Vec<Doc>> {
             earlier,
         });
     }
+    // Stored as a save would store them: without trailing blank lines.
+    for d in &mut out {
+        d.body = d.body.trim_end().to_owned();
+        d.earlier = d.earlier.take().map(|e| e.trim_end().to_owned());
+    }
     Ok(out)
 }
 

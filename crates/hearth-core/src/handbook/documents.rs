@@ -68,7 +68,9 @@ fn check(e: &mut FieldErrors, i: &DocumentInput, cats: &[Category]) -> Option<Va
         }
     });
     let title = validate::required_text(e, "title", i.title.as_deref(), 200);
-    let body = validate::required_text(e, "body", i.body.as_deref(), MAX_BODY);
+    // Browsers send a textarea's lines ending in CRLF: stored with LF, so a save from a form
+    // and one from the API differ only where the text does.
+    let body = validate::required_text(e, "body", i.body.as_deref(), MAX_BODY).map(|b| unix_lines(&b));
     let published_on = validate::date(e, "published_on", i.published_on.as_deref());
     Some(Valid {
         category: category?,
@@ -77,6 +79,11 @@ fn check(e: &mut FieldErrors, i: &DocumentInput, cats: &[Category]) -> Option<Va
         published_on,
         on_notice_board: i.on_notice_board.unwrap_or(false),
     })
+}
+
+/// Text with every line ending as `\n`.
+pub fn unix_lines(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// One of the handbook's documents, if the actor may read its community's handbook.

@@ -74,7 +74,7 @@ fn check(e: &mut FieldErrors, i: &PartnershipInput) -> Option<Valid> {
     {
         e.add("valid_until", "date_before_start");
     }
-    let text = validate::text(e, "text", i.text.as_deref(), 20000);
+    let text = validate::text(e, "text", i.text.as_deref(), 20000).map(|t| super::documents::unix_lines(&t));
     Some(Valid { title: title?, parties: parties?, signed_on: signed_on?, valid_until, text })
 }
 

@@ -45,8 +45,14 @@ handbook-one-version = Only one version so far.
 handbook-diff = Changes
 handbook-diff-between = Version { $from }
 handbook-diff-version = version { $to }
-handbook-diff-added = { $count } lines added
-handbook-diff-removed = { $count } lines removed
+handbook-diff-added = { $count ->
+    [one] One line added
+   *[other] { $count } lines added
+}
+handbook-diff-removed = { $count ->
+    [one] One line removed
+   *[other] { $count } lines removed
+}
 handbook-diff-legend = Lines marked + were added; lines marked − were removed.
 handbook-diff-added-line = Added:
 handbook-diff-removed-line = Removed:

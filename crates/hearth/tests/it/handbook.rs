@@ -115,7 +115,8 @@ async fn versions_keep_who_changed_what_and_any_two_can_be_compared() {
             .unwrap()
     };
     let etag = api.get(&format!("/api/v1/handbook/{id}")).await.header("etag").unwrap();
-    let res = api.send(patch("## 步骤\n\n1. 登记\n2. 两人入户\n3. 回访\n", etag.clone())).await;
+    // From a form, lines end in CRLF: stored as LF, so only the changed line differs.
+    let res = api.send(patch("## 步骤\r\n\r\n1. 登记\r\n2. 两人入户\r\n3. 回访\r\n", etag.clone())).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let etag2 = res.header("etag").unwrap();
     // The first ETag is stale now: 412, nothing saved.

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cases;
+mod handbook;
 mod jobs;
 mod programs;
 mod registry;
@@ -33,5 +34,6 @@ pub fn all() -> Vec<Journey> {
         journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
         journey("job-fair-to-check-in", jobs::fair_to_check_in).serving_with(&["--demo"]).also_on_postgres(),
         journey("hardship-case", cases::open_to_resolved).serving_with(&["--demo"]).also_on_postgres(),
+        journey("handbook-procedure-diff-booklet", handbook::edit_procedure_diff_and_booklet).serving_with(&["--demo"]),
     ]
 }
