@@ -137,7 +137,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["partnership_scans", "partnerships", "handbook_versions", "handbook_documents", "handbook_categories"] {
+        for t in ["partnership_scans", "partnerships", "handbook_versions", "handbook_documents", "handbook_categories"]
+        {
             manager.drop_table(Table::drop().table(t).take()).await?;
         }
         Ok(())

@@ -98,7 +98,8 @@ const PROCEDURES: [(&str, &str); 15] = [
 ];
 
 fn rule_body(title: &str, effective: NaiveDate) -> String {
-    let topic = title.trim_end_matches("制度").trim_end_matches("规定").trim_end_matches("守则").trim_end_matches("规范");
+    let topic =
+        title.trim_end_matches("制度").trim_end_matches("规定").trim_end_matches("守则").trim_end_matches("规范");
     format!(
         "## 目的\n\n为规范本团队的{topic}工作，明确责任，提高服务质量，特制定本制度。\n\n\
          ## 内容\n\n1. 团队成员应熟悉并遵守本制度的各项要求。\n\
@@ -152,7 +153,14 @@ fn plan() -> CoreResult<Vec<Doc>> {
         } else {
             body
         };
-        out.push(Doc { category: "team_rules", title: (*t).to_owned(), body, published_on: on, notice_board: i < 6, earlier });
+        out.push(Doc {
+            category: "team_rules",
+            title: (*t).to_owned(),
+            body,
+            published_on: on,
+            notice_board: i < 6,
+            earlier,
+        });
     }
     for (i, t) in ADMIN_RULES.iter().enumerate() {
         let on = next_day();
@@ -194,7 +202,13 @@ const JIAFU: &str = "佳福社区服务团队 Jiafu team";
 
 fn agreements() -> [Agreement; 9] {
     [
-        ("社区联防联控协作协议", "", (2015, 3, 10), Some((2017, 3, 9)), "双方在治安巡逻、突发事件处置中互相支援，信息及时互通。"),
+        (
+            "社区联防联控协作协议",
+            "",
+            (2015, 3, 10),
+            Some((2017, 3, 9)),
+            "双方在治安巡逻、突发事件处置中互相支援，信息及时互通。",
+        ),
         ("志愿者资源共享协议", "", (2015, 6, 1), Some((2016, 12, 31)), "双方志愿者可跨社区参加服务，服务时长互认。"),
         ("困难家庭转介协议", "", (2015, 9, 15), None, "跨社区居住的困难家庭由户籍所在社区牵头，另一方协助。"),
         ("活动场地共用协议", "", (2016, 1, 8), Some((2016, 12, 31)), "双方活动室按月排期共用，使用后恢复原状。"),
@@ -213,8 +227,20 @@ fn agreements() -> [Agreement; 9] {
             Some((2017, 7, 31)),
             "律师事务所每月第一个周六上午在社区提供免费法律咨询。",
         ),
-        ("值班互换协议", "王丽 Wang Li\n陈明 Chen Ming", (2015, 11, 2), None, "双方遇事可互换值班，提前一天报协调员备案。"),
-        ("结对帮扶互助协议", "李娜 Li Na\n张伟 Zhang Wei", (2015, 4, 20), None, "双方分工走访结对家庭，一方不在时由另一方代为联系。"),
+        (
+            "值班互换协议",
+            "王丽 Wang Li\n陈明 Chen Ming",
+            (2015, 11, 2),
+            None,
+            "双方遇事可互换值班，提前一天报协调员备案。",
+        ),
+        (
+            "结对帮扶互助协议",
+            "李娜 Li Na\n张伟 Zhang Wei",
+            (2015, 4, 20),
+            None,
+            "双方分工走访结对家庭，一方不在时由另一方代为联系。",
+        ),
     ]
 }
 
@@ -232,7 +258,8 @@ pub(crate) fn step<'a>(
         for d in docs {
             let first_at = historical(d.published_on - TimeDelta::days(3));
             let final_no = if d.earlier.is_some() { 2 } else { 1 };
-            let changed_at = if d.earlier.is_some() { historical(d.published_on + TimeDelta::days(40)) } else { first_at };
+            let changed_at =
+                if d.earlier.is_some() { historical(d.published_on + TimeDelta::days(40)) } else { first_at };
             let m = doc::ActiveModel {
                 community_id: Set(community_id),
                 category: Set(d.category.to_owned()),

@@ -292,7 +292,10 @@ pub async fn versions(store: &Store, actor: &Actor, id: i64) -> CoreResult<Vec<V
         .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
     let names = crate::auth::users::names_by_id(store, &ids).await?;
-    Ok(rows.into_iter().map(|v| Version { author: v.author_id.and_then(|u| names.get(&u).cloned()), version: v }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|v| Version { author: v.author_id.and_then(|u| names.get(&u).cloned()), version: v })
+        .collect())
 }
 
 /// Whether a line of a diff was kept, added or removed.
@@ -366,11 +369,7 @@ pub async fn diff(store: &Store, actor: &Actor, id: i64, from: i32, to: i32) -> 
 
 /// A booklet: every document published by today of a community, grouped by category in the
 /// category's order, by title within it.
-pub async fn booklet(
-    store: &Store,
-    actor: &Actor,
-    community_id: i64,
-) -> CoreResult<Vec<(Category, Vec<doc::Model>)>> {
+pub async fn booklet(store: &Store, actor: &Actor, community_id: i64) -> CoreResult<Vec<(Category, Vec<doc::Model>)>> {
     let cats = super::categories(store, actor, community_id).await?;
     let docs = doc::Entity::find()
         .filter(doc::Column::CommunityId.eq(community_id))
@@ -415,7 +414,8 @@ mod tests {
     fn wildcards_match_only_themselves_and_lines_diff() {
         assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
         let d = line_diff("a\nb\nc", "a\nB\nc\n");
-        let changed: Vec<_> = d.iter().filter(|l| l.change != Change::Same).map(|l| (l.change, l.text.as_str())).collect();
+        let changed: Vec<_> =
+            d.iter().filter(|l| l.change != Change::Same).map(|l| (l.change, l.text.as_str())).collect();
         assert_eq!(changed, vec![(Change::Removed, "b"), (Change::Added, "B")]);
     }
 }

@@ -19,7 +19,12 @@ pub fn indicators() -> Vec<Indicator> {
             Timing::AsOfEnd,
             Count::rows(documents(), published_by_end).dim("category", col(doc::Column::Category)),
         ),
-        Indicator::count("partnership_agreements", PRACTICE, Timing::AsOfEnd, Count::rows(partnerships(), in_force_at_end)),
+        Indicator::count(
+            "partnership_agreements",
+            PRACTICE,
+            Timing::AsOfEnd,
+            Count::rows(partnerships(), in_force_at_end),
+        ),
     ]
 }
 
@@ -37,8 +42,14 @@ fn in_force_at_end(s: &Scope) -> Cond {
 
 fn documents() -> Rows {
     use doc::Column as D;
-    Rows::of::<doc::Entity>(EntityKind::HandbookDocument, col(D::Id), col(D::CommunityId), col(D::Title), col(D::PublishedOn))
-        .detail("category", |_| col(D::Category).expr())
+    Rows::of::<doc::Entity>(
+        EntityKind::HandbookDocument,
+        col(D::Id),
+        col(D::CommunityId),
+        col(D::Title),
+        col(D::PublishedOn),
+    )
+    .detail("category", |_| col(D::Category).expr())
 }
 
 fn partnerships() -> Rows {

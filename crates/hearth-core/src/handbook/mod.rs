@@ -68,7 +68,12 @@ impl From<handbook_category::Model> for Category {
 fn defaults() -> Vec<Category> {
     DEFAULT_CATEGORIES
         .iter()
-        .map(|(k, en, zh)| Category { id: 0, key: (*k).to_owned(), name_en: (*en).to_owned(), name_zh: (*zh).to_owned() })
+        .map(|(k, en, zh)| Category {
+            id: 0,
+            key: (*k).to_owned(),
+            name_en: (*en).to_owned(),
+            name_zh: (*zh).to_owned(),
+        })
         .collect()
 }
 
@@ -149,10 +154,8 @@ pub async fn add_category(store: &Store, actor: &Actor, input: CategoryInput) ->
     let (Some(c), Some((en, zh))) = (c, names) else { return Err(CoreError::Internal("validated category".into())) };
     let tx = store.write().await?;
     seed_categories(&tx, c.id).await?;
-    let n = handbook_category::Entity::find()
-        .filter(handbook_category::Column::CommunityId.eq(c.id))
-        .count(&tx)
-        .await?;
+    let n =
+        handbook_category::Entity::find().filter(handbook_category::Column::CommunityId.eq(c.id)).count(&tx).await?;
     let now = Utc::now();
     let m = handbook_category::ActiveModel {
         community_id: Set(c.id),

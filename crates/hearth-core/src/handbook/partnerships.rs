@@ -64,9 +64,8 @@ struct Valid {
 
 fn check(e: &mut FieldErrors, i: &PartnershipInput) -> Option<Valid> {
     let title = validate::required_text(e, "title", i.title.as_deref(), 200);
-    let parties = validate::required_text(e, "parties", i.parties.as_deref(), 2000).map(|p| {
-        p.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
-    });
+    let parties = validate::required_text(e, "parties", i.parties.as_deref(), 2000)
+        .map(|p| p.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n"));
     let signed_on = validate::required_date(e, "signed_on", i.signed_on.as_deref());
     let valid_until = validate::date(e, "valid_until", i.valid_until.as_deref());
     if let (Some(s), Some(u)) = (signed_on, valid_until)
@@ -153,8 +152,12 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, input: PartnershipInp
     a.text = Set(v.text);
     a.updated_at = Set(Utc::now());
     let m = a.update(&tx).await?;
-    audit::append(&tx, actor, Entry::new(Action::Update, EntityKind::Partnership, Some(m.id)).community(m.community_id))
-        .await?;
+    audit::append(
+        &tx,
+        actor,
+        Entry::new(Action::Update, EntityKind::Partnership, Some(m.id)).community(m.community_id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(m)
 }

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use hearth_core::entity::{handbook_document, partnership};
 use hearth_core::handbook::documents::{self, DiffLine, DocumentInput, DocumentsQuery};
-use hearth_core::handbook::partnerships::{self, PartnershipInput, PartnershipState};
 use hearth_core::handbook::markdown;
+use hearth_core::handbook::partnerships::{self, PartnershipInput, PartnershipState};
 use hearth_core::{CoreError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -183,7 +183,11 @@ pub struct Version {
     params(("id" = i64, Path, description = "Document id")),
     responses((status = 200, body = Vec<Version>), ReadErrors),
 )]
-pub async fn list_versions(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Json<Vec<Version>>, WebError> {
+pub async fn list_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> Result<Json<Vec<Version>>, WebError> {
     let rows = documents::versions(&state.store, ctx.actor()?, id).await?;
     Ok(Json(
         rows.into_iter()

@@ -174,11 +174,7 @@ struct ListParams {
     community: Option<String>,
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(p): Query<ListParams>,
-) -> Result<Response, WebError> {
+async fn list_page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> Result<Response, WebError> {
     let actor = ctx.actor()?;
     actor.require(Permission::ReadHandbook)?;
     let community = chosen_community(&state, &ctx, p.community.as_deref()).await?;
@@ -193,8 +189,10 @@ async fn list_page(
     .await?;
     let total = docs.len();
     let today = today_local();
-    let mut groups: Vec<Group> =
-        cats.iter().map(|c| Group { key: c.key.clone(), name: c.name(chinese(&ctx)).to_owned(), docs: Vec::new() }).collect();
+    let mut groups: Vec<Group> = cats
+        .iter()
+        .map(|c| Group { key: c.key.clone(), name: c.name(chinese(&ctx)).to_owned(), docs: Vec::new() })
+        .collect();
     for d in docs {
         let row = DocRow {
             id: d.id,
@@ -209,7 +207,15 @@ async fn list_page(
     }
     groups.retain(|g| !g.docs.is_empty());
     let categories = category_options(&ctx, &cats);
-    render(&ListPage { searched: !q.trim().is_empty() || !category.is_empty(), ctx, q, category, categories, groups, total })
+    render(&ListPage {
+        searched: !q.trim().is_empty() || !category.is_empty(),
+        ctx,
+        q,
+        category,
+        categories,
+        groups,
+        total,
+    })
 }
 
 #[derive(Template)]
@@ -497,7 +503,13 @@ async fn print_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
         .find(|c| c.id == d.community_id)
         .map(|c| c.name)
         .unwrap_or_default();
-    render(&PrintPage { category: category_name(&ctx, &cats, &d.category), html: markdown::render(&d.body), community, ctx, d })
+    render(&PrintPage {
+        category: category_name(&ctx, &cats, &d.category),
+        html: markdown::render(&d.body),
+        community,
+        ctx,
+        d,
+    })
 }
 
 struct BookletDoc {
@@ -597,7 +609,8 @@ async fn add_category(
     let actor = ctx.actor()?;
     actor.require(Permission::EditHandbook)?;
     let mut form = FormState::from_pairs(ctx.lang, &pairs);
-    let input = CategoryInput { community: form.get("community"), name_en: form.get("name_en"), name_zh: form.get("name_zh") };
+    let input =
+        CategoryInput { community: form.get("community"), name_en: form.get("name_en"), name_zh: form.get("name_zh") };
     match handbook::add_category(&state.store, actor, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/handbook/categories?community={}&saved=1", form.value("community")))
             .into_response()),
@@ -695,7 +708,11 @@ async fn partnership_view(state: &AppState, ctx: Ctx, id: i64, form: FormState) 
     Ok(PartnershipPage { parties: p.parties.lines().map(str::to_owned).collect(), state: st, state_key, ctx, p, form })
 }
 
-async fn partnership_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn partnership_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     let form = FormState::new(ctx.lang);
     render(&partnership_view(&state, ctx, id, form).await?)

@@ -258,8 +258,9 @@ async fn search_finds_chinese_and_english_words() {
     app.community("north").await;
     let mut api = app.api_as("coord", "coordinator", &["north"]).await;
     let duty = doc(&mut api, "team_rules", "值班制度", "值班人员须按时到岗。", Some("2016-01-05")).await;
-    let meet = doc(&mut api, "team_rules", "Weekly Meeting rules", "We meet on Monday; 100% attendance.", Some("2016-01-06"))
-        .await;
+    let meet =
+        doc(&mut api, "team_rules", "Weekly Meeting rules", "We meet on Monday; 100% attendance.", Some("2016-01-06"))
+            .await;
     let other = doc(&mut api, "admin_rules", "档案管理制度", "档案按年归档。", Some("2016-01-07")).await;
     let found = |v: Value| -> Vec<i64> { v.as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect() };
     assert_eq!(found(api.get(&format!("/api/v1/handbook?q={}", enc("值班"))).await.json()), vec![duty]);
@@ -360,7 +361,10 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_stored() {
         (json!({"community": "north", "category": "team_rules", "body": "x"}), "title"),
         (json!({"community": "north", "category": "team_rules", "title": "t", "body": "  "}), "body"),
         (json!({"community": "north", "category": "recipes", "title": "t", "body": "x"}), "category"),
-        (json!({"community": "north", "category": "team_rules", "title": "t", "body": "x", "published_on": "2016-02-30"}), "published_on"),
+        (
+            json!({"community": "north", "category": "team_rules", "title": "t", "body": "x", "published_on": "2016-02-30"}),
+            "published_on",
+        ),
         (json!({"community": "nowhere", "category": "team_rules", "title": "t", "body": "x"}), "community"),
         (json!({"category": "team_rules", "title": "t\u{202E}", "body": "x"}), "community"),
     ];
@@ -369,12 +373,17 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_stored() {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", res.text);
         assert!(error_field(&res).contains(&field.to_owned()), "{body}: {}", res.text);
     }
-    let res = api.json("POST", "/api/v1/handbook", &json!({"community": "north", "title": "t", "body": "x", "colour": 1})).await;
+    let res = api
+        .json("POST", "/api/v1/handbook", &json!({"community": "north", "title": "t", "body": "x", "colour": 1}))
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused: {}", res.text);
     assert_eq!(api.get("/api/v1/handbook").await.json().as_array().unwrap().len(), 0);
     let p_cases: Vec<(Value, &str)> = vec![
         (json!({"community": "north", "title": "t", "signed_on": "2016-01-01"}), "parties"),
-        (json!({"community": "north", "title": "t", "parties": "a", "signed_on": "2016-01-01", "valid_until": "2015-12-31"}), "valid_until"),
+        (
+            json!({"community": "north", "title": "t", "parties": "a", "signed_on": "2016-01-01", "valid_until": "2015-12-31"}),
+            "valid_until",
+        ),
         (json!({"community": "north", "parties": "a", "signed_on": "2016-01-01"}), "title"),
         (json!({"community": "north", "title": "t", "parties": "a"}), "signed_on"),
     ];
@@ -394,7 +403,10 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_stored() {
     // The page form names the field and keeps what was typed.
     let mut web = app.login_as("coord2", "coordinator", &["north"]).await;
     let res = web
-        .post_form("/handbook", &[("community", "north"), ("category", "team_rules"), ("title", ""), ("body", "我的正文")])
+        .post_form(
+            "/handbook",
+            &[("community", "north"), ("category", "team_rules"), ("title", ""), ("body", "我的正文")],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text.contains("id=\"e-title\"") && res.text.contains("我的正文"));
@@ -404,7 +416,9 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_stored() {
     let res = web.post_form("/handbook/categories", &[("community", "north"), ("name_en", "Forms")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text.contains("id=\"e-name_zh\""));
-    let res = web.post_form("/handbook/categories", &[("community", "north"), ("name_en", "Forms"), ("name_zh", "表格")]).await;
+    let res = web
+        .post_form("/handbook/categories", &[("community", "north"), ("name_en", "Forms"), ("name_zh", "表格")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let page = web.get("/handbook/new").await;
     assert!(page.text.contains(">Forms<"), "a new category is offered");
@@ -423,7 +437,9 @@ async fn handbook_figures_have_a_known_answer() {
     doc(&mut api, "admin_rules", "C", "x", Some("2016-02-20")).await;
     doc(&mut api, "procedures", "D", "x", Some("2016-04-02")).await;
     doc(&mut api, "procedures", "E", "x", None).await;
-    for (signed, until) in [("2015-06-01", Some("2016-01-31")), ("2016-02-15", None), ("2016-05-01", Some("2016-12-31"))] {
+    for (signed, until) in
+        [("2015-06-01", Some("2016-01-31")), ("2016-02-15", None), ("2016-05-01", Some("2016-12-31"))]
+    {
         post(
             &mut api,
             "/api/v1/partnerships",
@@ -453,8 +469,10 @@ async fn the_demo_reproduces_its_handbook_figures() {
     hearth_core::demo::ensure(&app.store).await.unwrap();
     let c = hearth_core::registry::communities::by_slug(&app.store, &Actor::system(), "jiafu").await.unwrap().id;
     let got = by_category(&app, c, "2016-01-01", "2016-03-31").await;
-    let want: BTreeMap<String, i64> =
-        [("admin_rules", 38), ("procedures", 15), ("team_rules", 18)].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let want: BTreeMap<String, i64> = [("admin_rules", 38), ("procedures", 15), ("team_rules", 18)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     assert_eq!(got, want);
     assert_eq!(figure(&app, c, "2016-01-01", "2016-03-31", "partnership_agreements").await, Some(9.0));
     // Two documents have more than one version, so history and diff show something.
@@ -517,7 +535,11 @@ async fn who_may_read_and_write_the_handbook_and_agreements() {
     let res = cw.json("PATCH", &format!("/api/v1/handbook/{nd}"), &json!({"title": "mine"})).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = cw
-        .json("POST", "/api/v1/partnerships", &json!({"community": "north", "title": "t", "parties": "a", "signed_on": "2016-01-01"}))
+        .json(
+            "POST",
+            "/api/v1/partnerships",
+            &json!({"community": "north", "title": "t", "parties": "a", "signed_on": "2016-01-01"}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     // The Today page shows this week's changes to those who read the handbook.

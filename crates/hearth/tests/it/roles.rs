@@ -113,10 +113,7 @@ async fn handbook(app: &TestApp, community: &str) -> Handbook {
 
 /// The handbook pages of one community's records: (reading the handbook, editing it, its
 /// categories, reading agreements, editing them).
-fn handbook_pages(
-    h: &Handbook,
-    [read, edit, cat, pread, pedit]: [[E; 5]; 5],
-) -> Vec<(&'static str, String, [E; 5])> {
+fn handbook_pages(h: &Handbook, [read, edit, cat, pread, pedit]: [[E; 5]; 5]) -> Vec<(&'static str, String, [E; 5])> {
     let (d, p) = (h.document, h.partnership);
     vec![
         ("GET", format!("/handbook/{d}"), read),
