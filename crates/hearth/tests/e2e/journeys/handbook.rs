@@ -56,7 +56,10 @@ pub async fn edit_procedure_diff_and_booklet(b: Browser) -> Res {
     b.expect_text("#toc", "值班制度").await?;
     // The other pages of the practice, at this size too: categories and partnership agreements.
     b.goto("/handbook/categories").await?;
-    b.expect_text("#categories", "Work procedures").await?;
+    let name = b.value("#categories li[data-category=procedures] input[name=name_en]").await?;
+    if name != "Work procedures" {
+        bail!("the procedures' category is named {name:?}");
+    }
     b.goto("/partnerships").await?;
     b.click("#partnerships li a").await?;
     b.expect_path_prefix("/partnerships/").await?;
