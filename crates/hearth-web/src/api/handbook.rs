@@ -42,7 +42,7 @@ fn etag_of(at: &chrono::DateTime<chrono::Utc>) -> String {
 // Documents
 
 #[derive(Serialize, ToSchema)]
-pub struct Document {
+pub struct HandbookDocument {
     pub id: i64,
     pub community_id: i64,
     /// The category's key.
@@ -59,9 +59,9 @@ pub struct Document {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<handbook_document::Model> for Document {
-    fn from(d: handbook_document::Model) -> Document {
-        Document {
+impl From<handbook_document::Model> for HandbookDocument {
+    fn from(d: handbook_document::Model) -> HandbookDocument {
+        HandbookDocument {
             html: markdown::render(&d.body),
             id: d.id,
             community_id: d.community_id,
@@ -78,7 +78,7 @@ impl From<handbook_document::Model> for Document {
 
 /// A document in a list (without its body).
 #[derive(Serialize, ToSchema)]
-pub struct DocumentLine {
+pub struct HandbookDocumentLine {
     pub id: i64,
     pub community_id: i64,
     pub category: String,
@@ -92,17 +92,17 @@ pub struct DocumentLine {
 #[utoipa::path(
     get, path = "/api/v1/handbook", tag = "handbook", operation_id = "list_handbook_documents",
     params(DocumentsQuery),
-    responses((status = 200, body = Vec<DocumentLine>), ReadErrors),
+    responses((status = 200, body = Vec<HandbookDocumentLine>), ReadErrors),
 )]
 pub async fn list_documents(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiParams(q): ApiParams<DocumentsQuery>,
-) -> Result<Json<Vec<DocumentLine>>, WebError> {
+) -> Result<Json<Vec<HandbookDocumentLine>>, WebError> {
     let rows = documents::list(&state.store, ctx.actor()?, &q).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|d| DocumentLine {
+            .map(|d| HandbookDocumentLine {
                 id: d.id,
                 community_id: d.community_id,
                 category: d.category,
@@ -119,7 +119,7 @@ pub async fn list_documents(
 #[utoipa::path(
     post, path = "/api/v1/handbook", tag = "handbook", operation_id = "create_handbook_document",
     request_body = DocumentInput,
-    responses((status = 201, body = Document, headers(("Location" = String))), WriteErrors),
+    responses((status = 201, body = HandbookDocument, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn create_document(
     State(state): State<AppState>,
@@ -127,29 +127,29 @@ pub async fn create_document(
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> Result<Response, WebError> {
     let d = documents::create(&state.store, ctx.actor()?, input).await?;
-    Ok(created(&format!("/api/v1/handbook/{}", d.id), Document::from(d)))
+    Ok(created(&format!("/api/v1/handbook/{}", d.id), HandbookDocument::from(d)))
 }
 
 /// One document.
 #[utoipa::path(
     get, path = "/api/v1/handbook/{id}", tag = "handbook", operation_id = "get_handbook_document",
-    params(("id" = i64, Path, description = "Document id")),
-    responses((status = 200, body = Document, headers(("ETag" = String, description = "The version; send it back as If-Match"))), ReadErrors),
+    params(("id" = i64, Path, description = "HandbookDocument id")),
+    responses((status = 200, body = HandbookDocument, headers(("ETag" = String, description = "The version; send it back as If-Match"))), ReadErrors),
 )]
 pub async fn get_document(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let d = documents::get(&state.store, ctx.actor()?, id).await?;
-    Ok(with_etag(&etag_of(&d.updated_at), Document::from(d)))
+    Ok(with_etag(&etag_of(&d.updated_at), HandbookDocument::from(d)))
 }
 
 /// Saves a change as a new version (refused with 412 if the document changed since `If-Match`).
 #[utoipa::path(
     patch, path = "/api/v1/handbook/{id}", tag = "handbook", operation_id = "update_handbook_document",
     params(
-        ("id" = i64, Path, description = "Document id"),
+        ("id" = i64, Path, description = "HandbookDocument id"),
         ("If-Match" = Option<String>, Header, description = "The ETag read: the change is refused (412) if someone changed the document since"),
     ),
     request_body = DocumentInput,
-    responses((status = 200, body = Document, headers(("ETag" = String))), WriteErrors, VersionErrors),
+    responses((status = 200, body = HandbookDocument, headers(("ETag" = String))), WriteErrors, VersionErrors),
 )]
 pub async fn update_document(
     State(state): State<AppState>,
@@ -160,12 +160,12 @@ pub async fn update_document(
 ) -> Result<Response, WebError> {
     input.version = if_match(&headers);
     let d = documents::update(&state.store, ctx.actor()?, id, input).await.map_err(stale_is_412)?;
-    Ok(with_etag(&etag_of(&d.updated_at), Document::from(d)))
+    Ok(with_etag(&etag_of(&d.updated_at), HandbookDocument::from(d)))
 }
 
 /// One saved version of a document.
 #[derive(Serialize, ToSchema)]
-pub struct Version {
+pub struct HandbookVersion {
     pub version_no: i32,
     pub category: String,
     pub title: String,
@@ -180,18 +180,18 @@ pub struct Version {
 /// A document's versions, newest first: who saved what, and when.
 #[utoipa::path(
     get, path = "/api/v1/handbook/{id}/versions", tag = "handbook", operation_id = "list_handbook_versions",
-    params(("id" = i64, Path, description = "Document id")),
-    responses((status = 200, body = Vec<Version>), ReadErrors),
+    params(("id" = i64, Path, description = "HandbookDocument id")),
+    responses((status = 200, body = Vec<HandbookVersion>), ReadErrors),
 )]
 pub async fn list_versions(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-) -> Result<Json<Vec<Version>>, WebError> {
+) -> Result<Json<Vec<HandbookVersion>>, WebError> {
     let rows = documents::versions(&state.store, ctx.actor()?, id).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|v| Version {
+            .map(|v| HandbookVersion {
                 version_no: v.version.version_no,
                 category: v.version.category,
                 title: v.version.title,
@@ -216,7 +216,7 @@ pub struct DiffQuery {
 
 /// The line diff between two versions.
 #[derive(Serialize, ToSchema)]
-pub struct Diff {
+pub struct HandbookDiff {
     pub from: i32,
     pub to: i32,
     pub lines: Vec<DiffLine>,
@@ -225,17 +225,17 @@ pub struct Diff {
 /// The line diff between two versions of a document (title, category, body).
 #[utoipa::path(
     get, path = "/api/v1/handbook/{id}/diff", tag = "handbook", operation_id = "diff_handbook_versions",
-    params(("id" = i64, Path, description = "Document id"), DiffQuery),
-    responses((status = 200, body = Diff), ReadErrors),
+    params(("id" = i64, Path, description = "HandbookDocument id"), DiffQuery),
+    responses((status = 200, body = HandbookDiff), ReadErrors),
 )]
 pub async fn diff_versions(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
     ApiParams(q): ApiParams<DiffQuery>,
-) -> Result<Json<Diff>, WebError> {
+) -> Result<Json<HandbookDiff>, WebError> {
     let d = documents::diff(&state.store, ctx.actor()?, id, q.from, q.to).await?;
-    Ok(Json(Diff { from: d.from.version_no, to: d.to.version_no, lines: d.lines }))
+    Ok(Json(HandbookDiff { from: d.from.version_no, to: d.to.version_no, lines: d.lines }))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 //! The handbook on a phone: a coordinator changes a work procedure, sees the change in the
 //! diff between the two versions (marked as added, in text as well as colour), and opens the
 //! whole handbook as a booklet whose contents list it under its category; then the
-//! categories, a partnership agreement and the printable procedure at the same size.
+//! categories, a partnership agreement, the two forms and the printable procedure at the same
+//! size.
 
 use crate::harness::{Browser, Res, bail};
 
@@ -64,6 +65,10 @@ pub async fn edit_procedure_diff_and_booklet(b: Browser) -> Res {
     b.click("#partnerships li a").await?;
     b.expect_path_prefix("/partnerships/").await?;
     b.expect_text("#partnership", "芳草家园").await?;
+    b.goto("/partnerships/new").await?;
+    b.expect_text("#partnership-form", "Parties").await?;
+    b.goto("/handbook/new").await?;
+    b.expect_text("#handbook-form", "Category").await?;
     b.goto(&format!("{doc}/print")).await?;
     b.expect_text("#document", "入户走访工作规程").await
 }
