@@ -82,6 +82,15 @@ pub enum Permission {
     ContactPairs,
     /// Add helpers; create, end and reassign pairs.
     ManagePairs,
+    /// Read the team's handbook (its rules and procedures). Volunteers work by these rules
+    /// too, so they read them; viewers (report readers outside the team) do not.
+    ReadHandbook,
+    /// Write handbook documents and name its categories: the coordinators who own the rules.
+    EditHandbook,
+    /// Read partnership agreements (who the team works with and on what terms).
+    ReadPartnerships,
+    /// Record and change partnership agreements and their scans.
+    EditPartnerships,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -102,6 +111,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         VisitHouseholds => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         ContactPairs => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         ManagePairs => matches!(role, Admin | Coordinator),
+        ReadHandbook => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
+        EditHandbook | EditPartnerships => matches!(role, Admin | Coordinator),
+        ReadPartnerships => matches!(role, Admin | Coordinator | Caseworker),
     }
 }
 

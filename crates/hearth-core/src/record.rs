@@ -41,6 +41,9 @@ pub enum EntityKind {
     Helper,
     Pair,
     PairContact,
+    HandbookDocument,
+    HandbookCategory,
+    Partnership,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -49,7 +52,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 32] = [
+    pub const ALL: [EntityKind; 35] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -79,6 +82,9 @@ impl EntityKind {
         EntityKind::Helper,
         EntityKind::Pair,
         EntityKind::PairContact,
+        EntityKind::HandbookDocument,
+        EntityKind::HandbookCategory,
+        EntityKind::Partnership,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -116,6 +122,9 @@ impl EntityKind {
             EntityKind::Helper => "helper",
             EntityKind::Pair => "pair",
             EntityKind::PairContact => "pair_contact",
+            EntityKind::HandbookDocument => "handbook_document",
+            EntityKind::HandbookCategory => "handbook_category",
+            EntityKind::Partnership => "partnership",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

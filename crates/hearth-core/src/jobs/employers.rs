@@ -431,7 +431,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 /// A file name safe to offer back in `Content-Disposition`: its last path part, printable
 /// ASCII letters, digits, `.-_` only (others become `_`), at most 100 characters, and the
 /// extension its type has.
-fn safe_name(name: Option<&str>, content_type: &str) -> String {
+pub(crate) fn safe_name(name: Option<&str>, content_type: &str) -> String {
     let ext = match content_type {
         "application/pdf" => "pdf",
         "image/jpeg" => "jpg",

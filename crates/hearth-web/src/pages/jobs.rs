@@ -505,7 +505,7 @@ async fn add_contact(
 /// A multipart form's text fields and its one file: (pairs, file name, bytes, too large).
 /// A body over the limit is reported on `scan` as too large, with the fields read before it
 /// kept. A body that is not multipart at all is a bad request.
-async fn read_upload(req: Request, state: &AppState) -> Result<Upload, WebError> {
+pub(crate) async fn read_upload(req: Request, state: &AppState) -> Result<Upload, WebError> {
     let mut pairs = Vec::new();
     let (mut name, mut bytes, mut too_large) = (None, Vec::new(), false);
     let Ok(mut mp) = Multipart::from_request(req, state).await else {
@@ -544,7 +544,7 @@ async fn read_upload(req: Request, state: &AppState) -> Result<Upload, WebError>
     Ok((pairs, name.filter(|n| !n.is_empty()), bytes, too_large))
 }
 
-type Upload = (Vec<(String, String)>, Option<String>, Vec<u8>, bool);
+pub(crate) type Upload = (Vec<(String, String)>, Option<String>, Vec<u8>, bool);
 
 fn csrf_ok(ctx: &Ctx, pairs: &[(String, String)]) -> bool {
     crate::csrf::multipart_token_ok(ctx, pairs)

@@ -63,10 +63,97 @@ struct World {
     /// in south: the case, a donation, a relief application.
     north_case: (i64, i64, i64),
     south_case: (i64, i64, i64),
+    /// The handbook in north and south: a document, a category, a partnership agreement
+    /// with a scan.
+    north_handbook: Handbook,
+    south_handbook: Handbook,
     /// A pair in north (a caseworker with `hn2`, so not the table's volunteer's) and one in
     /// south, each with a contact: (pair, contact).
     north_pair: (i64, i64),
     south_pair: (i64, i64),
+}
+
+struct Handbook {
+    document: i64,
+    category: i64,
+    partnership: i64,
+}
+
+async fn handbook(app: &TestApp, community: &str) -> Handbook {
+    use hearth_core::handbook::{self, documents, partnerships};
+    let sys = Actor::system();
+    let s = &app.store;
+    let d = documents::create(
+        s,
+        &sys,
+        documents::DocumentInput {
+            community: Some(community.into()),
+            category: Some("team_rules".into()),
+            title: Some(format!("Rules of {community}")),
+            body: Some("# Rules".into()),
+            published_on: Some("2016-01-05".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let category = handbook::categories(s, &sys, d.community_id).await.unwrap()[0].id;
+    let p = partnerships::create(
+        s,
+        &sys,
+        partnerships::PartnershipInput {
+            community: Some(community.into()),
+            title: Some("Shared rooms".into()),
+            parties: Some("us\nthem".into()),
+            signed_on: Some("2016-01-08".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    partnerships::attach_scan(s, &sys, p.id, Some("p.pdf"), b"%PDF-1.4\n".to_vec()).await.unwrap();
+    Handbook { document: d.id, category, partnership: p.id }
+}
+
+/// The handbook pages of one community's records: (reading the handbook, editing it, its
+/// categories, reading agreements, editing them).
+fn handbook_pages(h: &Handbook, [read, edit, cat, pread, pedit]: [[E; 5]; 5]) -> Vec<(&'static str, String, [E; 5])> {
+    let (d, p) = (h.document, h.partnership);
+    vec![
+        ("GET", format!("/handbook/{d}"), read),
+        ("GET", format!("/handbook/{d}/history"), read),
+        ("GET", format!("/handbook/{d}/diff?from=1&to=1"), read),
+        ("GET", format!("/handbook/{d}/print"), read),
+        ("GET", format!("/handbook/{d}/edit"), edit),
+        ("POST", format!("/handbook/{d}"), edit),
+        ("POST", format!("/handbook/categories/{}", h.category), cat),
+        ("GET", format!("/partnerships/{p}"), pread),
+        ("GET", format!("/partnerships/{p}/scan"), pread),
+        ("GET", format!("/partnerships/{p}/edit"), pedit),
+        ("POST", format!("/partnerships/{p}"), pedit),
+        ("POST", format!("/partnerships/{p}/scan"), pedit),
+    ]
+}
+
+/// The handbook API of one community's records.
+fn handbook_api(
+    h: &Handbook,
+    read: [E; 5],
+    edit: [E; 5],
+    pread: [E; 5],
+    pedit: [E; 5],
+) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    let (d, p) = (h.document, h.partnership);
+    vec![
+        ("GET", format!("/api/v1/handbook/{d}"), "/api/v1/handbook/{id}", read),
+        ("PATCH", format!("/api/v1/handbook/{d}"), "/api/v1/handbook/{id}", edit),
+        ("GET", format!("/api/v1/handbook/{d}/versions"), "/api/v1/handbook/{id}/versions", read),
+        ("GET", format!("/api/v1/handbook/{d}/diff?from=1&to=1"), "/api/v1/handbook/{id}/diff", read),
+        ("GET", format!("/api/v1/partnerships/{p}"), "/api/v1/partnerships/{id}", pread),
+        ("PATCH", format!("/api/v1/partnerships/{p}"), "/api/v1/partnerships/{id}", pedit),
+        ("GET", format!("/api/v1/partnerships/{p}/scan"), "/api/v1/partnerships/{id}/scan", pread),
+        ("PUT", format!("/api/v1/partnerships/{p}/scan"), "/api/v1/partnerships/{id}/scan", pedit),
+    ]
 }
 
 async fn pairing(app: &TestApp, household: i64, user: i64) -> (i64, i64) {
@@ -478,6 +565,8 @@ async fn world(app: &TestApp) -> World {
     let south_class = class(app, "south", rs).await;
     let north_jobs = jobs(app, "north", rn).await;
     let south_jobs = jobs(app, "south", rs).await;
+    let north_handbook = handbook(app, "north").await;
+    let south_handbook = handbook(app, "south").await;
     let north_case = hardship(app, hn, target_user).await;
     let south_case = hardship(app, hs, south_user).await;
     let north_pair = pairing(app, hn2, target_user).await;
@@ -500,6 +589,8 @@ async fn world(app: &TestApp) -> World {
         south_class,
         north_jobs,
         south_jobs,
+        north_handbook,
+        south_handbook,
         north_case,
         south_case,
         north_pair,
@@ -633,6 +724,28 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     // Not assigned to the table's caseworker: 404, as a case of another community is.
     rows.extend(case_pages(w.north_case, [A, A, N, F, F]));
     rows.extend(case_pages(w.south_case, [A, N, N, F, F]));
+    // The handbook: the team's own rules are read by volunteers too, never by viewers;
+    // coordinators write them. Agreements: read by caseworkers, written by coordinators.
+    let (read, edit) = ([A, A, A, A, F], [A, A, F, F, F]);
+    for (m, path, e) in [
+        ("GET", "/handbook", read),
+        ("GET", "/handbook?q=rules&category=team_rules", read),
+        ("GET", "/handbook/booklet", read),
+        ("GET", "/handbook/new", edit),
+        ("POST", "/handbook", edit),
+        ("GET", "/handbook/categories", edit),
+        ("POST", "/handbook/categories", edit),
+        ("GET", "/partnerships", list),
+        ("GET", "/partnerships/new", edit),
+        ("POST", "/partnerships", edit),
+    ] {
+        rows.push((m, path.into(), e));
+    }
+    rows.extend(handbook_pages(&w.north_handbook, [read, edit, edit, list, edit]));
+    // Another community's: not found for whoever may read its kind; a category is renamed
+    // only by those who edit (403 first).
+    let (n4, n3) = ([A, N, N, N, F], [A, N, N, F, F]);
+    rows.extend(handbook_pages(&w.south_handbook, [n4, n4, [A, N, F, F, F], n3, n3]));
     // Pairing: volunteers see their own pairs only (the table's is with `hn`, not these).
     let see = [A, A, A, A, F];
     let manage = [A, A, F, F, F];
@@ -791,6 +904,13 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     rows.push(("GET", "/api/v1/cases/ledger?from=2016-01-01&to=2016-12-31".into(), "/api/v1/cases/ledger", list));
     rows.extend(case_api(w.north_case, [A, A, N, F, F]));
     rows.extend(case_api(w.south_case, [A, N, N, F, F]));
+    let (read, edit) = ([A, A, A, A, F], [A, A, F, F, F]);
+    rows.push(("GET", "/api/v1/handbook".into(), "/api/v1/handbook", read));
+    rows.push(("POST", "/api/v1/handbook".into(), "/api/v1/handbook", edit));
+    rows.push(("GET", "/api/v1/partnerships".into(), "/api/v1/partnerships", list));
+    rows.push(("POST", "/api/v1/partnerships".into(), "/api/v1/partnerships", edit));
+    rows.extend(handbook_api(&w.north_handbook, read, edit, list, edit));
+    rows.extend(handbook_api(&w.south_handbook, [A, N, N, N, F], [A, N, N, N, F], [A, N, N, F, F], [A, N, N, F, F]));
     let see = [A, A, A, A, F];
     let manage = [A, A, F, F, F];
     for path in ["/api/v1/helpers", "/api/v1/pairs"] {

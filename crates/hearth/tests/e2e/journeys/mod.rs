@@ -4,6 +4,7 @@
 
 mod auth;
 mod cases;
+mod handbook;
 mod jobs;
 mod pairs;
 mod programs;
@@ -37,5 +38,6 @@ pub fn all() -> Vec<Journey> {
         journey("pair-volunteer-contact", pairs::pair_a_volunteer_who_records_a_contact)
             .serving_with(&["--demo"])
             .also_on_postgres(),
+        journey("handbook-procedure-diff-booklet", handbook::edit_procedure_diff_and_booklet).serving_with(&["--demo"]),
     ]
 }

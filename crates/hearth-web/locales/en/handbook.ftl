@@ -1,0 +1,99 @@
+nav-handbook = Handbook
+handbook-title = Handbook
+handbook-new = New document
+handbook-edit = Edit
+handbook-edit-title = Edit “{ $title }”
+handbook-history = History
+handbook-print = Print
+handbook-booklet = Print the handbook
+handbook-booklet-title = Team handbook
+handbook-booklet-as-of = As of { $date }
+handbook-toc = Contents
+handbook-back = Back
+handbook-categories = Categories
+handbook-search = Search the handbook
+handbook-search-go = Search
+handbook-all-categories = All categories
+handbook-found = { $count ->
+    [one] One document found
+   *[other] { $count } documents found
+}
+handbook-none = No documents.
+handbook-draft = Draft
+handbook-published-on = Published { $date }
+handbook-notice-board = On the notice board
+handbook-version-no = Version { $no }
+handbook-last-saved = saved { $at }
+handbook-saved = Saved.
+handbook-save = Save
+handbook-cancel = Cancel
+handbook-field-community = Community
+handbook-field-category = Category
+handbook-field-title = Title
+handbook-field-body = Text
+handbook-body-hint = Markdown: # heading, **bold**, - list, [link](https://…). HTML is shown as typed.
+handbook-field-published-on = Published on (empty: a draft)
+handbook-field-notice-board = Posted on the notice board
+handbook-version = Version
+handbook-saved-by = Saved by
+handbook-saved-at = Saved at
+handbook-compare = Compare two versions
+handbook-compare-from = From version
+handbook-compare-to = To version
+handbook-compare-go = Show the changes
+handbook-one-version = Only one version so far.
+handbook-diff = Changes
+handbook-diff-between = Version { $from }
+handbook-diff-version = version { $to }
+handbook-diff-added = { $count ->
+    [one] One line added
+   *[other] { $count } lines added
+}
+handbook-diff-removed = { $count ->
+    [one] One line removed
+   *[other] { $count } lines removed
+}
+handbook-diff-legend = Lines marked + were added; lines marked − were removed.
+handbook-diff-added-line = Added:
+handbook-diff-removed-line = Removed:
+handbook-changed-at = changed { $at }
+handbook-today-title = Handbook changes this week
+handbook-today-more = The handbook
+handbook-today-empty = No changes this week.
+handbook-category-name-en = Name in English
+handbook-category-name-zh = Name in Chinese
+handbook-category-rename = Rename
+handbook-category-new = New category
+handbook-category-add = Add
+partnerships-title = Partnership agreements
+partnerships-none = No partnership agreements.
+partnership-new = New agreement
+partnership-edit = Edit
+partnership-edit-title = Edit “{ $title }”
+partnership-signed-on = signed { $date }
+partnership-valid-until = valid until { $date }
+partnership-open-ended = Until ended
+partnership-field-title = Title
+partnership-field-parties = Parties
+partnership-parties-hint = One party a line: a team, an organisation or a member.
+partnership-field-signed-on = Signed on
+partnership-field-valid-until = Valid until
+partnership-field-text = Text
+partnership-field-scan = Scan (PDF, JPEG or PNG)
+partnership-scan-hint = At most 5 MB. The file is checked by its content.
+partnership-scan-download = Download the scan
+partnership-scan-upload = Attach a scan
+partnership-scan-save = Upload
+partnership-no-scan = None
+partnership-state-in-force = In force
+partnership-state-expired = Expired
+partnership-state-not-yet = Not yet in force
+entity-handbook-document = Handbook document
+entity-handbook-category = Handbook category
+entity-partnership = Partnership agreement
+err-unknown-category = No such category.
+err-no-such-version = No such version.
+indicator-handbook_documents = Handbook documents
+indicator-handbook_documents-desc = Documents published by the end of the period, by category
+indicator-partnership_agreements = Partnership agreements
+indicator-partnership_agreements-desc = Agreements in force at the end of the period (signed by then, not expired)
