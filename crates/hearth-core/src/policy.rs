@@ -75,6 +75,11 @@ pub enum Permission {
     WorkCases,
     /// See every hardship case of one's communities (and their records behind figures).
     SeeAllCases,
+    /// Service requests to utilities and services: open them (one household or many),
+    /// move them along, resolve them; edit the community's kinds of request.
+    TrackRequests,
+    /// Add, rename and retire a community's kinds of service request.
+    EditRequestKinds,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -92,6 +97,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         HelpIntoWork => matches!(role, Admin | Coordinator | Caseworker),
         WorkCases => matches!(role, Admin | Coordinator | Caseworker),
         SeeAllCases => matches!(role, Admin | Coordinator),
+        TrackRequests => matches!(role, Admin | Coordinator | Caseworker),
+        EditRequestKinds => matches!(role, Admin | Coordinator),
     }
 }
 

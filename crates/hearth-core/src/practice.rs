@@ -66,6 +66,7 @@ pub const PRACTICES: &[Practice] = &[
     crate::programs::PRACTICE,
     crate::jobs::PRACTICE,
     crate::cases::PRACTICE,
+    crate::requests::PRACTICE,
 ];
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub enum EntityKind {
     Case,
     LedgerEntry,
     ReliefApplication,
+    ServiceRequest,
+    RequestKind,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -46,7 +48,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 29] = [
+    pub const ALL: [EntityKind; 31] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -73,6 +75,8 @@ impl EntityKind {
         EntityKind::Case,
         EntityKind::LedgerEntry,
         EntityKind::ReliefApplication,
+        EntityKind::ServiceRequest,
+        EntityKind::RequestKind,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -107,6 +111,8 @@ impl EntityKind {
             EntityKind::Case => "case",
             EntityKind::LedgerEntry => "ledger_entry",
             EntityKind::ReliefApplication => "relief_application",
+            EntityKind::ServiceRequest => "service_request",
+            EntityKind::RequestKind => "request_kind",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

@@ -19,6 +19,7 @@ mod m20261202_000003_household_search;
 mod m20261203_000001_create_programs;
 mod m20261204_000001_create_jobs;
 mod m20261205_000001_create_cases;
+mod m20261206_000002_create_requests;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_create_programs::Migration),
             Box::new(m20261204_000001_create_jobs::Migration),
             Box::new(m20261205_000001_create_cases::Migration),
+            Box::new(m20261206_000002_create_requests::Migration),
         ]
     }
 }
