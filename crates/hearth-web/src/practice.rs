@@ -164,6 +164,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::programs::PRACTICE,
     pages::jobs::PRACTICE,
     pages::cases::PRACTICE,
+    pages::requests::PRACTICE,
     pages::reports::PRACTICE,
 ];
 

@@ -870,3 +870,13 @@ pub async fn waiting(store: &Store, actor: &Actor, limit: u64) -> CoreResult<(u6
     .await?;
     Ok((count, items))
 }
+
+/// How many requests a filter finds that are still open or with their provider (what
+/// "resolve all shown" would close): an indexed count, no personal data.
+pub async fn count_resolvable(store: &Store, actor: &Actor, f: &Filter) -> CoreResult<u64> {
+    actor.require(Permission::TrackRequests)?;
+    let cond = condition(store, actor, f)
+        .await?
+        .add(request::Column::Status.is_in([RequestStatus::Open, RequestStatus::PassedToProvider]));
+    Ok(request::Entity::find().filter(cond).count(store.conn()).await?)
+}

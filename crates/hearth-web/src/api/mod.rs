@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod json;
 pub mod programs;
 pub mod reports;
+pub mod requests;
 pub mod residents;
 pub mod rules;
 pub mod tokens;

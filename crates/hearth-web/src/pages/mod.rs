@@ -10,6 +10,7 @@ pub mod households;
 pub mod jobs;
 pub mod programs;
 pub mod reports;
+pub mod requests;
 pub mod residents;
 pub mod visits;
 

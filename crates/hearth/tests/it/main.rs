@@ -19,6 +19,7 @@ mod jobs;
 mod programs;
 mod registry_pages;
 mod reports;
+mod requests;
 mod roles;
 mod security;
 mod shape;

@@ -7,6 +7,7 @@ mod cases;
 mod jobs;
 mod programs;
 mod registry;
+mod requests;
 mod visits;
 
 use crate::harness::{Journey, journey};
@@ -33,5 +34,6 @@ pub fn all() -> Vec<Journey> {
         journey("certificate-verify", programs::certificate_and_verify).serving_with(&["--demo"]),
         journey("job-fair-to-check-in", jobs::fair_to_check_in).serving_with(&["--demo"]).also_on_postgres(),
         journey("hardship-case", cases::open_to_resolved).serving_with(&["--demo"]).also_on_postgres(),
+        journey("bulk-requests", requests::bulk_for_a_building).serving_with(&["--demo"]),
     ]
 }
