@@ -603,8 +603,10 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     }
     rows.push(("GET", format!("/requests/new?household={}", w.hn), list));
     rows.push(("GET", format!("/requests/new?household={}", w.hs), [A, N, N, F, F]));
-    // Empty forms: no household (422), no households chosen (422), the confirm step.
-    for path in ["/requests", "/requests/bulk", "/requests/resolve"] {
+    // An empty form names no household (a request is opened from its household's page).
+    rows.push(("POST", "/requests".into(), [N, N, N, F, F]));
+    // Empty forms: no households chosen (422), the confirm step.
+    for path in ["/requests/bulk", "/requests/resolve"] {
         rows.push(("POST", path.into(), list));
     }
     // Kinds are edited by coordinators and admins.
