@@ -4,7 +4,9 @@
 //! figures grouped by `request_kind` stay comparable over the years.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 
 use crate::audit::{self, Action, Entry};
 use crate::entity::request_kind;

@@ -88,7 +88,8 @@ fn timeline<'a>(store: &'a Store, actor: &'a Actor, h: &'a household::Model) -> 
                 out.push(Event::new(d, "request_passed").summary(r.provider.clone().unwrap_or_default()).record(rec));
             }
             if let Some(d) = r.resolved_on {
-                let kind = if r.status == RequestStatus::Resolved { "request_resolved" } else { "request_cannot_resolve" };
+                let kind =
+                    if r.status == RequestStatus::Resolved { "request_resolved" } else { "request_cannot_resolve" };
                 out.push(Event::new(d, kind).record(rec));
             }
         }

@@ -382,7 +382,11 @@ pub async fn bulk_open(store: &Store, actor: &Actor, i: BulkInput) -> CoreResult
     )
     .await?;
     tx.commit().await?;
-    Ok(BulkOutcome { community_id: community, count: made.len() as u64, request_ids: made.into_iter().map(|(r, _)| r).collect() })
+    Ok(BulkOutcome {
+        community_id: community,
+        count: made.len() as u64,
+        request_ids: made.into_iter().map(|(r, _)| r).collect(),
+    })
 }
 
 /// The listed households by id, each present in `community`; the bad ones named by place.
@@ -419,12 +423,7 @@ async fn checked_ids(store: &Store, e: &mut FieldErrors, community: i64, list: &
 }
 
 /// The listed households by code in `community`; the bad ones named by place.
-async fn checked_codes(
-    store: &Store,
-    e: &mut FieldErrors,
-    community: i64,
-    codes: &[String],
-) -> CoreResult<Vec<i64>> {
+async fn checked_codes(store: &Store, e: &mut FieldErrors, community: i64, codes: &[String]) -> CoreResult<Vec<i64>> {
     let wanted: Vec<String> = codes.iter().map(|c| c.trim().to_owned()).collect();
     let mut found: HashMap<String, (i64, bool)> = HashMap::new();
     for chunk in wanted.chunks(CHUNK) {
@@ -834,8 +833,8 @@ pub async fn open_count(store: &Store, actor: &Actor) -> CoreResult<u64> {
     if !crate::policy::allows(actor.role, Permission::TrackRequests) {
         return Ok(0);
     }
-    let mut q =
-        request::Entity::find().filter(request::Column::Status.is_in([RequestStatus::Open, RequestStatus::PassedToProvider]));
+    let mut q = request::Entity::find()
+        .filter(request::Column::Status.is_in([RequestStatus::Open, RequestStatus::PassedToProvider]));
     if let Some(ids) = actor.community_filter() {
         q = q.filter(request::Column::CommunityId.is_in(ids.to_vec()));
     }

@@ -473,15 +473,26 @@ async fn bulk_page(state: &AppState, ctx: Ctx, form: FormState) -> Result<BulkPa
     let mut bad_codes = Vec::new();
     let mut kept = Vec::new();
     for err in std::mem::take(&mut form.errors.0) {
-        match err.field.strip_prefix("household_codes[").and_then(|r| r.strip_suffix(']')).and_then(|n| n.parse::<usize>().ok()) {
-            Some(n) => {
-                bad_codes.push((n as i64 + 1, codes.get(n).cloned().unwrap_or_default(), crate::error::field_message(ctx.lang, &err)))
-            }
+        match err
+            .field
+            .strip_prefix("household_codes[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => bad_codes.push((
+                n as i64 + 1,
+                codes.get(n).cloned().unwrap_or_default(),
+                crate::error::field_message(ctx.lang, &err),
+            )),
             None => kept.push(err),
         }
     }
     if !bad_codes.is_empty() {
-        kept.push(hearth_core::FieldError { field: "household_codes".into(), code: "bad_households", arg: Some(bad_codes.len() as i64) });
+        kept.push(hearth_core::FieldError {
+            field: "household_codes".into(),
+            code: "bad_households",
+            arg: Some(bad_codes.len() as i64),
+        });
     }
     form.errors.0 = kept;
     Ok(BulkPage { ctx, communities, kinds, buildings, bad_codes, form })

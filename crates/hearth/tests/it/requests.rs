@@ -197,7 +197,8 @@ async fn bulk_open_by_building_and_by_list() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["count"], 2);
     let listed = api.get("/api/v1/requests?building=1%E5%8F%B7%E6%A5%BC&status=open").await.json();
-    let mut hs: Vec<i64> = listed["items"].as_array().unwrap().iter().map(|i| i["household_id"].as_i64().unwrap()).collect();
+    let mut hs: Vec<i64> =
+        listed["items"].as_array().unwrap().iter().map(|i| i["household_id"].as_i64().unwrap()).collect();
     hs.sort_unstable();
     assert_eq!(hs, vec![a1, a2]);
     assert_eq!(listed["total"], 2);
@@ -218,7 +219,9 @@ async fn bulk_open_by_building_and_by_list() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(requests_in(&app).await, 5);
     // "All present": the three living there, not the one that moved out.
-    let r = api.json("POST", "/api/v1/requests/bulk", &json!({"all": true, "kind": "documents", "description": "ID"})).await;
+    let r = api
+        .json("POST", "/api/v1/requests/bulk", &json!({"all": true, "kind": "documents", "description": "ID"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["count"], 3);
     let of_gone = records::of_household(
@@ -267,7 +270,8 @@ async fn one_bad_or_foreign_household_stores_nothing_and_is_named() {
     let foreign = hh(&app, "south", "S-1", "2016-01-10", None, 0).await;
     let moved = hh(&app, "north", "N-gone", "2016-01-10", Some("2016-02-01"), 0).await;
     let mut api = app.api_as("worker", "caseworker", &["north"]).await;
-    for (bad, code) in [(foreign, "unknown_household"), (987_654, "unknown_household"), (moved, "household_moved_out")] {
+    for (bad, code) in [(foreign, "unknown_household"), (987_654, "unknown_household"), (moved, "household_moved_out")]
+    {
         let mut list = ids.clone();
         list.insert(17, bad);
         let r = api
@@ -287,7 +291,12 @@ async fn one_bad_or_foreign_household_stores_nothing_and_is_named() {
     let res = page
         .post_form(
             "/requests/bulk",
-            &[("by", "list"), ("household_codes", "B-00001\nNO-SUCH\nB-00002"), ("kind", "cable"), ("description", "x")],
+            &[
+                ("by", "list"),
+                ("household_codes", "B-00001\nNO-SUCH\nB-00002"),
+                ("kind", "cable"),
+                ("description", "x"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -305,7 +314,9 @@ async fn a_bulk_request_for_2000_households_is_one_transaction() {
     let mut api = app.api_as("worker", "caseworker", &["north"]).await;
     let mut bad = ids.clone();
     bad.push(-5);
-    let r = api.json("POST", "/api/v1/requests/bulk", &json!({"household_ids": bad, "kind": "cable", "description": "x"})).await;
+    let r = api
+        .json("POST", "/api/v1/requests/bulk", &json!({"household_ids": bad, "kind": "cable", "description": "x"}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.json()["error"]["field_codes"]["household_ids[2000]"], "unknown_household");
     assert_eq!(requests_in(&app).await, 0);
@@ -395,7 +406,9 @@ async fn bulk_resolve_from_a_filter_with_a_confirm_step() {
     let got = api.get(&format!("/api/v1/requests/{}", one.id)).await.json();
     assert_eq!(got["notes"][0]["body"], "Connected by the company");
     assert_eq!(got["resolved_on"], "2016-02-01");
-    let r = api.json("POST", &format!("/api/v1/requests/{}/status", one.id), &json!({"status": "cannot_resolve", "note": "x"})).await;
+    let r = api
+        .json("POST", &format!("/api/v1/requests/{}/status", one.id), &json!({"status": "cannot_resolve", "note": "x"}))
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
@@ -416,8 +429,20 @@ async fn bad_input_is_refused_by_field_with_nothing_stored() {
     let mut api = app.api_as("coord", "coordinator", &["north"]).await;
     let cases: Vec<(&str, &str, Value, &str, &str)> = vec![
         ("POST", "/api/v1/requests", json!({"kind": "cable", "description": "x"}), "household_id", "required"),
-        ("POST", "/api/v1/requests", json!({"household_id": h, "kind": "nope", "description": "x"}), "kind", "unknown_kind"),
-        ("POST", "/api/v1/requests", json!({"household_id": h, "kind": "cable", "description": " "}), "description", "required"),
+        (
+            "POST",
+            "/api/v1/requests",
+            json!({"household_id": h, "kind": "nope", "description": "x"}),
+            "kind",
+            "unknown_kind",
+        ),
+        (
+            "POST",
+            "/api/v1/requests",
+            json!({"household_id": h, "kind": "cable", "description": " "}),
+            "description",
+            "required",
+        ),
         (
             "POST",
             "/api/v1/requests",
@@ -432,7 +457,13 @@ async fn bad_input_is_refused_by_field_with_nothing_stored() {
             "opened_on",
             "date_in_future",
         ),
-        ("POST", "/api/v1/requests/bulk", json!({"kind": "cable", "description": "x"}), "households", "choose_households"),
+        (
+            "POST",
+            "/api/v1/requests/bulk",
+            json!({"kind": "cable", "description": "x"}),
+            "households",
+            "choose_households",
+        ),
         (
             "POST",
             "/api/v1/requests/bulk",
@@ -449,7 +480,13 @@ async fn bad_input_is_refused_by_field_with_nothing_stored() {
         ),
         ("POST", "/api/v1/requests/bulk-resolve", json!({"status": "resolved"}), "status", "already_closed"),
         ("POST", "/api/v1/requests/bulk-resolve", json!({"kind": "cable"}), "requests", "nothing_to_resolve"),
-        ("POST", "/api/v1/request-kinds", json!({"key": "Bad Key", "name_en": "x", "name_zh": "x"}), "key", "invalid_key"),
+        (
+            "POST",
+            "/api/v1/request-kinds",
+            json!({"key": "Bad Key", "name_en": "x", "name_zh": "x"}),
+            "key",
+            "invalid_key",
+        ),
         ("POST", "/api/v1/request-kinds", json!({"key": "gas", "name_zh": "燃气"}), "name_en", "required"),
     ];
     for (method, path, body, field, code) in cases {
@@ -530,16 +567,17 @@ async fn kinds_are_each_communitys_own() {
     let kinds = api.get("/api/v1/request-kinds").await.json();
     let keys: Vec<&str> = kinds.as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["cable", "internet", "utilities", "repairs", "documents", "school", "other"]);
-    let r = api.json("POST", "/api/v1/request-kinds", &json!({"key": "gas", "name_en": "Gas", "name_zh": "燃气"})).await;
+    let r =
+        api.json("POST", "/api/v1/request-kinds", &json!({"key": "gas", "name_en": "Gas", "name_zh": "燃气"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let gas = r.json()["id"].as_i64().unwrap();
     open(&mut api, h, "gas", "2016-03-01").await;
-    let r = api.json("PATCH", &format!("/api/v1/request-kinds/{gas}"), &json!({"name_en": "Piped gas", "retired": true})).await;
+    let r = api
+        .json("PATCH", &format!("/api/v1/request-kinds/{gas}"), &json!({"name_en": "Piped gas", "retired": true}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["key"], "gas");
-    let r = api
-        .json("POST", "/api/v1/requests", &json!({"household_id": h, "kind": "gas", "description": "x"}))
-        .await;
+    let r = api.json("POST", "/api/v1/requests", &json!({"household_id": h, "kind": "gas", "description": "x"})).await;
     assert_eq!(r.json()["error"]["field_codes"]["kind"], "unknown_kind");
     let r = api.json("PATCH", &format!("/api/v1/request-kinds/{gas}"), &json!({"key": "gas2"})).await;
     assert_eq!(r.json()["error"]["field_codes"]["key"], "cannot_change");
@@ -565,7 +603,8 @@ async fn access_by_role_and_community() {
     let r = north.json("POST", &format!("/api/v1/requests/{rs}/status"), &json!({"status": "resolved"})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A foreign household is unknown to a single opening too.
-    let r = north.json("POST", "/api/v1/requests", &json!({"household_id": hs, "kind": "cable", "description": "x"})).await;
+    let r =
+        north.json("POST", "/api/v1/requests", &json!({"household_id": hs, "kind": "cable", "description": "x"})).await;
     assert_eq!(r.json()["error"]["field_codes"]["household_id"], "unknown_household");
     // The list shows only one's own communities'.
     let list = north.get("/api/v1/requests").await.json();
@@ -575,7 +614,8 @@ async fn access_by_role_and_community() {
         let mut c = app.api_as(role, role, &["north"]).await;
         assert_eq!(c.get(&format!("/api/v1/requests/{rn}")).await.status, StatusCode::FORBIDDEN);
         assert_eq!(c.get("/api/v1/requests").await.status, StatusCode::FORBIDDEN);
-        let r = c.json("POST", "/api/v1/requests/bulk", &json!({"all": true, "kind": "cable", "description": "x"})).await;
+        let r =
+            c.json("POST", "/api/v1/requests/bulk", &json!({"all": true, "kind": "cable", "description": "x"})).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
     // The household page shows its open requests; the timeline the request.
