@@ -642,3 +642,22 @@ async fn the_demo_reproduces_its_request_figures() {
     let jan = figure(&app, c, "2016-01-01", "2016-01-31", "request_coverage_pct", Some("cable")).await.unwrap();
     assert!(jan < 100.0);
 }
+
+/// Kinds seeded by the migration for communities already there carry the database's own
+/// `CURRENT_TIMESTAMP`: they read back, and their version works, on both backends.
+#[tokio::test]
+async fn kinds_stamped_by_the_database_read_back_and_version() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    app.community("north").await;
+    let tx = app.store.write().await.unwrap();
+    tx.execute_unprepared("UPDATE request_kinds SET updated_at = CURRENT_TIMESTAMP").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut api = app.api_as("coord", "coordinator", &["north"]).await;
+    let kinds = api.get("/api/v1/request-kinds").await;
+    assert_eq!(kinds.status, StatusCode::OK, "{}", kinds.text);
+    let id = kinds.json()[0]["id"].as_i64().unwrap();
+    let r = api.json("PATCH", &format!("/api/v1/request-kinds/{id}"), &json!({"name_en": "Cable television"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.header("etag").is_some());
+}
