@@ -24,6 +24,7 @@ pub mod programs;
 pub mod record;
 pub mod registry;
 pub mod reports;
+pub mod requests;
 pub mod store;
 pub mod timeline;
 pub mod validate;

@@ -69,3 +69,28 @@ pub async fn of(store: &Store, record: RecordRef) -> CoreResult<Vec<Note>> {
         .map(|n| Note { author: n.author_user_id.and_then(|a| names.get(&a).cloned()), note: n })
         .collect())
 }
+
+/// Writes the same checked note on many records of `community_id` (a bulk action's one
+/// reason), in multi-row inserts inside the caller's transaction.
+pub async fn add_many<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    records: &[RecordRef],
+    community_id: i64,
+    body: &str,
+) -> CoreResult<()> {
+    let now = Utc::now();
+    for chunk in records.chunks(500) {
+        let rows = chunk.iter().map(|r| note::ActiveModel {
+            community_id: Set(community_id),
+            entity: Set(r.kind.as_str().to_owned()),
+            entity_id: Set(r.id),
+            author_user_id: Set(actor.user_id),
+            written_at: Set(now),
+            body: Set(body.to_owned()),
+            ..Default::default()
+        });
+        note::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}

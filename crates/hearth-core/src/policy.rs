@@ -91,6 +91,11 @@ pub enum Permission {
     ReadPartnerships,
     /// Record and change partnership agreements and their scans.
     EditPartnerships,
+    /// Service requests to utilities and services: open them (one household or many),
+    /// move them along, resolve them; edit the community's kinds of request.
+    TrackRequests,
+    /// Add, rename and retire a community's kinds of service request.
+    EditRequestKinds,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -114,6 +119,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadHandbook => matches!(role, Admin | Coordinator | Caseworker | Volunteer),
         EditHandbook | EditPartnerships => matches!(role, Admin | Coordinator),
         ReadPartnerships => matches!(role, Admin | Coordinator | Caseworker),
+        TrackRequests => matches!(role, Admin | Coordinator | Caseworker),
+        EditRequestKinds => matches!(role, Admin | Coordinator),
     }
 }
 

@@ -67,6 +67,7 @@ pub const PRACTICES: &[Practice] = &[
     crate::jobs::PRACTICE,
     crate::cases::PRACTICE,
     crate::pairs::PRACTICE,
+    crate::requests::PRACTICE,
     crate::handbook::PRACTICE,
 ];
 

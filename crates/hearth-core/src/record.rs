@@ -44,6 +44,8 @@ pub enum EntityKind {
     HandbookDocument,
     HandbookCategory,
     Partnership,
+    ServiceRequest,
+    RequestKind,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -52,7 +54,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 35] = [
+    pub const ALL: [EntityKind; 37] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -85,6 +87,8 @@ impl EntityKind {
         EntityKind::HandbookDocument,
         EntityKind::HandbookCategory,
         EntityKind::Partnership,
+        EntityKind::ServiceRequest,
+        EntityKind::RequestKind,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -125,6 +129,8 @@ impl EntityKind {
             EntityKind::HandbookDocument => "handbook_document",
             EntityKind::HandbookCategory => "handbook_category",
             EntityKind::Partnership => "partnership",
+            EntityKind::ServiceRequest => "service_request",
+            EntityKind::RequestKind => "request_kind",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",

@@ -234,6 +234,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "certificate_exists",
     ),
     ("idx_placements_referral", "placements.referral_id", "referral_id", "referral_placed"),
+    ("idx_request_kinds_community_key", "request_kinds.community_id, request_kinds.key", "key", "key_taken"),
 ];
 
 /// Which unique constraint a database error violated, by its name (PostgreSQL: `violates

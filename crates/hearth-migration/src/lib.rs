@@ -20,6 +20,7 @@ mod m20261203_000001_create_programs;
 mod m20261204_000001_create_jobs;
 mod m20261205_000001_create_cases;
 mod m20261206_000001_create_pairs;
+mod m20261206_000002_create_requests;
 mod m20261206_000003_create_handbook;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_jobs::Migration),
             Box::new(m20261205_000001_create_cases::Migration),
             Box::new(m20261206_000001_create_pairs::Migration),
+            Box::new(m20261206_000002_create_requests::Migration),
             Box::new(m20261206_000003_create_handbook::Migration),
         ]
     }

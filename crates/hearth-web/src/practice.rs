@@ -165,6 +165,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::jobs::PRACTICE,
     pages::cases::PRACTICE,
     pages::pairs::PRACTICE,
+    pages::requests::PRACTICE,
     pages::handbook::PRACTICE,
     pages::reports::PRACTICE,
 ];

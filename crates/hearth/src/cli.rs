@@ -163,6 +163,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         iterations: u32,
     },
+    /// A bulk service request for this many households through the core, against a raw
+    /// multi-row insert of the same rows in the same run.
+    Requests {
+        #[arg(long, default_value_t = 2_000)]
+        households: usize,
+        #[arg(long, default_value_t = 5)]
+        iterations: u32,
+    },
     /// The real server on loopback under concurrent connections, against a trivial handler
     /// and the raw SELECT in the same run. Loads the demo community if it is missing.
     Http {
@@ -394,6 +402,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             BenchCommand::Programs { attendance, communities, iterations } => {
                 println!("{}", crate::bench_programs::run(&store, attendance, communities, iterations).await?);
+            }
+            BenchCommand::Requests { households, iterations } => {
+                println!("{}", crate::bench_requests::run(&store, households, iterations).await?);
             }
             BenchCommand::Http { seconds, connections } => {
                 println!("{}", crate::bench_http::run(&store, seconds, connections).await?);

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_http;
 pub mod bench_programs;
+pub mod bench_requests;
 pub mod bench_visits;
 pub mod cli;
 pub mod report;

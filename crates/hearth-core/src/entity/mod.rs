@@ -48,6 +48,8 @@ pub mod receipt_counter;
 pub mod referral;
 pub mod referral_step;
 pub mod relief_application;
+pub mod request;
+pub mod request_kind;
 pub mod resident;
 pub mod session;
 pub mod setup_link;

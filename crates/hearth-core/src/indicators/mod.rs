@@ -438,16 +438,23 @@ fn figures(ind: &Indicator, rows_of: &dyn Fn(&str) -> Vec<(Dims, i64)>) -> Vec<F
 
 /// A ratio's figures from its parts' rows over one scope, one per dimension combination of
 /// the denominator (or of the numerator when the denominator has none).
+/// A denominator without dimensions under a numerator with them (households with a resolved
+/// request of each kind, among all households) gives one figure per numerator value, each
+/// over the whole denominator.
 pub fn ratio_figures(key: &'static str, unit: Unit, num: &[(Dims, i64)], den: &[(Dims, i64)]) -> Vec<Figure> {
+    let whole = match den {
+        [(d, v)] if d.is_empty() && num.iter().any(|(n, _)| !n.is_empty()) => Some(*v),
+        _ => None,
+    };
     let mut dims_set: Vec<&Dims> = den.iter().map(|(d, _)| d).collect();
-    if dims_set.is_empty() {
+    if dims_set.is_empty() || whole.is_some() {
         dims_set = num.iter().map(|(d, _)| d).collect();
     }
     dims_set
         .into_iter()
         .map(|dims| {
             let n = num.iter().find(|(d, _)| d == dims).map(|(_, v)| *v).unwrap_or(0);
-            let d = den.iter().find(|(d2, _)| d2 == dims).map(|(_, v)| *v).unwrap_or(0);
+            let d = whole.unwrap_or_else(|| den.iter().find(|(d2, _)| d2 == dims).map(|(_, v)| *v).unwrap_or(0));
             Figure {
                 key,
                 dims: dims.clone(),

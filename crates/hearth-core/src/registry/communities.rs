@@ -77,6 +77,7 @@ pub async fn create(store: &Store, actor: &Actor, input: CommunityInput) -> Core
     .insert(&tx)
     .await
     .map_err(map_unique)?;
+    crate::requests::kinds::seed(&tx, c.id).await?;
     audit::append(&tx, actor, Entry::new(Action::Create, EntityKind::Community, Some(c.id)).community(c.id)).await?;
     tx.commit().await?;
     Ok(c)

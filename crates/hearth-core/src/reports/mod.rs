@@ -297,9 +297,17 @@ pub async fn records(store: &Store, actor: &Actor, q: &RecordsQuery) -> CoreResu
         return Err(CoreError::invalid("key", "required"));
     };
     let scope = indicators::Scope::new(comms.iter().map(|c| c.id).collect(), from, to)?;
-    let counted = indicators::listed(indicator)?.0.key;
-    let figures = indicators::evaluate(store, &scope, Some(&[counted])).await?;
-    let total = figures.iter().find(|f| f.dims == q.dims).and_then(Figure::int).unwrap_or(0);
+    let counted = indicators::listed(indicator)?.0;
+    let figures = indicators::evaluate(store, &scope, Some(&[counted.key])).await?;
+    // The listed figure's own dimensions: coverage by kind lists all households, whose
+    // figure has no kind.
+    let dims: indicators::Dims = q
+        .dims
+        .iter()
+        .filter(|(k, _)| counted.dimensions.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let total = figures.iter().find(|f| f.dims == dims).and_then(Figure::int).unwrap_or(0);
     let limit = q.limit.unwrap_or(RECORDS_PAGE).clamp(1, 1000);
     let page = indicators::records(store, &scope, indicator.key, &q.dims, q.after, limit).await?;
     let mut entry = Entry::new(Action::Read, EntityKind::ReportRecords, None)

@@ -18,6 +18,7 @@ pub mod json;
 pub mod pairs;
 pub mod programs;
 pub mod reports;
+pub mod requests;
 pub mod residents;
 pub mod rules;
 pub mod tokens;

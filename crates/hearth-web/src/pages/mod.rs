@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod pairs;
 pub mod programs;
 pub mod reports;
+pub mod requests;
 pub mod residents;
 pub mod visits;
 

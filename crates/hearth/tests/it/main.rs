@@ -21,6 +21,7 @@ mod pairs;
 mod programs;
 mod registry_pages;
 mod reports;
+mod requests;
 mod roles;
 mod security;
 mod shape;

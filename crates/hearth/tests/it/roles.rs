@@ -71,6 +71,46 @@ struct World {
     /// south, each with a contact: (pair, contact).
     north_pair: (i64, i64),
     south_pair: (i64, i64),
+    /// A service request and a kind of request in north and in south.
+    north_request: (i64, i64),
+    south_request: (i64, i64),
+}
+
+async fn service_request(app: &TestApp, household: i64) -> (i64, i64) {
+    use hearth_core::requests::{kinds, records};
+    let r = records::open(
+        &app.store,
+        &Actor::system(),
+        records::RequestInput {
+            household_id: Some(household),
+            kind: Some("cable".into()),
+            description: Some("Cable TV hookup".into()),
+            opened_on: Some("2016-03-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let kind = kinds::of_community(app.store.conn(), r.community_id).await.unwrap()[0].id;
+    (r.id, kind)
+}
+
+fn request_pages((r, k): (i64, i64), e: [E; 5], edit: [E; 5]) -> Vec<(&'static str, String, [E; 5])> {
+    vec![
+        ("GET", format!("/requests/{r}"), e),
+        ("POST", format!("/requests/{r}"), e),
+        ("POST", format!("/requests/{r}/status"), e),
+        ("POST", format!("/request-kinds/{k}"), edit),
+    ]
+}
+
+fn request_api((r, k): (i64, i64), e: [E; 5], edit: [E; 5]) -> Vec<(&'static str, String, &'static str, [E; 5])> {
+    vec![
+        ("GET", format!("/api/v1/requests/{r}"), "/api/v1/requests/{id}", e),
+        ("PATCH", format!("/api/v1/requests/{r}"), "/api/v1/requests/{id}", e),
+        ("POST", format!("/api/v1/requests/{r}/status"), "/api/v1/requests/{id}/status", e),
+        ("PATCH", format!("/api/v1/request-kinds/{k}"), "/api/v1/request-kinds/{id}", edit),
+    ]
 }
 
 struct Handbook {
@@ -571,6 +611,8 @@ async fn world(app: &TestApp) -> World {
     let south_case = hardship(app, hs, south_user).await;
     let north_pair = pairing(app, hn2, target_user).await;
     let south_pair = pairing(app, hs, south_user).await;
+    let north_request = service_request(app, hn).await;
+    let south_request = service_request(app, hs).await;
     World {
         hn,
         hn2,
@@ -595,6 +637,8 @@ async fn world(app: &TestApp) -> World {
         south_case,
         north_pair,
         south_pair,
+        north_request,
+        south_request,
     }
 }
 
@@ -724,6 +768,21 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     // Not assigned to the table's caseworker: 404, as a case of another community is.
     rows.extend(case_pages(w.north_case, [A, A, N, F, F]));
     rows.extend(case_pages(w.south_case, [A, N, N, F, F]));
+    for path in ["/requests", "/requests/bulk", "/request-kinds"] {
+        rows.push(("GET", path.into(), list));
+    }
+    rows.push(("GET", format!("/requests/new?household={}", w.hn), list));
+    rows.push(("GET", format!("/requests/new?household={}", w.hs), [A, N, N, F, F]));
+    // An empty form names no household (a request is opened from its household's page).
+    rows.push(("POST", "/requests".into(), [N, N, N, F, F]));
+    // Empty forms: no households chosen (422), the confirm step.
+    for path in ["/requests/bulk", "/requests/resolve"] {
+        rows.push(("POST", path.into(), list));
+    }
+    // Kinds are edited by coordinators and admins.
+    rows.push(("POST", "/request-kinds".into(), [A, A, F, F, F]));
+    rows.extend(request_pages(w.north_request, list, [A, A, F, F, F]));
+    rows.extend(request_pages(w.south_request, [A, N, N, F, F], [A, N, N, F, F]));
     // The handbook: the team's own rules are read by volunteers too, never by viewers;
     // coordinators write them. Agreements: read by caseworkers, written by coordinators.
     let (read, edit) = ([A, A, A, A, F], [A, A, F, F, F]);
@@ -904,6 +963,14 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     rows.push(("GET", "/api/v1/cases/ledger?from=2016-01-01&to=2016-12-31".into(), "/api/v1/cases/ledger", list));
     rows.extend(case_api(w.north_case, [A, A, N, F, F]));
     rows.extend(case_api(w.south_case, [A, N, N, F, F]));
+    for path in ["/api/v1/requests", "/api/v1/requests/bulk", "/api/v1/requests/bulk-resolve"] {
+        rows.push(("POST", path.into(), path, list));
+    }
+    rows.push(("GET", "/api/v1/requests".into(), "/api/v1/requests", list));
+    rows.push(("GET", "/api/v1/request-kinds".into(), "/api/v1/request-kinds", list));
+    rows.push(("POST", "/api/v1/request-kinds".into(), "/api/v1/request-kinds", [A, A, F, F, F]));
+    rows.extend(request_api(w.north_request, list, [A, A, F, F, F]));
+    rows.extend(request_api(w.south_request, [A, N, N, F, F], [A, N, N, F, F]));
     let (read, edit) = ([A, A, A, A, F], [A, A, F, F, F]);
     rows.push(("GET", "/api/v1/handbook".into(), "/api/v1/handbook", read));
     rows.push(("POST", "/api/v1/handbook".into(), "/api/v1/handbook", edit));

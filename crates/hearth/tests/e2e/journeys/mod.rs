@@ -9,6 +9,7 @@ mod jobs;
 mod pairs;
 mod programs;
 mod registry;
+mod requests;
 mod visits;
 
 use crate::harness::{Journey, journey};
@@ -39,5 +40,6 @@ pub fn all() -> Vec<Journey> {
             .serving_with(&["--demo"])
             .also_on_postgres(),
         journey("handbook-procedure-diff-booklet", handbook::edit_procedure_diff_and_booklet).serving_with(&["--demo"]),
+        journey("bulk-requests", requests::bulk_for_a_building).serving_with(&["--demo"]),
     ]
 }
