@@ -45,6 +45,7 @@ pub const DEFAULT_CATEGORIES: [(&str, &str, &str); 4] = [
 
 /// A category as shown: its key and both names (`id` 0 for a default not yet stored).
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HandbookCategory)]
 pub struct Category {
     pub id: i64,
     pub key: String,

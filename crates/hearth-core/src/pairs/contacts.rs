@@ -20,6 +20,7 @@ use crate::word::Word;
 /// A contact as submitted.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PairContactInput)]
 pub struct ContactInput {
     /// Default today; within the pair's dates, not in the future.
     #[schema(value_type = Option<String>, format = Date)]

@@ -3,16 +3,14 @@
 //! `hearth_core::handbook`.
 
 use axum::Json;
-use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use hearth_core::entity::{handbook_document, partnership};
 use hearth_core::handbook::documents::{self, DiffLine, DocumentInput, DocumentsQuery};
 use hearth_core::handbook::markdown;
 use hearth_core::handbook::partnerships::{self, PartnershipInput, PartnershipState};
-use hearth_core::{CoreError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +18,7 @@ use utoipa_axum::routes;
 
 use super::created;
 use super::json::{ApiJson, ApiParams, Id, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag};
+use super::scans::ScanQuery;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -341,23 +340,7 @@ pub async fn update_partnership(
     ),
 )]
 pub async fn get_scan(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
-    let (name, kind, bytes) = partnerships::scan(&state.store, ctx.actor()?, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ScanQuery {
-    /// The file's name, to offer it back under (cleaned; the extension follows its type).
-    pub file_name: Option<String>,
+    Ok(super::scans::download(partnerships::scan(&state.store, ctx.actor()?, id).await?))
 }
 
 /// Attaches (or replaces) the agreement's scan: the body is the file, at most 5 MB, and must
@@ -376,16 +359,10 @@ pub async fn put_scan(
     req: Request,
 ) -> Result<Json<Partnership>, WebError> {
     let actor = ctx.actor()?;
-    let bytes = match to_bytes(req.into_body(), hearth_core::jobs::employers::MAX_SCAN_BYTES + 1).await {
-        Ok(b) => b.to_vec(),
-        Err(_) => {
-            // Found before anything is read into the store.
-            partnerships::get(&state.store, actor, id).await?;
-            let mut e = FieldErrors::new();
-            e.add_arg("scan", "file_too_large", 5);
-            return Err(CoreError::Invalid(e).into());
-        }
-    };
+    let bytes = super::scans::body(req, async {
+        partnerships::get(&state.store, actor, id).await.map(|_| ()).map_err(WebError::from)
+    })
+    .await?;
     let p = partnerships::attach_scan(&state.store, actor, id, q.file_name.as_deref(), bytes).await?;
     Ok(Json(Partnership::from(p)))
 }

@@ -3,10 +3,9 @@
 //! show residents are audited there.
 
 use axum::Json;
-use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use hearth_core::entity::{agreement, check_in, employer, employer_contact, job_fair, opening, placement, referral};
 use hearth_core::jobs::employers::{self, AgreementInput, AgreementState, ContactInput, EmployerInput};
@@ -24,6 +23,7 @@ use utoipa_axum::routes;
 
 use super::created;
 use super::json::{ApiJson, ApiParams, Id, ReadErrors, VersionErrors, WriteErrors, if_match, stale_is_412, with_etag};
+use super::scans::ScanQuery;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
@@ -312,23 +312,7 @@ pub async fn update_agreement(
     ),
 )]
 pub async fn get_scan(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
-    let (name, kind, bytes) = employers::scan(&state.store, ctx.actor()?, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ScanQuery {
-    /// The file's name, to offer it back under (cleaned; the extension follows its type).
-    pub file_name: Option<String>,
+    Ok(super::scans::download(employers::scan(&state.store, ctx.actor()?, id).await?))
 }
 
 /// Attaches (or replaces) the agreement's scan: the body is the file, at most 5 MB, and must
@@ -347,16 +331,10 @@ pub async fn put_scan(
     req: Request,
 ) -> Result<Json<Agreement>, WebError> {
     let actor = ctx.actor()?;
-    let bytes = match to_bytes(req.into_body(), employers::MAX_SCAN_BYTES + 1).await {
-        Ok(b) => b.to_vec(),
-        Err(_) => {
-            // Found before anything is read into the store.
-            hearth_core::jobs::load::<agreement::Entity>(&state.store, actor, id).await?;
-            let mut e = FieldErrors::new();
-            e.add_arg("scan", "file_too_large", 5);
-            return Err(CoreError::Invalid(e).into());
-        }
-    };
+    let bytes = super::scans::body(req, async {
+        hearth_core::jobs::load::<agreement::Entity>(&state.store, actor, id).await.map(|_| ()).map_err(WebError::from)
+    })
+    .await?;
     let a = employers::attach_scan(&state.store, actor, id, q.file_name.as_deref(), bytes).await?;
     Ok(Json(Agreement::from(a)))
 }

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod requests;
 pub mod residents;
 pub mod rules;
+pub mod scans;
 pub mod tokens;
 pub mod visits;
 

@@ -190,7 +190,7 @@ pub async fn end_pair(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Contact {
+pub struct PairContact {
     pub id: i64,
     pub pair_id: i64,
     pub household_id: i64,
@@ -204,8 +204,8 @@ pub struct Contact {
     pub follow_up_ids: Vec<i64>,
 }
 
-fn contact_out(c: pair_contact::Model, note: Option<String>, follow_up_ids: Vec<i64>) -> Contact {
-    Contact {
+fn contact_out(c: pair_contact::Model, note: Option<String>, follow_up_ids: Vec<i64>) -> PairContact {
+    PairContact {
         id: c.id,
         pair_id: c.pair_id,
         household_id: c.household_id,
@@ -221,13 +221,13 @@ fn contact_out(c: pair_contact::Model, note: Option<String>, follow_up_ids: Vec<
 #[utoipa::path(
     get, path = "/api/v1/pairs/{id}/contacts", tag = "pairs", operation_id = "list_pair_contacts",
     params(("id" = i64, Path, description = "Pair id")),
-    responses((status = 200, body = Vec<Contact>), ReadErrors),
+    responses((status = 200, body = Vec<PairContact>), ReadErrors),
 )]
 pub async fn list_pair_contacts(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-) -> Result<Json<Vec<Contact>>, WebError> {
+) -> Result<Json<Vec<PairContact>>, WebError> {
     let d = records::get(&state.store, ctx.actor()?, id).await?;
     Ok(Json(d.contacts.into_iter().map(|(c, note, _)| contact_out(c, note, Vec::new())).collect()))
 }
@@ -237,7 +237,7 @@ pub async fn list_pair_contacts(
     post, path = "/api/v1/pairs/{id}/contacts", tag = "pairs", operation_id = "add_pair_contact",
     params(("id" = i64, Path, description = "Pair id")),
     request_body = ContactInput,
-    responses((status = 201, body = Contact, headers(("Location" = String))), WriteErrors),
+    responses((status = 201, body = PairContact, headers(("Location" = String))), WriteErrors),
 )]
 pub async fn add_pair_contact(
     State(state): State<AppState>,
