@@ -185,18 +185,48 @@ pub async fn build(store: &Store, actor: &Actor, q: &ReportQuery) -> CoreResult<
     let scope = indicators::Scope::new(ids, from, to)?;
     // One GROUP BY community query per indicator, however many communities.
     let mut eval = indicators::evaluate_grouped(store, &scope, None, comms.len() > 1).await?;
-    let total = Section { community: None, lines: lines(eval.total, suppressed) };
+    let total = Section { community: None, lines: lines(eval.total, false) };
     let mut by_community = Vec::new();
     if comms.len() > 1 {
         for c in &comms {
             let figures = eval.by_community.remove(&c.id).unwrap_or_default();
-            by_community.push(Section { community: Some(c.clone()), lines: lines(figures, suppressed) });
+            by_community.push(Section { community: Some(c.clone()), lines: lines(figures, false) });
         }
     }
+    let mut report =
+        Report { communities: comms, from, to, suppressed: false, drill_down: !suppressed, total, by_community };
     if suppressed {
-        protect_breakdown(&total, &mut by_community);
+        share(&mut report);
     }
-    Ok(Report { communities: comms, from, to, suppressed, drill_down: !suppressed, total, by_community })
+    Ok(report)
+}
+
+/// Makes an exact report fit to leave the team: small counts hidden, and what the shown
+/// figures would give away about the hidden ones hidden too. Every report that is suppressed
+/// — built for a viewer, marked for outside the team, a frozen month shared, a district
+/// roll-up marked for sharing — goes through here, so they all protect the same way.
+pub fn share(report: &mut Report) {
+    if report.suppressed {
+        return;
+    }
+    report.suppressed = true;
+    report.drill_down = false;
+    let hide_small = |lines: &mut Vec<Line>| {
+        let figures = lines.drain(..).map(|l| Figure {
+            key: l.key,
+            dims: l.dims,
+            value: l.value,
+            unit: l.unit,
+            numerator: l.numerator,
+            denominator: l.denominator,
+        });
+        *lines = self::lines(figures.collect(), true);
+    };
+    hide_small(&mut report.total.lines);
+    for s in &mut report.by_community {
+        hide_small(&mut s.lines);
+    }
+    protect_breakdown(&report.total, &mut report.by_community);
 }
 
 fn hide(l: &mut Line) {
