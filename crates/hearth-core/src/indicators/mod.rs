@@ -186,6 +186,11 @@ pub struct Indicator {
     /// Who may list the records behind it (the drill-down): people who see whole
     /// communities' records, and for hardship cases only those who see every case.
     pub drill_down: crate::policy::Permission,
+    /// One of its practice's main figures: the dashboard shows it month by month (this month
+    /// against the last, a twelve-month trend) and the district table has a column for it.
+    /// Marked by the practice that declares it (`.headline()`), so the dashboard grows with
+    /// the practices and never keeps a list of its own.
+    pub headline: bool,
 }
 
 impl std::fmt::Debug for Indicator {
@@ -213,6 +218,7 @@ impl Indicator {
             timing,
             query: Query::Count(Box::new(c)),
             drill_down: crate::policy::Permission::ViewPeople,
+            headline: false,
         }
     }
 
@@ -233,6 +239,7 @@ impl Indicator {
             timing,
             query: Query::Ratio,
             drill_down: crate::policy::Permission::ViewPeople,
+            headline: false,
         }
     }
 
@@ -252,6 +259,11 @@ impl Indicator {
     /// case of the community (an unassigned caseworker must not find a case through a report).
     pub fn cases_only(mut self) -> Indicator {
         self.drill_down = crate::policy::Permission::SeeAllCases;
+        self
+    }
+
+    pub fn headline(mut self) -> Indicator {
+        self.headline = true;
         self
     }
 

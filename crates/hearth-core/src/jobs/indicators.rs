@@ -80,7 +80,8 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(placements(), |s| within(col(placement::Column::StartedOn), s)),
-        ),
+        )
+        .headline(),
         Indicator::count(
             "residents_placed",
             PRACTICE,

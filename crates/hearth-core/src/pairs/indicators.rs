@@ -27,13 +27,15 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(pairs(), active_in).distinct(col(P::HouseholdId), households(household::Column::MovedInOn)),
-        ),
+        )
+        .headline(),
         Indicator::count(
             "contacts_made",
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(contacts(), |s| within(col(C::ContactedOn), s)),
-        ),
+        )
+        .headline(),
         Indicator::count(
             "contacts_reached",
             PRACTICE,

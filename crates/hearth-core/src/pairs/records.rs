@@ -413,6 +413,24 @@ pub async fn of_household(store: &Store, actor: &Actor, household_id: i64) -> Co
     lines(store, rows, today()).await
 }
 
+/// How many active pairs the actor may see are due a contact in the current window (the
+/// dashboard's count; no household leaves, so no audit row).
+#[tracing::instrument(skip_all)]
+pub async fn due_count(store: &Store, actor: &Actor) -> CoreResult<u64> {
+    if !crate::policy::allows(actor.role, Permission::ContactPairs) {
+        return Ok(0);
+    }
+    let mut find = pair::Entity::find().filter(pair::Column::EndedOn.is_null());
+    if let Some(ids) = actor.community_filter() {
+        find = find.filter(pair::Column::CommunityId.is_in(ids.to_vec()));
+    }
+    if actor.is_volunteer() {
+        find = find.filter(pair::Column::HelperUserId.eq(actor.user_id.unwrap_or(-1)));
+    }
+    let rows: Vec<pair::Model> = find.all(store.conn()).await?.into_iter().filter(|p| visible(actor, p)).collect();
+    Ok(lines(store, rows, today()).await?.iter().filter(|l| l.standing.due).count() as u64)
+}
+
 /// My pairs due a contact in the current window (the Today page of a helper with a login).
 pub async fn due_for_me(store: &Store, actor: &Actor) -> CoreResult<Vec<PairLine>> {
     list(store, actor, &ListQuery { mine: Some(true), due: Some(true), ..Default::default() }).await

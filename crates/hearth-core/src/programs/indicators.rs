@@ -24,13 +24,15 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(sessions(), held_in).dim("program_kind", kind()),
-        ),
+        )
+        .headline(),
         Indicator::count(
             "person_times",
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(attendances(), held_in).dim("program_kind", kind()),
-        ),
+        )
+        .headline(),
         // Everyone who came, once, whatever they attended: the figure a team reports.
         Indicator::count(
             "unique_participants",

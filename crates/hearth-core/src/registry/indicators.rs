@@ -18,7 +18,8 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::AsOfEnd,
             Count::rows(households(H::MovedInOn), present_at_end),
-        ),
+        )
+        .headline(),
         Indicator::count("residents", PRACTICE, Timing::AsOfEnd, Count::rows(residents(), present_at_end)),
         Indicator::count(
             "households_with_consent",

@@ -33,7 +33,8 @@ pub fn indicators() -> Vec<Indicator> {
             PRACTICE,
             Timing::WithinPeriod,
             Count::rows(requests(R::ResolvedOn), resolved_within),
-        ),
+        )
+        .headline(),
         Indicator {
             query: Query::Custom { values: median_values, records: median_records },
             ..Indicator::count(

@@ -613,6 +613,22 @@ pub async fn queue_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)
     Ok((counts[0], counts[1]))
 }
 
+/// The team's follow-ups in the actor's communities: (open, overdue) — the dashboard's
+/// counts. Indexed COUNTs, no audit row (no one's record leaves).
+#[tracing::instrument(skip_all)]
+pub async fn team_counts(store: &Store, actor: &Actor) -> CoreResult<(u64, u64)> {
+    if !policy::allows(actor.role, Permission::WorkFollowUps) {
+        return Ok((0, 0));
+    }
+    let open =
+        condition(store, actor, &ListQuery { queue: Queue::All, ..Default::default() }).await?.add(open_status());
+    let overdue = condition(store, actor, &ListQuery { queue: Queue::Overdue, ..Default::default() }).await?;
+    Ok((
+        follow_up::Entity::find().filter(open).count(store.conn()).await?,
+        follow_up::Entity::find().filter(overdue).count(store.conn()).await?,
+    ))
+}
+
 /// My open follow-ups due on `today` or before, soonest due first: how many there are, and
 /// the first `limit` (the Today page). The read is audited with the follow-ups shown.
 #[tracing::instrument(skip_all)]

@@ -27,7 +27,8 @@ pub fn indicators() -> Vec<Indicator> {
                 households(household::Column::MovedInOn).detail("last_visit", last_visit),
             ),
         ),
-        Indicator::ratio("visit_coverage_pct", PRACTICE, Timing::WithinPeriod, "households_visited", "households"),
+        Indicator::ratio("visit_coverage_pct", PRACTICE, Timing::WithinPeriod, "households_visited", "households")
+            .headline(),
         Indicator::count(
             "follow_ups_opened",
             PRACTICE,
@@ -41,7 +42,8 @@ pub fn indicators() -> Vec<Indicator> {
             Count::rows(follow_ups(F::ResolvedOn), |s| {
                 within(col(F::ResolvedOn), s).add(col(F::Status).expr().eq(FollowUpStatus::Resolved.word()))
             }),
-        ),
+        )
+        .headline(),
         Indicator::count(
             "follow_ups_overdue",
             PRACTICE,
