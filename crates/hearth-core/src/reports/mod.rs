@@ -20,6 +20,8 @@ use crate::registry::communities;
 use crate::store::Store;
 use crate::validate;
 
+pub mod dashboard;
+
 /// Counts from 1 to `SUPPRESS_BELOW - 1` are hidden in reports that leave the team.
 pub const SUPPRESS_BELOW: i64 = 5;
 
@@ -181,10 +183,25 @@ pub async fn build(store: &Store, actor: &Actor, q: &ReportQuery) -> CoreResult<
         return Err(CoreError::invalid("from", "invalid_date"));
     };
     let suppressed = must_suppress(actor, q.outside);
+    compute(store, comms, from, to, None, suppressed).await
+}
+
+/// The report over communities the caller has resolved for the actor (and checked
+/// `ViewReports` for): `keys` of the catalogue (all when `None`), with a per-community
+/// breakdown when there are several communities, passed through `share` when `suppressed`.
+/// The report page, the dashboard and frozen months all compute through here.
+pub async fn compute(
+    store: &Store,
+    comms: Vec<community::Model>,
+    from: NaiveDate,
+    to: NaiveDate,
+    keys: Option<&[&str]>,
+    suppressed: bool,
+) -> CoreResult<Report> {
     let ids: Vec<i64> = comms.iter().map(|c| c.id).collect();
     let scope = indicators::Scope::new(ids, from, to)?;
     // One GROUP BY community query per indicator, however many communities.
-    let mut eval = indicators::evaluate_grouped(store, &scope, None, comms.len() > 1).await?;
+    let mut eval = indicators::evaluate_grouped(store, &scope, keys, comms.len() > 1).await?;
     let total = Section { community: None, lines: lines(eval.total, false) };
     let mut by_community = Vec::new();
     if comms.len() > 1 {
