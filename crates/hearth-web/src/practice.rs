@@ -66,6 +66,37 @@ pub struct WebPractice {
     pub household: Option<HouseholdFn>,
     /// Its sections of a resident's page (classes attended, certificates, …).
     pub resident: Option<ResidentFn>,
+    /// The team's work waiting in its queues, counted for the dashboard.
+    pub queues: Option<QueuesFn>,
+}
+
+/// A practice's queues counted for the dashboard (open follow-ups, contacts due, …). Cheap
+/// counts, no personal data, so no audit row; a practice the actor's role has no part in
+/// returns none.
+pub type QueuesFn = for<'a> fn(&'a Store, &'a Actor) -> BoxFut<'a, Vec<QueueCount>>;
+
+/// One queue's count on the dashboard, linking to the queue.
+#[derive(Clone, Debug)]
+pub struct QueueCount {
+    /// A stable name (`id="queue-<key>"`), for tests and scripts.
+    pub key: &'static str,
+    /// Fluent key of the label; it takes `$count`.
+    pub label: &'static str,
+    pub count: u64,
+    pub href: &'static str,
+    /// Late work: marked while the count is above 0.
+    pub alert: bool,
+}
+
+/// Every practice's queue counts, in navigation order.
+pub async fn queues(store: &Store, actor: &Actor) -> CoreResult<Vec<QueueCount>> {
+    let mut out = Vec::new();
+    for p in all() {
+        if let Some(f) = p.queues {
+            out.extend(f(store, actor).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// A practice's sections of a resident's page. The resident has been read (scope checked,

@@ -183,12 +183,14 @@ pub async fn build(store: &Store, actor: &Actor, q: &ReportQuery) -> CoreResult<
         return Err(CoreError::invalid("from", "invalid_date"));
     };
     let suppressed = must_suppress(actor, q.outside);
-    compute(store, comms, from, to, None, suppressed).await
+    let breakdown = comms.len() > 1;
+    compute(store, comms, from, to, None, breakdown, suppressed).await
 }
 
 /// The report over communities the caller has resolved for the actor (and checked
 /// `ViewReports` for): `keys` of the catalogue (all when `None`), with a per-community
-/// breakdown when there are several communities, passed through `share` when `suppressed`.
+/// breakdown when asked and there are several communities, passed through `share` when
+/// `suppressed`.
 /// The report page, the dashboard and frozen months all compute through here.
 pub async fn compute(
     store: &Store,
@@ -196,15 +198,17 @@ pub async fn compute(
     from: NaiveDate,
     to: NaiveDate,
     keys: Option<&[&str]>,
+    breakdown: bool,
     suppressed: bool,
 ) -> CoreResult<Report> {
     let ids: Vec<i64> = comms.iter().map(|c| c.id).collect();
     let scope = indicators::Scope::new(ids, from, to)?;
     // One GROUP BY community query per indicator, however many communities.
-    let mut eval = indicators::evaluate_grouped(store, &scope, keys, comms.len() > 1).await?;
+    let breakdown = breakdown && comms.len() > 1;
+    let mut eval = indicators::evaluate_grouped(store, &scope, keys, breakdown).await?;
     let total = Section { community: None, lines: lines(eval.total, false) };
     let mut by_community = Vec::new();
-    if comms.len() > 1 {
+    if breakdown {
         for c in &comms {
             let figures = eval.by_community.remove(&c.id).unwrap_or_default();
             by_community.push(Section { community: Some(c.clone()), lines: lines(figures, false) });

@@ -32,6 +32,7 @@ pub const AREA: WebPractice = WebPractice {
     today: None,
     household: None,
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {

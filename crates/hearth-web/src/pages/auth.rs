@@ -30,6 +30,7 @@ pub const AREA: WebPractice = WebPractice {
     today: None,
     household: None,
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {
@@ -62,16 +63,31 @@ struct TodayPage {
     ctx: Ctx,
     date: String,
     sections: Vec<crate::practice::TodaySection>,
+    /// The community dashboard (people who read reports; not volunteers, whose day is their
+    /// own pairs).
+    dashboard: Option<super::dashboard::DashboardView>,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    ctx.actor()?;
+    let actor = ctx.actor()?;
     if !ctx.can(Permission::ViewPeople) {
-        return Ok(Redirect::to("/account").into_response());
+        // Aggregates only (viewers): the dashboard is their page.
+        let to = if ctx.can(Permission::ViewReports) { "/dashboard" } else { "/account" };
+        return Ok(Redirect::to(to).into_response());
     }
     let sections = crate::practice::today(&state, &ctx).await?;
-    let date = chrono::Local::now().date_naive().to_string();
-    render(&TodayPage { ctx, date, sections })
+    let today = chrono::Local::now().date_naive();
+    let dashboard = if ctx.can(Permission::ViewReports) && !actor.is_volunteer() {
+        let q = hearth_core::reports::dashboard::DashboardQuery::default();
+        let d = hearth_core::reports::dashboard::build(&state.store, actor, &q, today).await?;
+        let mut view = super::dashboard::view(&state, &ctx, d, false, "", false).await?;
+        // The district table lives on the dashboard page; Today stays short on a phone.
+        view.table = None;
+        Some(view)
+    } else {
+        None
+    };
+    render(&TodayPage { ctx, date: today.to_string(), sections, dashboard })
 }
 
 #[derive(Template)]

@@ -16,14 +16,14 @@ use hearth_core::entity::{household, ledger_entry, relief_application};
 use hearth_core::money::format_minor;
 use hearth_core::record::EntityKind;
 use hearth_core::word::Word;
-use hearth_core::{CoreError, Permission};
+use hearth_core::{Actor, CoreError, Permission, Store};
 
 use super::form::{FormState, form_errors, number, parse_id};
 use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
-use crate::practice::{NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, QueueCount, TodayItem, TodaySection, WebFut, WebPractice};
 
 /// Hardship cases as a practice on the web.
 pub const PRACTICE: WebPractice = WebPractice {
@@ -44,6 +44,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: Some(household_sections),
     resident: None,
+    queues: Some(queues),
 };
 
 fn pages() -> Pages {
@@ -73,6 +74,23 @@ pub fn yuan(minor: i64) -> String {
 }
 
 /// The Today page: my cases' visits due, and relief decisions still pending.
+/// The dashboard: relief applications waiting for a decision.
+fn queues<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<QueueCount>> {
+    Box::pin(async move {
+        if !hearth_core::policy::allows(actor.role, Permission::WorkCases) {
+            return Ok(Vec::new());
+        }
+        let count = relief::pending(store, actor).await?.len() as u64;
+        Ok(vec![QueueCount {
+            key: "relief-pending",
+            label: "queue-relief-pending",
+            count,
+            href: "/cases",
+            alert: false,
+        }])
+    })
+}
+
 fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>> {
     Box::pin(async move {
         let actor = ctx.actor()?;

@@ -44,6 +44,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: None,
     resident: None,
+    queues: None,
 };
 
 /// A scan and the form it came with: a little over the largest scan.

@@ -45,6 +45,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: None,
     household: None,
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {

@@ -27,7 +27,7 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
-use crate::practice::{BoxFut, NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, QueueCount, TodayItem, TodaySection, WebFut, WebPractice};
 
 /// Employment help as a practice on the web.
 pub const PRACTICE: WebPractice = WebPractice {
@@ -59,6 +59,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: None,
     resident: Some(resident_sections),
+    queues: Some(queues),
 };
 
 /// A scan and the form it came with: a little over the largest scan.
@@ -103,6 +104,23 @@ fn today_local() -> NaiveDate {
 
 fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static str, u64)>> {
     Box::pin(async move { Ok(vec![("check_ins_due", placements::due_count(store, actor, today_local()).await?)]) })
+}
+
+/// The dashboard: placement check-ins due.
+fn queues<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<QueueCount>> {
+    Box::pin(async move {
+        if !hearth_core::policy::allows(actor.role, Permission::HelpIntoWork) {
+            return Ok(Vec::new());
+        }
+        let count = placements::due_count(store, actor, today_local()).await?;
+        Ok(vec![QueueCount {
+            key: "check-ins-due",
+            label: "queue-check-ins-due",
+            count,
+            href: "/check-ins",
+            alert: true,
+        }])
+    })
 }
 
 fn due_item(ctx: &Ctx, d: placements::Due) -> TodayItem {

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod cases;
+pub mod dashboard;
 pub mod follow_ups;
 pub mod form;
 pub mod handbook;

@@ -15,14 +15,14 @@ use hearth_core::pairs::{Cadence, ContactMode, HelperKind};
 use hearth_core::record::EntityKind;
 use hearth_core::visits::{Category, NeedInput};
 use hearth_core::word::Word;
-use hearth_core::{FieldErrors, Permission};
+use hearth_core::{Actor, FieldErrors, Permission, Store};
 
 use super::form::{FormState, confirm_page, confirmed, form_errors, non_blank, number, parse_id, resend, word_options};
 use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::WebError;
-use crate::practice::{NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, QueueCount, TodayItem, TodaySection, WebFut, WebPractice};
 
 /// Pairing as a practice on the web.
 pub const PRACTICE: WebPractice = WebPractice {
@@ -36,6 +36,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: Some(household_sections),
     resident: None,
+    queues: Some(queues),
 };
 
 fn pages() -> Pages {
@@ -74,6 +75,23 @@ fn standing_text(ctx: &Ctx, l: &PairLine) -> String {
 
 /// The Today page: my pairs due a contact in this window; for coordinators, pairs that
 /// missed two windows or more.
+/// The dashboard: pairs due a contact in this window.
+fn queues<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<QueueCount>> {
+    Box::pin(async move {
+        if !hearth_core::policy::allows(actor.role, Permission::ContactPairs) {
+            return Ok(Vec::new());
+        }
+        let count = records::due_count(store, actor).await?;
+        Ok(vec![QueueCount {
+            key: "contacts-due",
+            label: "queue-contacts-due",
+            count,
+            href: "/pairs?due=true",
+            alert: false,
+        }])
+    })
+}
+
 fn today<'a>(state: &'a AppState, ctx: &'a Ctx) -> WebFut<'a, Vec<TodaySection>> {
     Box::pin(async move {
         let actor = ctx.actor()?;

@@ -24,7 +24,7 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message};
-use crate::practice::{BoxFut, NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, QueueCount, TodayItem, TodaySection, WebFut, WebPractice};
 use hearth_core::record::EntityKind;
 
 /// Classes as a practice on the web.
@@ -50,6 +50,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: None,
     resident: Some(resident_sections),
+    queues: Some(queues),
 };
 
 fn pages() -> Pages {
@@ -81,6 +82,23 @@ fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static st
     Box::pin(async move {
         let n = schedule::sessions_needing(store, actor, today_local(), 0).await?;
         Ok(vec![("unrecorded", n.unrecorded_count)])
+    })
+}
+
+/// The dashboard: past sessions whose attendance is not recorded.
+fn queues<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<QueueCount>> {
+    Box::pin(async move {
+        let n = schedule::sessions_needing(store, actor, today_local(), 0).await?;
+        if !hearth_core::policy::allows(actor.role, Permission::RunPrograms) {
+            return Ok(Vec::new());
+        }
+        Ok(vec![QueueCount {
+            key: "sessions-unrecorded",
+            label: "queue-sessions-unrecorded",
+            count: n.unrecorded_count,
+            href: "/programs",
+            alert: true,
+        }])
     })
 }
 

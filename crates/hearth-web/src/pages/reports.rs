@@ -28,12 +28,16 @@ pub const PRACTICE: WebPractice = WebPractice {
     pages,
     api: Some(crate::api::reports::routes),
     api_tags: &[("reports", "The indicator catalogue and reports computed from records")],
-    nav: &[NavEntry::link("/reports", "nav-reports", Permission::ViewReports)],
+    nav: &[
+        NavEntry::link("/dashboard", "nav-dashboard", Permission::ViewReports),
+        NavEntry::link("/reports", "nav-reports", Permission::ViewReports),
+    ],
     badges: None,
     links: &[],
     today: None,
     household: None,
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {
@@ -44,6 +48,7 @@ fn pages() -> Pages {
         .get("/reports/print", print)
         .get("/reports/records", records)
         .get("/reports/records.csv", records_csv)
+        .merge(super::dashboard::pages())
 }
 
 type Params = Vec<(String, String)>;

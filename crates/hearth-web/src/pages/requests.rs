@@ -47,6 +47,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: Some(household_sections),
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {

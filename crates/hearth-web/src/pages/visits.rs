@@ -21,7 +21,7 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{WebError, field_message, urlencode};
-use crate::practice::{BoxFut, NavEntry, Pages, TodayItem, TodaySection, WebFut, WebPractice};
+use crate::practice::{BoxFut, NavEntry, Pages, QueueCount, TodayItem, TodaySection, WebFut, WebPractice};
 use hearth_core::record::EntityKind;
 use hearth_core::visits::follow_ups as follow_ups_core;
 use hearth_core::{Actor, Store};
@@ -59,6 +59,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: Some(today),
     household: Some(household_sections),
     resident: None,
+    queues: Some(queues),
 };
 
 fn pages() -> Pages {
@@ -75,6 +76,32 @@ fn badges<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<(&'static st
     Box::pin(async move {
         let (mine, overdue) = follow_ups_core::queue_counts(store, actor).await?;
         Ok(vec![("mine", mine), ("overdue", overdue)])
+    })
+}
+
+/// The dashboard: the team's open follow-ups and those overdue.
+fn queues<'a>(store: &'a Store, actor: &'a Actor) -> BoxFut<'a, Vec<QueueCount>> {
+    Box::pin(async move {
+        if !hearth_core::policy::allows(actor.role, Permission::WorkFollowUps) {
+            return Ok(Vec::new());
+        }
+        let (open, overdue) = follow_ups_core::team_counts(store, actor).await?;
+        Ok(vec![
+            QueueCount {
+                key: "follow-ups-open",
+                label: "queue-follow-ups-open",
+                count: open,
+                href: "/follow-ups?queue=all",
+                alert: false,
+            },
+            QueueCount {
+                key: "follow-ups-overdue",
+                label: "queue-follow-ups-overdue",
+                count: overdue,
+                href: "/follow-ups?queue=overdue",
+                alert: true,
+            },
+        ])
     })
 }
 

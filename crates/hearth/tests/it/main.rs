@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod cases;
 mod crash;
+mod dashboard;
 mod demo;
 mod handbook;
 mod indicators;

@@ -744,6 +744,8 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("POST", format!("/follow-ups/{}", w.fun), [A, A, A, N, F]),
         ("POST", format!("/follow-ups/{}", w.fus), [A, N, N, N, F]),
         ("GET", "/reports".into(), [A, A, A, A, A]),
+        ("GET", "/dashboard".into(), [A, A, A, A, A]),
+        ("GET", "/dashboard?community=north&month=2016-03&sort=c0&dir=desc".into(), [A, A, A, A, A]),
         ("GET", "/reports?community=north&from=2016-03-01&to=2016-03-31".into(), [A, A, A, A, A]),
         ("GET", "/reports.csv?community=north".into(), [A, A, A, A, A]),
         ("GET", "/reports.xlsx?community=north".into(), [A, A, A, A, A]),
