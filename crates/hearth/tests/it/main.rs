@@ -25,4 +25,5 @@ mod requests;
 mod roles;
 mod security;
 mod shape;
+mod sharing;
 mod visits;
