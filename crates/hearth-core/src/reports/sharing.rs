@@ -319,7 +319,19 @@ pub fn equations(cells: &BTreeMap<Cell, i64>, parts: &[i64]) -> Vec<Vec<(Cell, i
 /// values) and a non-zero before a zero (a hidden 0
 /// beside a hidden count protects little once counts are known to be non-negative).
 pub fn protect(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, parts: &[i64]) {
-    let eqs = equations(cells, parts);
+    // Tables share no cells: one small system per indicator, not one large one per report.
+    let mut tables: BTreeMap<(&'static str, u8), Vec<Vec<(Cell, i64)>>> = BTreeMap::new();
+    for e in equations(cells, parts) {
+        if let Some((c, _)) = e.first() {
+            tables.entry((c.key, c.part)).or_default().push(e);
+        }
+    }
+    for eqs in tables.into_values() {
+        protect_table(cells, hidden, eqs);
+    }
+}
+
+fn protect_table(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, eqs: Vec<Vec<(Cell, i64)>>) {
     // Margins are the sums: the first cell of each relation.
     let margins: BTreeSet<&Cell> = eqs.iter().filter_map(|e| e.first().map(|(c, _)| c)).collect();
     loop {
@@ -665,6 +677,29 @@ mod tests {
         // Too many hidden cells to enumerate every combination: exact linear algebra only.
         assert!(hidden.len() >= 4, "{hidden:?}");
         assert!(hidden.iter().all(|c| c.community.is_some() && !c.dims.is_empty()), "no margin hidden: {hidden:?}");
+    }
+
+    #[test]
+    fn a_district_of_two_hundred_communities_is_protected_table_by_table() {
+        let kinds = ["a", "b", "c", "d"];
+        let mut cells = BTreeMap::new();
+        let mut col = [0_i64; 4];
+        for c in 1..=200_i64 {
+            for (i, k) in kinds.iter().enumerate() {
+                // Deterministic, with plenty of small counts and zeros.
+                let v = (c * 7 + i as i64 * 13) % 23;
+                cells.insert(cell(Some(c), k), v);
+                col[i] += v;
+            }
+        }
+        for (i, k) in kinds.iter().enumerate() {
+            cells.insert(cell(None, k), col[i]);
+        }
+        let parts: Vec<i64> = (1..=200).collect();
+        let mut hidden = primary(&cells);
+        protect(&cells, &mut hidden, &parts);
+        assert!(determined(&equations(&cells, &parts), &hidden).is_empty());
+        assert!(hidden.iter().all(|c| c.community.is_some()), "no total hidden");
     }
 
     fn comm(id: i64) -> community::Model {
