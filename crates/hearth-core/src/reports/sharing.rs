@@ -269,6 +269,9 @@ pub fn share_with(report: &mut Report, threshold: i64) {
     }
 }
 
+/// A linear relation between cells: the sum of coefficient × value is 0.
+pub type Relation = Vec<(Cell, i64)>;
+
 /// The additive relations between one indicator's published cells: each column margin
 /// (the scope's total for a dimension value) is the sum of the communities' cells, and each
 /// undimensioned figure is the sum of its row's dimensioned cells. Distinct counts are
@@ -320,7 +323,7 @@ pub fn equations(cells: &BTreeMap<Cell, i64>, parts: &[i64]) -> Vec<Vec<(Cell, i
 /// beside a hidden count protects little once counts are known to be non-negative).
 pub fn protect(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, parts: &[i64]) {
     // Tables share no cells: one small system per indicator, not one large one per report.
-    let mut tables: BTreeMap<(&'static str, u8), Vec<Vec<(Cell, i64)>>> = BTreeMap::new();
+    let mut tables: BTreeMap<(&'static str, u8), Vec<Relation>> = BTreeMap::new();
     for e in equations(cells, parts) {
         if let Some((c, _)) = e.first() {
             tables.entry((c.key, c.part)).or_default().push(e);
@@ -331,7 +334,7 @@ pub fn protect(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, parts: 
     }
 }
 
-fn protect_table(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, eqs: Vec<Vec<(Cell, i64)>>) {
+fn protect_table(cells: &BTreeMap<Cell, i64>, hidden: &mut BTreeSet<Cell>, eqs: Vec<Relation>) {
     // Margins are the sums: the first cell of each relation.
     let margins: BTreeSet<&Cell> = eqs.iter().filter_map(|e| e.first().map(|(c, _)| c)).collect();
     loop {
@@ -471,15 +474,15 @@ fn rref(m: &mut [Vec<Q>], width: usize) -> Option<Vec<(usize, usize)>> {
         };
         m.swap(r, p);
         let lead = m[r][c];
-        for j in 0..width {
-            m[r][j] = m[r][j].div(lead)?;
+        for q in m[r].iter_mut().take(width) {
+            *q = q.div(lead)?;
         }
-        for i in 0..m.len() {
-            if i != r && !m[i][c].is_zero() {
-                let k = m[i][c];
-                for j in 0..width {
-                    let x = m[r][j];
-                    m[i][j] = m[i][j].sub_mul(k, x)?;
+        let pivot_row = m[r].clone();
+        for (i, row) in m.iter_mut().enumerate() {
+            if i != r && !row[c].is_zero() {
+                let k = row[c];
+                for (q, x) in row.iter_mut().zip(&pivot_row).take(width) {
+                    *q = q.sub_mul(k, *x)?;
                 }
             }
         }
