@@ -180,6 +180,18 @@ fn key() -> CoreResult<&'static [u8; 32]> {
     KEY.get().ok_or_else(|| CoreError::Internal("no audit key: set HEARTH_AUDIT_KEY or use a data directory".into()))
 }
 
+/// A key for another purpose derived from the audit key (HMAC of a label), so a deployment
+/// keeps one secret and every process of it derives the same keys; `None` before the audit
+/// key is set.
+pub fn derived_key(label: &[u8]) -> Option<[u8; 32]> {
+    KEY.get().map(|k| hmac_sha256(k, label))
+}
+
+/// HMAC-SHA-256, for other modules' keyed hashes.
+pub(crate) fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    hmac_sha256(key, message)
+}
+
 /// HMAC-SHA-256 (RFC 2104).
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut k = [0u8; 64];

@@ -47,10 +47,22 @@ pub fn dims_text(dims: &Dims) -> String {
     dims.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
 }
 
-/// What stands for a figure that has no value: `<5` when suppressed, `—` for a ratio of
-/// nothing (denominator 0; never 0%).
+/// What stands for a figure that has no value: `<5` (the deployment's threshold) when
+/// suppressed, `—` for a ratio of nothing (denominator 0; never 0%).
 fn no_value(l: &Line) -> String {
-    if l.suppressed { format!("<{}", hearth_core::reports::SUPPRESS_BELOW) } else { "—".to_owned() }
+    if l.suppressed { format!("<{}", hearth_core::reports::suppress_below()) } else { "—".to_owned() }
+}
+
+/// The note under a shared report: what "<N" stands for and how the other figures are
+/// rounded, with this deployment's threshold.
+pub fn suppressed_note(lang: Lang) -> String {
+    use crate::i18n::FluentArg::Num;
+    let threshold = hearth_core::reports::suppress_below();
+    let base = hearth_core::reports::sharing::count_base(threshold);
+    lang.t_args(
+        "reports-suppressed-note",
+        &[("below", Num(threshold - 1)), ("threshold", Num(threshold)), ("base", Num(base))],
+    )
 }
 
 /// The value as exported in CSV: integers for integral units (money in minor units, as in
@@ -370,7 +382,7 @@ pub fn text(r: &Report, lang: Lang) -> String {
         out.push_str(&format!("  {n}{}  {community:<cw$}  {:>16}\n", " ".repeat(pad), display_value(l), cw = cw));
     }
     if r.suppressed {
-        out.push_str(&format!("\n{}\n", lang.t("reports-suppressed-note")));
+        out.push_str(&format!("\n{}\n", suppressed_note(lang)));
     }
     out
 }

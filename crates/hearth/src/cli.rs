@@ -51,6 +51,11 @@ pub enum Command {
         /// shared kiosk, or a test that waits for a session to expire.
         #[arg(long, env = "HEARTH_SESSION_IDLE_SECONDS", value_parser = clap::value_parser!(u16).range(10..=1800))]
         session_idle_seconds: Option<u16>,
+        /// Reports shared outside the team show counts below this as "<N" (1–100; default 5).
+        /// Counts in them are rounded to multiples of 5 (of N when N is larger).
+        #[arg(long, env = "HEARTH_SUPPRESS_BELOW", default_value_t = hearth_core::reports::SUPPRESS_BELOW,
+              value_parser = hearth_core::reports::sharing::parse_suppress_below)]
+        suppress_below: i64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -333,7 +338,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             trusted_proxies,
             anchor_file,
             session_idle_seconds,
+            suppress_below,
         } => {
+            hearth_core::reports::set_suppress_below(suppress_below)?;
             let store = match session_idle_seconds {
                 Some(s) => store.with_session_idle(chrono::TimeDelta::seconds(i64::from(s))),
                 None => store,

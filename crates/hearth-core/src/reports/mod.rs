@@ -21,9 +21,13 @@ use crate::store::Store;
 use crate::validate;
 
 pub mod dashboard;
+pub mod sharing;
 
-/// Counts from 1 to `SUPPRESS_BELOW - 1` are hidden in reports that leave the team.
-pub const SUPPRESS_BELOW: i64 = 5;
+pub use sharing::{set_suppress_below, suppress_below};
+
+/// The default threshold: counts from 1 to 4 hidden. A deployment may set another
+/// (`set_suppress_below`); read the one in force with `suppress_below()`.
+pub const SUPPRESS_BELOW: i64 = sharing::DEFAULT_SUPPRESS_BELOW;
 
 /// Drill-down page size on the page and the API's default.
 pub const RECORDS_PAGE: u64 = 100;
@@ -154,7 +158,7 @@ pub async fn resolve_communities(
 }
 
 fn lines(figures: Vec<Figure>, suppress: bool) -> Vec<Line> {
-    let threshold = if suppress { SUPPRESS_BELOW } else { 0 };
+    let threshold = if suppress { suppress_below() } else { 0 };
     let practice = |key: &str| indicators::find(key).map(|i| i.practice).unwrap_or("other");
     indicators::suppress(figures, threshold)
         .into_iter()
@@ -222,60 +226,14 @@ pub async fn compute(
     Ok(report)
 }
 
-/// Makes an exact report fit to leave the team: small counts hidden, and what the shown
-/// figures would give away about the hidden ones hidden too. Every report that is suppressed
-/// — built for a viewer, marked for outside the team, a frozen month shared, a district
-/// roll-up marked for sharing — goes through here, so they all protect the same way.
+/// Makes an exact report fit to leave the team: small counts hidden, what the shown figures
+/// would give away about the hidden ones hidden too, and every figure consistently rounded so
+/// that differences between overlapping reports give nothing away (see `sharing`). Every
+/// report that is suppressed — built for a viewer, marked for outside the team, a frozen
+/// month shared, a district roll-up marked for sharing — goes through here, so they all
+/// protect the same way, with the deployment's threshold.
 pub fn share(report: &mut Report) {
-    if report.suppressed {
-        return;
-    }
-    report.suppressed = true;
-    report.drill_down = false;
-    let hide_small = |lines: &mut Vec<Line>| {
-        let figures = lines.drain(..).map(|l| Figure {
-            key: l.key,
-            dims: l.dims,
-            value: l.value,
-            unit: l.unit,
-            numerator: l.numerator,
-            denominator: l.denominator,
-        });
-        *lines = self::lines(figures.collect(), true);
-    };
-    hide_small(&mut report.total.lines);
-    for s in &mut report.by_community {
-        hide_small(&mut s.lines);
-    }
-    protect_breakdown(&report.total, &mut report.by_community);
-}
-
-fn hide(l: &mut Line) {
-    l.value = None;
-    l.suppressed = true;
-    l.numerator = None;
-    l.denominator = None;
-}
-
-/// Secondary suppression: when the total of a count is shown and exactly one community's
-/// figure is hidden, the others would give it away (total − the rest), so the smallest other
-/// figure is hidden too.
-fn protect_breakdown(total: &Section, parts: &mut [Section]) {
-    for t in total.lines.iter().filter(|t| t.unit == Unit::Count && !t.suppressed) {
-        let same = |l: &Line| l.key == t.key && l.dims == t.dims;
-        let hidden = parts.iter().filter(|p| p.lines.iter().any(|l| same(l) && l.suppressed)).count();
-        if hidden != 1 {
-            continue;
-        }
-        let smallest = parts
-            .iter_mut()
-            .flat_map(|p| p.lines.iter_mut())
-            .filter(|l| same(l) && !l.suppressed)
-            .min_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)));
-        if let Some(l) = smallest {
-            hide(l);
-        }
-    }
+    sharing::share_with(report, sharing::suppress_below());
 }
 
 /// The catalogue for documentation and the API (names are translated by the caller).
@@ -412,27 +370,5 @@ mod tests {
         let hidden = lines(vec![fig(3.0), fig(0.0), fig(5.0)], true);
         assert_eq!(hidden.iter().map(|l| l.value).collect::<Vec<_>>(), vec![None, Some(0.0), Some(5.0)]);
         assert_eq!(hidden[0].practice, "registry");
-    }
-
-    #[test]
-    fn one_hidden_community_figure_hides_the_next_smallest() {
-        let fig = |v: f64| Figure {
-            key: "households",
-            dims: Dims::new(),
-            value: Some(v),
-            unit: Unit::Count,
-            numerator: None,
-            denominator: None,
-        };
-        let section = |v: f64| Section { community: None, lines: lines(vec![fig(v)], true) };
-        let total = section(3.0 + 9.0 + 20.0);
-        let mut parts = vec![section(3.0), section(20.0), section(9.0)];
-        protect_breakdown(&total, &mut parts);
-        let shown: Vec<Option<f64>> = parts.iter().map(|p| p.lines[0].value).collect();
-        assert_eq!(shown, vec![None, Some(20.0), None]);
-        // Two hidden already: nothing more to hide.
-        let mut parts = vec![section(3.0), section(2.0), section(9.0)];
-        protect_breakdown(&section(14.0), &mut parts);
-        assert_eq!(parts[2].lines[0].value, Some(9.0));
     }
 }

@@ -17,7 +17,10 @@ reports-print = Print version
 reports-print-now = Print
 reports-print-back = Back
 reports-outside = For outside the team (hide small counts)
-reports-suppressed-note = Counts from 1 to 4 are shown as "<5" so that no one can be singled out.
+reports-suppressed-note = { $below ->
+    [0] Counts are rounded at random to a multiple of { $base }, hours to whole hours and money to 100 CNY, so that comparing reports gives no one away.
+   *[other] Counts from 1 to { $below } are shown as "<{ $threshold }" so that no one can be singled out. Other counts are rounded at random to a multiple of { $base }, hours to whole hours and money to 100 CNY, so that comparing reports gives no one away.
+}
 reports-none = No indicators yet.
 reports-records-title = Records behind a figure
 reports-records-count = { $count ->

@@ -17,7 +17,10 @@ reports-print = 打印版
 reports-print-now = 打印
 reports-print-back = 返回
 reports-outside = 对外提供（隐藏小数字）
-reports-suppressed-note = 为避免识别到个人，1 至 4 的计数显示为“<5”。
+reports-suppressed-note = { $below ->
+    [0] 计数随机取整为 { $base } 的倍数，小时取整到整小时，金额取整到 100 元，以免通过比较报表识别到个人。
+   *[other] 为避免识别到个人，1 至 { $below } 的计数显示为“<{ $threshold }”；其他计数随机取整为 { $base } 的倍数，小时取整到整小时，金额取整到 100 元，以免通过比较报表识别到个人。
+}
 reports-none = 暂无指标。
 reports-records-title = 数字背后的记录
 reports-records-count = 共 { $count } 条记录

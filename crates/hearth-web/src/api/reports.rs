@@ -103,7 +103,8 @@ pub struct ReportParams {
     /// Last day, inclusive (YYYY-MM-DD); default the last day of `from`'s month.
     #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
-    /// `1` (or `true`) for a report that will leave the team: small counts suppressed.
+    /// `1` (or `true`) for a report that will leave the team: small counts suppressed, the
+    /// others rounded (docs/SECURITY.md, "Reports shared outside the team").
     outside: Option<String>,
 }
 

@@ -164,6 +164,8 @@ struct ReportPage {
     communities: Vec<(String, String)>,
     sections: Vec<SectionView>,
     suppressed: bool,
+    /// What suppression and rounding mean, with this deployment's threshold.
+    note: String,
     qs: String,
     has_report: bool,
 }
@@ -200,7 +202,17 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
             let community = param(&p, "community").unwrap_or_default();
             let qs = report_qs(&r, &community);
             let sections = sections(ctx.lang, &r, r.drill_down.then_some(actor.role));
-            render(&ReportPage { ctx, form, communities, sections, suppressed: r.suppressed, qs, has_report: true })
+            let note = crate::export::suppressed_note(ctx.lang);
+            render(&ReportPage {
+                ctx,
+                form,
+                communities,
+                sections,
+                suppressed: r.suppressed,
+                note,
+                qs,
+                has_report: true,
+            })
         }
         Err(e) => {
             form.errors = field_errors(e)?;
@@ -210,6 +222,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
                 communities,
                 sections: Vec::new(),
                 suppressed: false,
+                note: String::new(),
                 qs: String::new(),
                 has_report: false,
             };
@@ -262,6 +275,7 @@ struct PrintPage {
     generated: String,
     sections: Vec<SectionView>,
     suppressed: bool,
+    note: String,
 }
 
 async fn print(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> Result<Response, WebError> {
@@ -277,6 +291,7 @@ async fn print(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Params>)
         generated: ctx.local_time(&chrono::Utc::now()),
         sections,
         suppressed: r.suppressed,
+        note: crate::export::suppressed_note(ctx.lang),
         ctx,
     };
     render(&page)

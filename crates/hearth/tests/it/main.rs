@@ -26,4 +26,5 @@ mod requests;
 mod roles;
 mod security;
 mod shape;
+mod sharing;
 mod visits;

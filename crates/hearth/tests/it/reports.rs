@@ -246,9 +246,10 @@ async fn viewers_get_small_counts_suppressed_and_no_records() {
     let households = north["indicators"].as_array().unwrap().iter().find(|f| f["key"] == "households").unwrap();
     assert!(households["value"].is_null(), "{households}");
     assert_eq!(households["suppressed"], true);
-    // The total (7) is not small.
+    // The total (7) is not small: shown, rounded to a multiple of 5 (sharing.rs tests the
+    // rounding).
     let total = json["indicators"].as_array().unwrap().iter().find(|f| f["key"] == "households").unwrap();
-    assert_eq!(total["value"], 7);
+    assert!([5, 10].contains(&total["value"].as_i64().unwrap()), "{total}");
     let records =
         viewer.get("/api/v1/reports/records?key=households&community=north&from=2016-03-01&to=2016-03-31").await;
     assert_eq!(records.status, StatusCode::FORBIDDEN);
@@ -275,7 +276,7 @@ async fn viewers_get_small_counts_suppressed_and_no_records() {
     let households = |part: &serde_json::Value| {
         part["indicators"].as_array().unwrap().iter().find(|f| f["key"] == "households").unwrap()["value"].clone()
     };
-    assert_eq!(households(&res), 9);
+    assert!([5, 10].contains(&households(&res).as_i64().unwrap()), "the total of 9, rounded: {res}");
     for part in res["by_community"].as_array().unwrap() {
         assert!(households(part).is_null(), "{part}");
     }
