@@ -40,10 +40,9 @@ async fn versions(app: &TestApp) -> u64 {
     closed_month::Entity::find().count(app.store.conn()).await.unwrap()
 }
 
-/// North with three households (moved in in January) and two visits in March, one of which
+/// North (made by the caller, before its users) with three households (moved in in January) and two visits in March, one of which
 /// found a need due on 2016-03-20.
 async fn north_with_march(app: &TestApp, api: &mut TestClient) -> [i64; 3] {
-    app.community("north").await;
     let mut h = [0; 3];
     for (i, code) in ["N-1", "N-2", "N-3"].iter().enumerate() {
         h[i] = hh(app, "north", code, "2016-01-10", None, 2).await;
@@ -71,6 +70,7 @@ async fn north_with_march(app: &TestApp, api: &mut TestClient) -> [i64; 3] {
 #[tokio::test]
 async fn a_frozen_month_keeps_its_figures_and_shows_the_exact_revision() {
     let app = spawn_app().await;
+    app.community("north").await;
     let mut api = app.api_as("coord", "coordinator", &["north"]).await;
     let h = north_with_march(&app, &mut api).await;
 
@@ -185,6 +185,7 @@ async fn a_frozen_month_keeps_its_figures_and_shows_the_exact_revision() {
 #[tokio::test]
 async fn only_coordinators_close_bad_input_is_named_and_viewers_get_it_suppressed() {
     let app = spawn_app().await;
+    app.community("north").await;
     let mut coord = app.api_as("coord", "coordinator", &["north"]).await;
     north_with_march(&app, &mut coord).await;
     app.community("south").await;
@@ -246,6 +247,7 @@ async fn only_coordinators_close_bad_input_is_named_and_viewers_get_it_suppresse
 #[tokio::test]
 async fn two_closes_at_once_are_versions_one_and_two() {
     let app = spawn_app().await;
+    app.community("north").await;
     let mut a = app.api_as("coord-a", "coordinator", &["north"]).await;
     north_with_march(&app, &mut a).await;
     let mut b = app.api_as("coord-b", "coordinator", &["north"]).await;
@@ -261,6 +263,7 @@ async fn two_closes_at_once_are_versions_one_and_two() {
 #[tokio::test]
 async fn frozen_figures_are_append_only_and_audit_verify_finds_a_changed_one() {
     let app = spawn_app().await;
+    app.community("north").await;
     let mut api = app.api_as("coord", "coordinator", &["north"]).await;
     north_with_march(&app, &mut api).await;
     assert_eq!(api.json("POST", CLOSE, &close_body("2016-03")).await.status, StatusCode::CREATED);
