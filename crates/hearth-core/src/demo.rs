@@ -17,11 +17,13 @@ use std::fmt;
 
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::audit::{self, Entry};
 use crate::auth::{password, sessions};
-use crate::entity::{community, household, resident, user, user_community};
+use crate::entity::{community, household, pair, resident, user, user_community};
 use crate::error::{CoreError, CoreResult, Secret};
 use crate::policy::{Actor, Role};
 use crate::practice::{DemoContext, PRACTICES};
@@ -205,6 +207,9 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
     }
     tx.commit().await?;
     store.auth_changed();
+    if created {
+        freeze_months(store, community.id, user_ids.get(1).copied()).await?;
+    }
 
     let households =
         household::Entity::find().filter(household::Column::CommunityId.eq(community.id)).count(store.conn()).await?;
@@ -221,6 +226,47 @@ pub async fn load(store: &Store) -> CoreResult<Report> {
             .map(|(u, p)| Login { username: u.username, role: u.role, password: Secret(p) })
             .collect(),
     })
+}
+
+/// The demo coordinator closes March–June 2016 (frozen monthly reports), and then a phone
+/// call to a paired household on 2016-05-12 is written up late: May's live figures move
+/// (contacts made and reached, +1 each), its frozen report does not, so the month shows
+/// "revised" with the difference. Only on the run that creates the community, so a second
+/// run adds nothing. (The reference figures — March's registry, visits and requests, the
+/// classes', jobs' and case's totals, 150 pairs keeping every contact window — are untouched:
+/// the call falls in a window the pair already kept.)
+async fn freeze_months(store: &Store, community_id: i64, coordinator: Option<i64>) -> CoreResult<()> {
+    let actor = Actor {
+        user_id: coordinator,
+        username: COORDINATOR_USER.to_owned(),
+        role: Role::Coordinator,
+        scope: crate::policy::Scope::Communities(vec![community_id]),
+        via_token: None,
+    };
+    for month in ["2016-03", "2016-04", "2016-05", "2016-06"] {
+        crate::reports::months::close(store, &actor, SLUG, month).await?;
+    }
+    let first = pair::Entity::find()
+        .filter(pair::Column::CommunityId.eq(community_id))
+        .order_by_asc(pair::Column::Id)
+        .one(store.conn())
+        .await?;
+    if let Some(p) = first {
+        crate::pairs::contacts::record(
+            store,
+            &actor,
+            p.id,
+            crate::pairs::contacts::ContactInput {
+                contacted_on: Some("2016-05-12".into()),
+                mode: Some("phone".into()),
+                reached: Some(true),
+                note: Some("Written up late: call on 12 May 补录的电话联系".into()),
+                needs: Vec::new(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Creates the demo user or resets it to its demo role, enabled, with the new password;

@@ -96,6 +96,8 @@ pub enum Permission {
     TrackRequests,
     /// Add, rename and retire a community's kinds of service request.
     EditRequestKinds,
+    /// Close a month: freeze its report as a new version (coordinators, who answer for it).
+    CloseMonths,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -121,6 +123,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadPartnerships => matches!(role, Admin | Coordinator | Caseworker),
         TrackRequests => matches!(role, Admin | Coordinator | Caseworker),
         EditRequestKinds => matches!(role, Admin | Coordinator),
+        CloseMonths => matches!(role, Admin | Coordinator),
     }
 }
 

@@ -48,13 +48,15 @@ pub enum EntityKind {
     RequestKind,
     /// A report's figures or drill-down, read as a whole.
     Report,
+    /// One version of a community's frozen monthly report.
+    ClosedMonth,
     ReportRecords,
     /// The audit log itself (verifications, browsing).
     Audit,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 37] = [
+    pub const ALL: [EntityKind; 38] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -90,6 +92,7 @@ impl EntityKind {
         EntityKind::ServiceRequest,
         EntityKind::RequestKind,
         EntityKind::Report,
+        EntityKind::ClosedMonth,
         EntityKind::ReportRecords,
         EntityKind::Audit,
     ];
@@ -132,6 +135,7 @@ impl EntityKind {
             EntityKind::ServiceRequest => "service_request",
             EntityKind::RequestKind => "request_kind",
             EntityKind::Report => "report",
+            EntityKind::ClosedMonth => "closed_month",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",
         }

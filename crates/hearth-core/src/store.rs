@@ -224,6 +224,12 @@ where
 /// as: (PostgreSQL's constraint name, SQLite's column list, field, code). A new unique
 /// constraint on user input gets a row here.
 const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "uq_closed_months_version",
+        "closed_months.community_id, closed_months.month, closed_months.version",
+        "month",
+        "closed_concurrently",
+    ),
     ("uq_households_community_code", "households.community_id, households.code", "code", "code_taken"),
     ("users_username_key", "users.username", "username", "username_taken"),
     ("communities_slug_key", "communities.slug", "slug", "slug_taken"),

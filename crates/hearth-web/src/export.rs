@@ -270,10 +270,15 @@ fn both(key_en: String, key_zh: String) -> String {
 /// XLSX: one sheet per practice, bilingual headers, numbers as numbers — money in CNY with
 /// two decimals (from minor units), percentages as percent, hours from minutes.
 pub fn xlsx(r: &Report) -> Result<Vec<u8>, String> {
-    xlsx_inner(r).map_err(|e| e.to_string())
+    xlsx_noted(r, None)
 }
 
-fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
+/// `xlsx` with a note after each sheet's title (a frozen month says which version it is).
+pub fn xlsx_noted(r: &Report, note: Option<&str>) -> Result<Vec<u8>, String> {
+    xlsx_inner(r, note).map_err(|e| e.to_string())
+}
+
+fn xlsx_inner(r: &Report, note: Option<&str>) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let header = Format::new().set_bold().set_text_wrap().set_background_color("#E8EEF4");
@@ -304,7 +309,10 @@ fn xlsx_inner(r: &Report) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(
             0,
             0,
-            format!("hearth report / 报告 · {} · {} – {}", scope_label(r), r.from, r.to),
+            match note {
+                Some(n) => format!("hearth report / 报告 · {} · {} – {} · {n}", scope_label(r), r.from, r.to),
+                None => format!("hearth report / 报告 · {} · {} – {}", scope_label(r), r.from, r.to),
+            },
             &title,
         )?;
         for (col, (en, zh)) in headers.iter().enumerate() {

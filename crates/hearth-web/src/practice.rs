@@ -199,6 +199,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::requests::PRACTICE,
     pages::handbook::PRACTICE,
     pages::reports::PRACTICE,
+    pages::months::PRACTICE,
 ];
 
 /// What every deployment has besides practices: sign-in, the account page, administration.

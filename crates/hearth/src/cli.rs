@@ -190,7 +190,9 @@ pub enum BenchCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Re-compute every chain; exit non-zero naming the chain and the first bad entry.
+    /// Re-compute every chain, then every frozen monthly report's hash (against its stored
+    /// figures and the hash its close recorded in the chain); exit non-zero naming the chain
+    /// and the first bad entry, or the community, month and version of a changed report.
     Verify {
         /// Also check that each chain still extends the heads in this file (lines printed
         /// by `audit anchor`), so a log cut back to an earlier state is found too.
@@ -436,7 +438,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 };
                 match verdict {
                     audit::Verdict::Intact { rows, chains } => {
-                        println!("audit chains intact: {rows} rows in {chains} chains")
+                        println!("audit chains intact: {rows} rows in {chains} chains");
+                        // The chains are intact, so the hashes they recorded for frozen
+                        // reports can be trusted: each report must still give its own.
+                        let (checked, faults) = hearth_core::reports::months::verify(&store).await.map_err(describe)?;
+                        if !faults.is_empty() {
+                            for f in &faults {
+                                eprintln!("frozen report BROKEN: {f}");
+                            }
+                            return Ok(ExitCode::from(2));
+                        }
+                        println!("frozen reports intact: {checked} versions");
                     }
                     audit::Verdict::Broken { chain, seq, reason } => {
                         let which = match chain {

@@ -15,6 +15,8 @@ pub mod case_resident;
 pub mod case_worker;
 pub mod certificate;
 pub mod check_in;
+pub mod closed_month;
+pub mod closed_month_line;
 pub mod community;
 pub mod consent;
 pub mod employer;

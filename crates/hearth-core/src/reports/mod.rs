@@ -6,6 +6,8 @@
 //! whole scope (a ratio from the summed parts, a distinct count over the whole scope), never
 //! by adding the breakdown's rows.
 
+pub mod months;
+
 use crate::audit::Action;
 use crate::record::EntityKind;
 use chrono::{Datelike, Months, NaiveDate, Utc};

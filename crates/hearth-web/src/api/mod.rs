@@ -15,6 +15,7 @@ pub mod handbook;
 pub mod households;
 pub mod jobs;
 pub mod json;
+pub mod months;
 pub mod pairs;
 pub mod programs;
 pub mod reports;

@@ -10,6 +10,7 @@ pub mod form;
 pub mod handbook;
 pub mod households;
 pub mod jobs;
+pub mod months;
 pub mod pairs;
 pub mod programs;
 pub mod reports;

@@ -18,6 +18,7 @@ mod demo;
 mod handbook;
 mod indicators;
 mod jobs;
+mod months;
 mod pairs;
 mod programs;
 mod registry_pages;

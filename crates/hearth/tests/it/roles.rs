@@ -753,6 +753,15 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         // The records behind a figure list people: not for volunteers (paired households only) or viewers.
         ("GET", "/reports/records?key=households&community=north".into(), [A, A, A, F, F]),
         ("GET", "/reports/records.csv?key=households&community=north".into(), [A, A, A, F, F]),
+        // Frozen months: everyone who reads reports sees them; coordinators close them.
+        ("GET", "/reports/months?community=north".into(), [A, A, A, A, A]),
+        ("POST", "/reports/months/close".into(), [A, A, F, F, F]),
+        ("GET", "/reports/months/north/2016-03".into(), [A, A, A, A, A]),
+        ("GET", "/reports/months/south/2016-03".into(), [A, N, N, N, N]),
+        // An open month has no frozen report to export (closed ones: tests/it/months.rs).
+        ("GET", "/reports/months/north/2016-03/frozen.csv".into(), [N, N, N, N, N]),
+        ("GET", "/reports/months/north/2016-03/frozen.xlsx".into(), [N, N, N, N, N]),
+        ("GET", "/reports/months/north/2016-03/print".into(), [N, N, N, N, N]),
     ];
     let list = [A, A, A, F, F];
     for path in ["/jobs", "/employers", "/openings", "/fairs", "/referrals", "/placements", "/check-ins"] {
@@ -883,6 +892,14 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
         ("GET", "/api/v1/indicators".into(), "/api/v1/indicators", [A, A, A, A, A]),
         ("GET", "/api/v1/reports?community=north".into(), "/api/v1/reports", [A, A, A, A, A]),
         ("GET", "/api/v1/reports/records?key=households".into(), "/api/v1/reports/records", [A, A, A, F, F]),
+        ("GET", "/api/v1/reports/months?community=north".into(), "/api/v1/reports/months", [A, A, A, A, A]),
+        ("POST", "/api/v1/reports/months".into(), "/api/v1/reports/months", [A, A, F, F, F]),
+        (
+            "GET",
+            "/api/v1/reports/months/north/2016-03".into(),
+            "/api/v1/reports/months/{community}/{month}",
+            [A, A, A, A, A],
+        ),
         ("GET", "/api/v1/programs".into(), "/api/v1/programs", [A, A, A, F, F]),
         ("POST", "/api/v1/programs".into(), "/api/v1/programs", [A, A, A, F, F]),
         ("GET", format!("/api/v1/programs/{}", w.north_class.program), "/api/v1/programs/{id}", [A, A, A, F, F]),

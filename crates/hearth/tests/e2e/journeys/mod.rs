@@ -6,6 +6,7 @@ mod auth;
 mod cases;
 mod handbook;
 mod jobs;
+mod months;
 mod pairs;
 mod programs;
 mod registry;
@@ -41,5 +42,6 @@ pub fn all() -> Vec<Journey> {
             .also_on_postgres(),
         journey("handbook-procedure-diff-booklet", handbook::edit_procedure_diff_and_booklet).serving_with(&["--demo"]),
         journey("bulk-requests", requests::bulk_for_a_building).serving_with(&["--demo"]),
+        journey("months", months::close_edit_and_see_revised).also_on_postgres(),
     ]
 }
