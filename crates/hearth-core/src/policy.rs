@@ -96,6 +96,9 @@ pub enum Permission {
     TrackRequests,
     /// Add, rename and retire a community's kinds of service request.
     EditRequestKinds,
+    /// Set, change and withdraw a community's yearly goals (reading them and their progress
+    /// is `ViewReports`: goals are aggregates).
+    ManageGoals,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -121,6 +124,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadPartnerships => matches!(role, Admin | Coordinator | Caseworker),
         TrackRequests => matches!(role, Admin | Coordinator | Caseworker),
         EditRequestKinds => matches!(role, Admin | Coordinator),
+        ManageGoals => matches!(role, Admin | Coordinator),
     }
 }
 

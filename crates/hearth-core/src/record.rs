@@ -46,6 +46,7 @@ pub enum EntityKind {
     Partnership,
     ServiceRequest,
     RequestKind,
+    Goal,
     /// A report's figures or drill-down, read as a whole.
     Report,
     ReportRecords,
@@ -54,7 +55,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 37] = [
+    pub const ALL: [EntityKind; 38] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -89,6 +90,7 @@ impl EntityKind {
         EntityKind::Partnership,
         EntityKind::ServiceRequest,
         EntityKind::RequestKind,
+        EntityKind::Goal,
         EntityKind::Report,
         EntityKind::ReportRecords,
         EntityKind::Audit,
@@ -131,6 +133,7 @@ impl EntityKind {
             EntityKind::Partnership => "partnership",
             EntityKind::ServiceRequest => "service_request",
             EntityKind::RequestKind => "request_kind",
+            EntityKind::Goal => "goal",
             EntityKind::Report => "report",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",
