@@ -167,6 +167,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::pairs::PRACTICE,
     pages::requests::PRACTICE,
     pages::handbook::PRACTICE,
+    pages::goals::PRACTICE,
     pages::reports::PRACTICE,
 ];
 

@@ -19,9 +19,7 @@ pub mod progress;
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, Set};
 
 use crate::audit::{self, Action, Entry};
 use crate::entity::{goal, user};
@@ -139,7 +137,11 @@ pub fn format_target(unit: Unit, v: i64) -> String {
     match unit {
         Unit::Count => v.to_string(),
         Unit::Percent | Unit::Average => {
-            if v % 10 == 0 { (v / 10).to_string() } else { format!("{}.{}", v / 10, (v % 10).abs()) }
+            if v % 10 == 0 {
+                (v / 10).to_string()
+            } else {
+                format!("{}.{}", v / 10, (v % 10).abs())
+            }
         }
         Unit::Minutes => {
             let h = v / 60;

@@ -165,7 +165,10 @@ mod tests {
         assert_eq!(assess(310, Some(50), p).status, GoalStatus::Behind);
         // Before the year: not started, nothing expected.
         let before = pace(2016, d(2015, 6, 1));
-        assert_eq!(assess(310, Some(0), before), Assessment { expected: 0, pct: Some(0.0), status: GoalStatus::NotStarted });
+        assert_eq!(
+            assess(310, Some(0), before),
+            Assessment { expected: 0, pct: Some(0.0), status: GoalStatus::NotStarted }
+        );
         // On 31 December the whole target is expected; after it, the verdict is final.
         assert_eq!(assess(310, Some(309), pace(2016, d(2016, 12, 31))).expected, 310);
         assert_eq!(assess(310, Some(310), pace(2016, d(2017, 1, 1))).status, GoalStatus::Met);

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod follow_ups;
 pub mod form;
+pub mod goals;
 pub mod handbook;
 pub mod households;
 pub mod jobs;

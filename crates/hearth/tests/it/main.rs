@@ -14,6 +14,7 @@ mod auth;
 mod cases;
 mod crash;
 mod demo;
+mod goals;
 mod handbook;
 mod indicators;
 mod jobs;
