@@ -11,6 +11,7 @@ pub mod cases;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod goals;
 pub mod handbook;
 pub mod indicators;
 pub mod jobs;

@@ -98,6 +98,9 @@ pub enum Permission {
     EditRequestKinds,
     /// Close a month: freeze its report as a new version (coordinators, who answer for it).
     CloseMonths,
+    /// Set, change and withdraw a community's yearly goals (reading them and their progress
+    /// is `ViewReports`: goals are aggregates).
+    ManageGoals,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -124,6 +127,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         TrackRequests => matches!(role, Admin | Coordinator | Caseworker),
         EditRequestKinds => matches!(role, Admin | Coordinator),
         CloseMonths => matches!(role, Admin | Coordinator),
+        ManageGoals => matches!(role, Admin | Coordinator),
     }
 }
 

@@ -69,6 +69,7 @@ pub const PRACTICES: &[Practice] = &[
     crate::pairs::PRACTICE,
     crate::requests::PRACTICE,
     crate::handbook::PRACTICE,
+    crate::goals::PRACTICE,
 ];
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ pub enum EntityKind {
     Partnership,
     ServiceRequest,
     RequestKind,
+    Goal,
     /// A report's figures or drill-down, read as a whole.
     Report,
     /// One version of a community's frozen monthly report.
@@ -56,7 +57,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 38] = [
+    pub const ALL: [EntityKind; 39] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -91,6 +92,7 @@ impl EntityKind {
         EntityKind::Partnership,
         EntityKind::ServiceRequest,
         EntityKind::RequestKind,
+        EntityKind::Goal,
         EntityKind::Report,
         EntityKind::ClosedMonth,
         EntityKind::ReportRecords,
@@ -134,6 +136,7 @@ impl EntityKind {
             EntityKind::Partnership => "partnership",
             EntityKind::ServiceRequest => "service_request",
             EntityKind::RequestKind => "request_kind",
+            EntityKind::Goal => "goal",
             EntityKind::Report => "report",
             EntityKind::ClosedMonth => "closed_month",
             EntityKind::ReportRecords => "report_records",

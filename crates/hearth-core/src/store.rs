@@ -241,6 +241,12 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     ),
     ("idx_placements_referral", "placements.referral_id", "referral_id", "referral_placed"),
     ("idx_request_kinds_community_key", "request_kinds.community_id, request_kinds.key", "key", "key_taken"),
+    (
+        "idx_goals_community_year_indicator",
+        "goals.community_id, goals.year, goals.indicator",
+        "indicator",
+        "goal_exists",
+    ),
 ];
 
 /// Which unique constraint a database error violated, by its name (PostgreSQL: `violates

@@ -22,6 +22,7 @@ mod m20261205_000001_create_cases;
 mod m20261206_000001_create_pairs;
 mod m20261206_000002_create_requests;
 mod m20261206_000003_create_handbook;
+mod m20261207_000001_create_goals;
 mod m20261207_000002_create_closed_months;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_create_pairs::Migration),
             Box::new(m20261206_000002_create_requests::Migration),
             Box::new(m20261206_000003_create_handbook::Migration),
+            Box::new(m20261207_000001_create_goals::Migration),
             Box::new(m20261207_000002_create_closed_months::Migration),
         ]
     }

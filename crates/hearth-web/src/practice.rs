@@ -198,6 +198,7 @@ pub const PRACTICES: &[WebPractice] = &[
     pages::pairs::PRACTICE,
     pages::requests::PRACTICE,
     pages::handbook::PRACTICE,
+    pages::goals::PRACTICE,
     pages::reports::PRACTICE,
     pages::months::PRACTICE,
 ];

@@ -26,6 +26,7 @@ pub mod fair_employer;
 pub mod fair_opening;
 pub mod follow_up;
 pub mod follow_up_history;
+pub mod goal;
 pub mod handbook_category;
 pub mod handbook_document;
 pub mod handbook_version;

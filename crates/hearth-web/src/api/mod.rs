@@ -11,6 +11,7 @@ pub mod cases;
 pub mod communities;
 pub mod consents;
 pub mod follow_ups;
+pub mod goals;
 pub mod handbook;
 pub mod households;
 pub mod jobs;

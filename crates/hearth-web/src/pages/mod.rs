@@ -7,6 +7,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod follow_ups;
 pub mod form;
+pub mod goals;
 pub mod handbook;
 pub mod households;
 pub mod jobs;

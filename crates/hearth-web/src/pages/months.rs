@@ -35,6 +35,7 @@ pub const PRACTICE: WebPractice = WebPractice {
     today: None,
     household: None,
     resident: None,
+    queues: None,
 };
 
 fn pages() -> Pages {

@@ -15,6 +15,7 @@ mod cases;
 mod crash;
 mod dashboard;
 mod demo;
+mod goals;
 mod handbook;
 mod indicators;
 mod jobs;

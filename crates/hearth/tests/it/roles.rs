@@ -39,6 +39,9 @@ fn verdict(status: StatusCode) -> E {
 }
 
 struct World {
+    /// A 2016 goal in north and in south.
+    north_goal: i64,
+    south_goal: i64,
     hn: i64,
     hn2: i64,
     hs: i64,
@@ -567,6 +570,26 @@ async fn visit_with_need(app: &TestApp, household_id: i64, user: i64) -> (i64, i
     (d.visit.id, d.follow_ups[0].id)
 }
 
+/// A 2016 goal of a community, committed to by `owner`.
+async fn goal(app: &TestApp, community: &str, owner: i64) -> i64 {
+    use hearth_core::goals::{self, GoalInput};
+    goals::create(
+        &app.store,
+        &Actor::system(),
+        GoalInput {
+            community: Some(community.into()),
+            year: Some(2016),
+            indicator: Some("placements".into()),
+            target: Some("47".into()),
+            owner_user_id: Some(owner),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 async fn world(app: &TestApp) -> World {
     app.community("north").await;
     app.community("south").await;
@@ -613,7 +636,11 @@ async fn world(app: &TestApp) -> World {
     let south_pair = pairing(app, hs, south_user).await;
     let north_request = service_request(app, hn).await;
     let south_request = service_request(app, hs).await;
+    let north_goal = goal(app, "north", target_user).await;
+    let south_goal = goal(app, "south", south_user).await;
     World {
+        north_goal,
+        south_goal,
         hn,
         hn2,
         hs,
@@ -828,6 +855,19 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     rows.push(("POST", "/helpers".into(), manage));
     rows.extend(pair_pages(w.north_pair, [A, A, A, N, F], manage));
     rows.extend(pair_pages(w.south_pair, [A, N, N, N, F], [A, N, F, F, F]));
+    // Goals: everyone who reads reports reads goals and the letter; coordinators set them.
+    // An empty change keeps everything; an empty withdrawal lacks its version (422).
+    let manage = [A, A, F, F, F];
+    rows.push(("GET", "/goals".into(), [A, A, A, A, A]));
+    rows.push(("GET", "/goals?year=2016&community=south".into(), [A, N, N, N, N]));
+    rows.push(("GET", "/goals/letter?year=2016".into(), [A, A, A, A, A]));
+    rows.push(("GET", "/goals/new".into(), manage));
+    rows.push(("POST", "/goals".into(), manage));
+    for (g, e) in [(w.north_goal, manage), (w.south_goal, [A, N, N, N, N])] {
+        rows.push(("GET", format!("/goals/{g}/edit"), e));
+        rows.push(("POST", format!("/goals/{g}"), e));
+        rows.push(("POST", format!("/goals/{g}/delete"), e));
+    }
     // Last: it ends the session of whoever asks.
     rows.push(("POST", "/logout".into(), [A, A, A, A, A]));
     rows
@@ -1005,6 +1045,13 @@ fn api_routes(w: &World) -> Vec<(&'static str, String, &'static str, [E; 5])> {
     }
     rows.extend(pair_api(w.north_pair, [A, A, A, N, F], manage));
     rows.extend(pair_api(w.south_pair, [A, N, N, N, F], [A, N, F, F, F]));
+    rows.push(("GET", "/api/v1/goals".into(), "/api/v1/goals", [A, A, A, A, A]));
+    rows.push(("POST", "/api/v1/goals".into(), "/api/v1/goals", manage));
+    for (g, read, e) in [(w.north_goal, [A, A, A, A, A], manage), (w.south_goal, [A, N, N, N, N], [A, N, N, N, N])] {
+        rows.push(("GET", format!("/api/v1/goals/{g}"), "/api/v1/goals/{id}", read));
+        rows.push(("PATCH", format!("/api/v1/goals/{g}"), "/api/v1/goals/{id}", e));
+        rows.push(("DELETE", format!("/api/v1/goals/{g}"), "/api/v1/goals/{id}", e));
+    }
     rows
 }
 

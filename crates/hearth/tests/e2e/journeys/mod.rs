@@ -4,6 +4,7 @@
 
 mod auth;
 mod cases;
+mod goals;
 mod handbook;
 mod jobs;
 mod months;
@@ -43,5 +44,6 @@ pub fn all() -> Vec<Journey> {
         journey("handbook-procedure-diff-booklet", handbook::edit_procedure_diff_and_booklet).serving_with(&["--demo"]),
         journey("bulk-requests", requests::bulk_for_a_building).serving_with(&["--demo"]),
         journey("months", months::close_edit_and_see_revised).also_on_postgres(),
+        journey("goals", goals::set_a_goal_and_see_progress_move).serving_with(&["--demo"]).also_on_postgres(),
     ]
 }
