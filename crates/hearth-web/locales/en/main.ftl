@@ -45,7 +45,6 @@ err-required = This field is required.
 err-too-long = At most { $max } characters.
 err-invalid-characters = Contains characters that are not allowed.
 err-invalid-date = Enter a date as YYYY-MM-DD.
-err-invalid-month = Enter a month as YYYY-MM.
 err-no-such-date = There is no such date.
 err-invalid-record = Name a record as kind:id, e.g. resident:12.
 err-reopen-needs-note = Say why it is reopened.

@@ -42,7 +42,6 @@ err-required = 此项为必填项。
 err-too-long = 最多 { $max } 个字符。
 err-invalid-characters = 含有不允许的字符。
 err-invalid-date = 请按 YYYY-MM-DD 格式填写日期。
-err-invalid-month = 请按 YYYY-MM 格式填写月份。
 err-no-such-date = 日期不存在。
 err-invalid-record = 请按“类型:编号”填写记录，例如 resident:12。
 err-reopen-needs-note = 请写明重新打开的原因。

@@ -141,7 +141,7 @@ async fn bad_goals_are_refused_naming_each_field_and_nothing_is_stored() {
         ),
         // A distinct count cannot be added up over kinds: its kind is needed.
         (
-            json!({"year": 2016, "indicator": "unique_participants", "target": "5", "owner_user_id": owner}),
+            json!({"year": 2016, "indicator": "participants_by_kind", "target": "5", "owner_user_id": owner}),
             json!({"dims.program_kind": "required"}),
         ),
         (
@@ -173,7 +173,8 @@ async fn bad_goals_are_refused_naming_each_field_and_nothing_is_stored() {
     assert_eq!(goal_count(&app).await, 0);
     // A wrong JSON type names its field too.
     let res = api.json("POST", "/api/v1/goals", &json!({"year": "soon"})).await;
-    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+    assert_eq!(res.json()["error"]["field_codes"]["year"], "wrong_type");
 
     // One goal per indicator and dims a year.
     let ok = json!({"year": 2016, "indicator": "person_times", "dims": {"program_kind": "language"}, "target": "310", "owner_user_id": owner});
