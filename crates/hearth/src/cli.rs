@@ -176,6 +176,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         iterations: u32,
     },
+    /// The dashboard of the demo community and the district dashboard over this many
+    /// synthetic communities (twelve months of headline figures, the month by community),
+    /// against the raw SQL of its heaviest parts in the same run. Use an empty database.
+    Dashboard {
+        #[arg(long, default_value_t = 500)]
+        communities: usize,
+        /// Households per synthetic community, each visited once in 2016.
+        #[arg(long, default_value_t = 300)]
+        households: usize,
+        #[arg(long, default_value_t = 10)]
+        iterations: u32,
+    },
     /// The real server on loopback under concurrent connections, against a trivial handler
     /// and the raw SELECT in the same run. Loads the demo community if it is missing.
     Http {
@@ -411,6 +423,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             BenchCommand::Programs { attendance, communities, iterations } => {
                 println!("{}", crate::bench_programs::run(&store, attendance, communities, iterations).await?);
+            }
+            BenchCommand::Dashboard { communities, households, iterations } => {
+                println!("{}", crate::bench_dashboard::run(&store, communities, households, iterations).await?);
             }
             BenchCommand::Requests { households, iterations } => {
                 println!("{}", crate::bench_requests::run(&store, households, iterations).await?);

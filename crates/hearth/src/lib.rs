@@ -2,6 +2,7 @@
 //! `main.rs` so tests can run them in-process.
 
 pub mod bench;
+pub mod bench_dashboard;
 pub mod bench_http;
 pub mod bench_programs;
 pub mod bench_requests;

@@ -11,7 +11,9 @@ use crate::entity::goal;
 use crate::indicators::Dims;
 
 /// (indicator, dims, target in its unit, owner: 0 coordinator, 1 admin, 2 volunteer, note).
-const GOALS: [(&str, Option<(&str, &str)>, i64, usize, &str); 5] = [
+type DemoGoal = (&'static str, Option<(&'static str, &'static str)>, i64, usize, &'static str);
+
+const GOALS: [DemoGoal; 5] = [
     ("person_times", Some(("program_kind", "language")), 310, 0, "每周一次免费普通话课"),
     ("placements", None, 47, 1, "与三家合作企业举办招聘会"),
     ("visit_coverage_pct", None, 1000, 0, "入户走访全覆盖"),

@@ -38,3 +38,5 @@ queue-sessions-unrecorded = { $count ->
     [one] session without attendance
    *[other] sessions without attendance
 }
+dashboard-goals = This year's goals
+dashboard-all-goals = All goals and the goal letter

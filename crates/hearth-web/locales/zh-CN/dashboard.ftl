@@ -20,3 +20,5 @@ queue-contacts-due = 个结对待联系
 queue-relief-pending = 项救助申请待决定
 queue-check-ins-due = 次就业回访到期
 queue-sessions-unrecorded = 次活动未记录出勤
+dashboard-goals = 本年度工作目标
+dashboard-all-goals = 全部目标与目标责任书

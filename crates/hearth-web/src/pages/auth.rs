@@ -83,6 +83,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
         let mut view = super::dashboard::view(&state, &ctx, d, false, "", false).await?;
         // The district table lives on the dashboard page; Today stays short on a phone.
         view.table = None;
+        // The goals practice has its own section on Today.
+        view.goals.clear();
         Some(view)
     } else {
         None

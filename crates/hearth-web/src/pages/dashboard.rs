@@ -95,6 +95,8 @@ pub struct DashboardView {
     pub tiles: Vec<TileView>,
     pub charts: Vec<ChartView>,
     pub table: Option<TableView>,
+    /// The year's goals with their progress up to the month's end (one community).
+    pub goals: Vec<super::goals::ProgressView>,
 }
 
 fn month_label(lang: Lang, m: NaiveDate) -> String {
@@ -299,6 +301,15 @@ pub async fn view(
     }
     let table = (d.communities.len() > 1).then(|| table(ctx.lang, &d, &charts, &base_qs, sort, desc));
     let previous = d.month.checked_sub_months(chrono::Months::new(1)).unwrap_or(d.month);
+    let goals = match d.communities.as_slice() {
+        [one] => {
+            let end = d.month.checked_add_months(chrono::Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d.month);
+            let as_of = end.min(chrono::Local::now().date_naive().max(d.month));
+            let progress = hearth_core::goals::progress(&state.store, actor, one.id, d.month.year(), as_of).await?;
+            progress.iter().map(|p| super::goals::progress_view(ctx, p)).collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(DashboardView {
         month,
         month_label: month_label(ctx.lang, d.month),
@@ -311,6 +322,7 @@ pub async fn view(
         tiles,
         charts,
         table,
+        goals,
     })
 }
 

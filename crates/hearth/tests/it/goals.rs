@@ -228,7 +228,8 @@ async fn progress_follows_a_straight_line_through_a_leap_year() {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     }
     // (as_of, actual, expected, status, pct) for the goal of 12 households moved in.
-    let table: [(&str, Option<i64>, i64, &str, Option<f64>); 9] = [
+    type Row = (&'static str, Option<i64>, i64, &'static str, Option<f64>);
+    let table: [Row; 9] = [
         ("2015-12-31", None, 0, "not_started", None),
         ("2016-01-01", Some(1), 1, "on_track", Some(8.3)),
         ("2016-02-28", Some(1), 2, "behind", Some(8.3)),

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cases;
+mod dashboard;
 mod goals;
 mod handbook;
 mod jobs;
@@ -45,5 +46,6 @@ pub fn all() -> Vec<Journey> {
         journey("bulk-requests", requests::bulk_for_a_building).serving_with(&["--demo"]),
         journey("months", months::close_edit_and_see_revised).also_on_postgres(),
         journey("goals", goals::set_a_goal_and_see_progress_move).serving_with(&["--demo"]).also_on_postgres(),
+        journey("dashboard", dashboard::charts_goals_and_queues).serving_with(&["--demo"]),
     ]
 }
