@@ -57,3 +57,4 @@ err-goal-exists = There is a goal for this indicator this year already: change t
 err-target-not-positive = The target must be more than zero.
 err-invalid-target = Enter a number in the indicator's unit (at most one decimal for a percentage, two for hours or yuan).
 err-not-in-team = Choose a member of this community's team.
+entity-goal = Goal

@@ -57,3 +57,4 @@ err-goal-exists = 本年度该指标已有目标，请修改原目标。
 err-target-not-positive = 目标值必须大于零。
 err-invalid-target = 请按指标单位输入数字（百分比最多一位小数，小时或元最多两位小数）。
 err-not-in-team = 请选择本社区团队的成员。
+entity-goal = 工作目标
