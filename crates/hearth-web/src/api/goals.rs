@@ -110,7 +110,7 @@ async fn answer(
     params(
         ("community" = Option<String>, Query, description = "Community slug"),
         ("year" = Option<i32>, Query, description = "Year"),
-        ("as_of" = Option<String>, Query, description = "Day to compute progress for (default today)"),
+        ("as_of" = Option<String>, Query, format = Date, description = "Day to compute progress for (default today)"),
     ),
     responses((status = 200, body = Vec<GoalWithProgress>), ReadErrors),
 )]
@@ -144,7 +144,7 @@ pub async fn list_goals(
 /// Sets a goal.
 #[utoipa::path(
     post, path = "/api/v1/goals", tag = "goals", operation_id = "create_goal",
-    params(("as_of" = Option<String>, Query, description = "Day to compute progress for (default today)")),
+    params(("as_of" = Option<String>, Query, format = Date, description = "Day to compute progress for (default today)")),
     request_body = GoalInput,
     responses((status = 201, body = GoalWithProgress, headers(("Location" = String))), WriteErrors),
 )]
@@ -163,7 +163,7 @@ pub async fn create_goal(
 /// One goal with its progress.
 #[utoipa::path(
     get, path = "/api/v1/goals/{id}", tag = "goals", operation_id = "get_goal",
-    params(("id" = i64, Path, description = "Goal id"), ("as_of" = Option<String>, Query, description = "Day to compute progress for (default today)")),
+    params(("id" = i64, Path, description = "Goal id"), ("as_of" = Option<String>, Query, format = Date, description = "Day to compute progress for (default today)")),
     responses((status = 200, body = GoalWithProgress, headers(("ETag" = String))), ReadErrors),
 )]
 pub async fn get_goal(State(state): State<AppState>, ctx: Ctx, Id(id): Id, q: ApiQuery) -> Result<Response, WebError> {
