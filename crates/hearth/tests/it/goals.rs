@@ -56,6 +56,12 @@ async fn a_goal_is_set_changed_and_withdrawn_over_the_api_with_versions_and_audi
     assert_eq!(res.json()["expected"], 155, "310 × 183 / 366");
     assert_eq!(res.json()["actual"], 0);
     assert_eq!(res.json()["status"], "behind");
+    // A date sent blank or not a date is named, never taken as "today" (found by schemathesis).
+    for bad in ["", "soon"] {
+        let res = api.get(&format!("/api/v1/goals/{id}?as_of={bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "as_of={bad}");
+        assert!(res.json()["error"]["field_codes"].get("as_of").is_some(), "{}", res.text);
+    }
 
     // A percentage target is stored in tenths.
     let res = api
