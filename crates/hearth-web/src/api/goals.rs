@@ -124,11 +124,18 @@ pub async fn list_goals(
 ) -> Result<Json<Vec<GoalWithProgress>>, WebError> {
     let actor = ctx.actor()?;
     let day = as_of(&q)?;
+    // An integer sent blank is not one (found by schemathesis); left out, any year.
+    if q.0.get("year").is_some_and(|v| v.trim().is_empty()) {
+        return Err(WebError::BadRequest { field: Some("year".into()) });
+    }
     let year: Option<i32> = q.int("year")?;
     let community = match q.text("community") {
+        // A community that is not one of the caller's is a field to correct (422), as in reports.
         Some(slug) => Some(communities::by_slug(&state.store, actor, &slug).await.map_err(|e| match e {
-            hearth_core::CoreError::NotFound => WebError::BadRequest { field: Some("community".into()) },
-            other => other.into(),
+            hearth_core::CoreError::NotFound => {
+                hearth_core::CoreError::invalid("community", "unknown_community").into()
+            }
+            other => WebError::from(other),
         })?),
         None => None,
     };

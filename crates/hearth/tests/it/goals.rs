@@ -56,6 +56,13 @@ async fn a_goal_is_set_changed_and_withdrawn_over_the_api_with_versions_and_audi
     assert_eq!(res.json()["expected"], 155, "310 × 183 / 366");
     assert_eq!(res.json()["actual"], 0);
     assert_eq!(res.json()["status"], "behind");
+    // A year sent blank is named; a community not the caller's is a field to correct.
+    let res = api.get("/api/v1/goals?year=").await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.json()["error"]["field_codes"].get("year").is_some(), "{}", res.text);
+    let res = api.get("/api/v1/goals?community=nowhere").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field_codes"]["community"], "unknown_community");
     // A date sent blank or not a date is named, never taken as "today" (found by schemathesis).
     for bad in ["", "soon"] {
         let res = api.get(&format!("/api/v1/goals/{id}?as_of={bad}")).await;
