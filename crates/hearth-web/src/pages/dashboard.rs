@@ -326,11 +326,7 @@ pub async fn view(
     })
 }
 
-type Params = Vec<(String, String)>;
-
-fn param(p: &Params, name: &str) -> Option<String> {
-    p.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
+use super::reports::{Params, param};
 
 #[derive(Template)]
 #[template(path = "dashboard/page.html")]

@@ -48,11 +48,7 @@ fn pages() -> Pages {
         .get("/reports/months/{community}/{month}/print", frozen_print)
 }
 
-type Params = Vec<(String, String)>;
-
-fn param(p: &Params, name: &str) -> Option<String> {
-    p.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
+use super::reports::{Params, param};
 
 /// `?version=N`: anything but a positive number names no version (404).
 fn version_param(p: &Params) -> Result<Option<i32>, WebError> {

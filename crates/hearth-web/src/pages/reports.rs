@@ -51,9 +51,11 @@ fn pages() -> Pages {
         .merge(super::dashboard::pages())
 }
 
-type Params = Vec<(String, String)>;
+/// A page's query string as pairs (a repeated name: the last one counts).
+pub(super) type Params = Vec<(String, String)>;
 
-fn param(p: &Params, name: &str) -> Option<String> {
+/// A trimmed query parameter; blank counts as absent.
+pub(super) fn param(p: &Params, name: &str) -> Option<String> {
     p.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
