@@ -46,10 +46,16 @@ pub enum Action {
     LoginFailed,
     LoginBlocked,
     Logout,
+    /// Data left the deployment: an export archive or a backup.
+    Export,
+    /// The database was loaded from an archive or a backup.
+    Restore,
+    /// People's personal data removed on request (or past retention); the rows stay.
+    Erase,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::Create,
         Action::Read,
         Action::List,
@@ -67,6 +73,9 @@ impl Action {
         Action::LoginFailed,
         Action::LoginBlocked,
         Action::Logout,
+        Action::Export,
+        Action::Restore,
+        Action::Erase,
     ];
 
     /// The stored name: never changed once released.
@@ -89,6 +98,9 @@ impl Action {
             Action::LoginFailed => "login_failed",
             Action::LoginBlocked => "login_blocked",
             Action::Logout => "logout",
+            Action::Export => "export",
+            Action::Restore => "restore",
+            Action::Erase => "erase",
         }
     }
 

@@ -5,6 +5,7 @@
 //! `FieldErrors`, writes in one transaction, and appends to the `audit` chain in that same
 //! transaction.
 
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -13,6 +14,7 @@ pub mod entity;
 pub mod error;
 pub mod goals;
 pub mod handbook;
+pub mod import;
 pub mod indicators;
 pub mod jobs;
 pub mod money;
@@ -26,6 +28,7 @@ pub mod record;
 pub mod registry;
 pub mod reports;
 pub mod requests;
+pub mod rights;
 pub mod store;
 pub mod timeline;
 pub mod validate;

@@ -101,6 +101,10 @@ pub enum Permission {
     /// Set, change and withdraw a community's yearly goals (reading them and their progress
     /// is `ViewReports`: goals are aggregates).
     ManageGoals,
+    /// Residents' requests about their data: a copy of it, erasure, retention review.
+    HandleDataRequests,
+    /// Everything in the deployment as an export archive.
+    ExportAll,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -128,6 +132,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         EditRequestKinds => matches!(role, Admin | Coordinator),
         CloseMonths => matches!(role, Admin | Coordinator),
         ManageGoals => matches!(role, Admin | Coordinator),
+        HandleDataRequests => matches!(role, Admin | Coordinator),
+        ExportAll => role == Admin,
     }
 }
 

@@ -51,7 +51,43 @@ pub struct Practice {
     pub indicators: fn() -> Vec<Indicator>,
     pub timeline: Option<TimelineFn>,
     pub demo: Option<DemoFn>,
+    /// The spreadsheets it imports (see `import`): each a template of fields and a batch
+    /// function that checks and writes rows.
+    pub importers: &'static [&'static crate::import::Template],
+    /// Its part of erasing people on request (see `rights`).
+    pub erase: Option<EraseFn>,
+    /// Its part of a resident's copy of their data (see `rights`).
+    pub subject: Option<SubjectFn>,
 }
+
+/// Whom an erasure covers: these households and these residents (every member of an
+/// erased household is in `residents` too).
+#[derive(Clone, Debug, Default)]
+pub struct Erasure {
+    pub households: Vec<i64>,
+    pub residents: Vec<i64>,
+}
+
+/// A practice's part of an erasure, run in the erasure's one transaction: it clears the
+/// free text it holds about these people (notes, summaries, descriptions, names typed in)
+/// and deletes their attachments, leaving in place every row and every non-identifying
+/// column its indicators count, so past figures stay true. It returns short facts for the
+/// audit entry ("4 visit notes cleared"), never personal values.
+pub type EraseFn = for<'a> fn(&'a DatabaseTransaction, &'a Erasure) -> BoxFut<'a, Vec<String>>;
+
+/// One part of what hearth holds about a resident, for their copy of their data.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SubjectSection {
+    /// Stable key (`visits`, `attendance`, …): the page's heading is `subject-<key>`.
+    pub key: &'static str,
+    /// One object per record: field → value as stored (ids, dates, codes, text).
+    pub records: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A practice's part of a resident's copy of their data: everything it holds about them or
+/// about their household. The caller has checked that the actor may see the resident and
+/// audits the copy.
+pub type SubjectFn = for<'a> fn(&'a Store, &'a crate::entity::resident::Model) -> BoxFut<'a, Vec<SubjectSection>>;
 
 impl std::fmt::Debug for Practice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -54,10 +54,14 @@ pub enum EntityKind {
     ReportRecords,
     /// The audit log itself (verifications, browsing).
     Audit,
+    /// The export archive (and backups) of a deployment.
+    Archive,
+    /// A spreadsheet uploaded to import.
+    Import,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 39] = [
+    pub const ALL: [EntityKind; 41] = [
         EntityKind::Community,
         EntityKind::User,
         EntityKind::Token,
@@ -97,6 +101,8 @@ impl EntityKind {
         EntityKind::ClosedMonth,
         EntityKind::ReportRecords,
         EntityKind::Audit,
+        EntityKind::Archive,
+        EntityKind::Import,
     ];
 
     /// The stored name: never changed once released.
@@ -141,6 +147,8 @@ impl EntityKind {
             EntityKind::ClosedMonth => "closed_month",
             EntityKind::ReportRecords => "report_records",
             EntityKind::Audit => "audit",
+            EntityKind::Archive => "archive",
+            EntityKind::Import => "import",
         }
     }
 

@@ -102,8 +102,10 @@ impl Store {
                     .busy_timeout(Duration::from_secs(30))
                     .create_if_missing(true);
                 // A read connection refuses to write: a write that forgot the writer fails
-                // in the tests instead of contending for the lock in production.
-                if read_only { o.pragma("query_only", "ON") } else { o }
+                // in the tests instead of contending for the lock in production. The
+                // writer overwrites what it deletes, so an erased person's data does not
+                // linger in free pages of the file.
+                if read_only { o.pragma("query_only", "ON") } else { o.pragma("secure_delete", "ON") }
             }
         };
         // The writer first: it creates the file and switches it to WAL.
@@ -229,6 +231,12 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "closed_months.community_id, closed_months.month, closed_months.version",
         "month",
         "closed_concurrently",
+    ),
+    (
+        "idx_residents_community_external_id",
+        "residents.community_id, residents.external_id",
+        "external_id",
+        "external_id_taken",
     ),
     ("uq_households_community_code", "households.community_id, households.code", "code", "code_taken"),
     ("users_username_key", "users.username", "username", "username_taken"),

@@ -24,6 +24,7 @@ mod m20261206_000002_create_requests;
 mod m20261206_000003_create_handbook;
 mod m20261207_000001_create_goals;
 mod m20261207_000002_create_closed_months;
+mod m20261208_000001_create_imports;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_create_handbook::Migration),
             Box::new(m20261207_000001_create_goals::Migration),
             Box::new(m20261207_000002_create_closed_months::Migration),
+            Box::new(m20261208_000001_create_imports::Migration),
         ]
     }
 }

@@ -81,6 +81,16 @@ impl Lang {
     }
 }
 
+/// Every language's spelling of a message: what an import matches a file's headers and
+/// cells against, so a ledger in either language reads the same.
+pub struct AllLanguages;
+
+impl hearth_core::import::Names for AllLanguages {
+    fn spellings(&self, key: &str) -> Vec<String> {
+        Lang::ALL.iter().filter_map(|l| LOCALES.try_lookup(l.id(), key)).collect()
+    }
+}
+
 /// An argument for a message: numbers select plural forms, strings are inserted as-is.
 #[derive(Clone, Debug)]
 pub enum FluentArg {

@@ -204,7 +204,8 @@ pub const PRACTICES: &[WebPractice] = &[
 ];
 
 /// What every deployment has besides practices: sign-in, the account page, administration.
-pub const PLATFORM: &[WebPractice] = &[pages::auth::AREA, pages::account::AREA, pages::admin::AREA];
+pub const PLATFORM: &[WebPractice] =
+    &[pages::auth::AREA, pages::account::AREA, pages::imports::AREA, pages::rights::AREA, pages::admin::AREA];
 
 /// Practices first, then the platform (for routes, API, navigation).
 pub fn all() -> impl Iterator<Item = &'static WebPractice> {

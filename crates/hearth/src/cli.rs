@@ -56,7 +56,41 @@ pub enum Command {
         #[arg(long, env = "HEARTH_SUPPRESS_BELOW", default_value_t = hearth_core::reports::SUPPRESS_BELOW,
               value_parser = hearth_core::reports::sharing::parse_suppress_below)]
         suppress_below: i64,
+        /// Back the database up into this directory at start and every 24 hours
+        /// (`hearth-YYYYMMDD-HHMMSS.db`, or `.zip` on PostgreSQL).
+        #[arg(long, env = "HEARTH_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// How many scheduled backups to keep (the oldest go first).
+        #[arg(long, env = "HEARTH_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u16).range(1..=3650))]
+        backup_keep: u16,
     },
+    /// A consistent backup of the database while it serves: a SQLite copy (VACUUM INTO,
+    /// integrity-checked), or on PostgreSQL the export archive.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Load a backup or an export archive into a new, empty database (SQLite or PostgreSQL).
+    Restore {
+        file: PathBuf,
+        /// The archive's passphrase, first line of this file (or HEARTH_EXPORT_PASSPHRASE).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Import a spreadsheet (CSV in any common encoding, or XLSX): households or residents.
+    /// All rows or none unless --valid-only; --dry-run checks and stores nothing.
+    Import(crate::import::ImportArgs),
+    /// Everything in the database as a ZIP of CSV files with a manifest (schema version,
+    /// row counts, SHA-256), AES-256 encrypted when a passphrase is given.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        /// Encrypt with the first line of this file (or HEARTH_EXPORT_PASSPHRASE), 12+ characters.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Every table's row count and checksum (equal for equal data on either backend).
+    Checksums,
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo community and print demo logins.
@@ -300,14 +334,18 @@ fn load_audit_key(data_dir: &std::path::Path) -> Result<[u8; 32], String> {
     }
 }
 
+fn database_url(cli: &Cli) -> Result<String, String> {
+    match &cli.database_url {
+        Some(u) => Ok(u.clone()),
+        None => Store::sqlite_url_in(&cli.data_dir).map_err(|e| e.to_string()),
+    }
+}
+
 async fn open(cli: &Cli) -> Result<Store, String> {
     if !audit::set_key(load_audit_key(&cli.data_dir)?) {
         return Err("a different audit key is already in use".into());
     }
-    let url = match &cli.database_url {
-        Some(u) => u.clone(),
-        None => Store::sqlite_url_in(&cli.data_dir).map_err(|e| e.to_string())?,
-    };
+    let url = database_url(cli)?;
     let store = Store::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
     Ok(store)
@@ -335,6 +373,14 @@ fn describe(e: hearth_core::CoreError) -> String {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let url = database_url(&cli)?;
+    // A restore must see the target before anything creates or migrates it.
+    if let Command::Restore { file, passphrase_file } = &cli.command {
+        let passphrase = crate::backup::passphrase(passphrase_file.as_deref())?;
+        let line = crate::backup::restore(&url, file, passphrase.as_deref(), || open(&cli)).await?;
+        println!("{line}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = open(&cli).await?;
     let actor = Actor::system();
     match cli.command {
@@ -353,6 +399,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             anchor_file,
             session_idle_seconds,
             suppress_below,
+            backup_dir,
+            backup_keep,
         } => {
             hearth_core::reports::set_suppress_below(suppress_below)?;
             let store = match session_idle_seconds {
@@ -360,6 +408,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => store,
             };
             tokio::spawn(daily_anchors(store.clone(), anchor_file));
+            if let Some(dir) = backup_dir {
+                tokio::spawn(crate::backup::daily(store.clone(), url.clone(), dir, usize::from(backup_keep)));
+            }
             if demo {
                 print_demo(&store).await?;
             }
@@ -414,6 +465,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Command::Report(args) => crate::report::run(&store, args).await?,
+        Command::Backup { out } => println!("{}", crate::backup::backup(&store, &url, &out, &actor).await?),
+        Command::Export { out, passphrase_file } => {
+            let passphrase = crate::backup::passphrase(passphrase_file.as_deref())?;
+            println!("{}", crate::backup::export(&store, &out, passphrase.as_deref(), &actor).await?);
+        }
+        Command::Import(args) => return crate::import::run(&store, args).await,
+        Command::Checksums => crate::backup::checksums(&store, &mut std::io::stdout().lock()).await?,
+        Command::Restore { .. } => {}
         Command::Bench { command } => match command {
             BenchCommand::Search { residents, iterations } => {
                 println!("{}", crate::bench::run(&store, residents, iterations).await?);

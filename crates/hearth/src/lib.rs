@@ -1,6 +1,7 @@
 //! The `hearth` binary's library half: command-line parsing and the commands, kept out of
 //! `main.rs` so tests can run them in-process.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_dashboard;
 pub mod bench_http;
@@ -8,4 +9,5 @@ pub mod bench_programs;
 pub mod bench_requests;
 pub mod bench_visits;
 pub mod cli;
+pub mod import;
 pub mod report;

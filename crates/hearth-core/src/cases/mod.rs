@@ -13,6 +13,7 @@ pub mod indicators;
 pub mod ledger;
 pub mod records;
 pub mod relief;
+mod rights;
 
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{ColumnTrait, DeriveActiveEnum, EntityTrait, EnumIter, PaginatorTrait, QueryFilter};
@@ -27,8 +28,15 @@ use crate::timeline::Event;
 use crate::word::Word;
 
 /// Hardship cases as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "cases", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "cases",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// What brought the household into hardship.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, utoipa::ToSchema)]

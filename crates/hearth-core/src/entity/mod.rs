@@ -32,6 +32,7 @@ pub mod handbook_document;
 pub mod handbook_version;
 pub mod helper;
 pub mod household;
+pub mod import;
 pub mod job_fair;
 pub mod ledger_entry;
 pub mod login_device;

@@ -21,6 +21,9 @@ pub struct Model {
     pub notes: Option<String>,
     pub created_at: super::Timestamp,
     pub updated_at: super::Timestamp,
+    /// The team's own id for the person in their ledger, unique in the community: what a
+    /// repeated import matches on.
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,7 +35,15 @@ pub use progress::{GoalStatus, Pace};
 
 /// Goals as a practice: no indicators of its own (it sets targets for everyone else's), no
 /// timeline (it is about the team, not a household), and the demo's 2016 goals.
-pub const PRACTICE: Practice = Practice { key: "goals", indicators: Vec::new, timeline: None, demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "goals",
+    indicators: Vec::new,
+    timeline: None,
+    demo: Some(demo::step),
+    importers: &[],
+    erase: None,
+    subject: None,
+};
 
 /// The years a goal may be set for: wide enough for any real plan, narrow enough that a
 /// typo (`216`) is caught.

@@ -31,8 +31,15 @@ use crate::validate;
 
 /// The handbook as a practice: figures and its demo part; it has no household timeline (it is
 /// about the team, not about households).
-pub const PRACTICE: Practice =
-    Practice { key: "handbook", indicators: indicators::indicators, timeline: None, demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "handbook",
+    indicators: indicators::indicators,
+    timeline: None,
+    demo: Some(demo::step),
+    importers: &[],
+    erase: None,
+    subject: None,
+};
 
 /// The categories every community starts with: (stable key, English name, Chinese name).
 /// The keys are the figures' `category` dimension and never change; the names may.

@@ -14,6 +14,7 @@ pub mod fairs;
 pub mod indicators;
 pub mod openings;
 pub mod placements;
+mod rights;
 
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EntityTrait, EnumIter, PrimaryKeyTrait};
@@ -28,8 +29,15 @@ use crate::timeline::Event;
 use crate::word::Word;
 
 /// Employment help as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "jobs", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "jobs",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// Whether an opening is still taking people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, utoipa::ToSchema)]

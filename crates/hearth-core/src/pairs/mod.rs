@@ -25,6 +25,7 @@ pub mod demo;
 pub mod helpers;
 pub mod indicators;
 pub mod records;
+mod rights;
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use sea_orm::entity::prelude::StringLen;
@@ -40,8 +41,15 @@ use crate::timeline::Event;
 use crate::word::Word;
 
 /// Pairing as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "pairs", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "pairs",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// Who a helper is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, utoipa::ToSchema)]

@@ -11,6 +11,7 @@
 pub mod certificates;
 pub mod demo;
 pub mod indicators;
+mod rights;
 pub mod roll_call;
 pub mod schedule;
 
@@ -28,8 +29,15 @@ use crate::word::Word;
 pub use schedule::{ProgramChange, ProgramInput, SessionInput, SlotInput};
 
 /// Classes as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "programs", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "programs",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// What a program teaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, utoipa::ToSchema)]

@@ -97,15 +97,15 @@ impl HouseholdChanges {
 }
 
 /// Validated values; `Option<Option<T>>`: outer = submitted, inner = value or cleared.
-struct Valid {
-    code: Option<String>,
-    address: Option<String>,
-    building: Option<Option<String>>,
-    unit: Option<Option<String>>,
-    phone: Option<Option<String>>,
-    moved_in_on: Option<Option<chrono::NaiveDate>>,
-    moved_out_on: Option<Option<chrono::NaiveDate>>,
-    notes: Option<Option<String>>,
+pub(crate) struct Valid {
+    pub(crate) code: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) building: Option<Option<String>>,
+    pub(crate) unit: Option<Option<String>>,
+    pub(crate) phone: Option<Option<String>>,
+    pub(crate) moved_in_on: Option<Option<chrono::NaiveDate>>,
+    pub(crate) moved_out_on: Option<Option<chrono::NaiveDate>>,
+    pub(crate) notes: Option<Option<String>>,
 }
 
 /// Every problem a new household's fields have that needs no database (required fields,
@@ -115,7 +115,11 @@ pub fn check_new(input: &HouseholdInput) -> CoreResult<()> {
     validate_input(input, true, None).map(|_| ())
 }
 
-fn validate_input(input: &HouseholdInput, creating: bool, existing: Option<&household::Model>) -> CoreResult<Valid> {
+pub(crate) fn validate_input(
+    input: &HouseholdInput,
+    creating: bool,
+    existing: Option<&household::Model>,
+) -> CoreResult<Valid> {
     let mut e = FieldErrors::new();
     let req = |e: &mut FieldErrors, f: &str, v: &Option<String>, max| {
         if creating || v.is_some() { validate::required_text(e, f, v.as_deref(), max) } else { None }

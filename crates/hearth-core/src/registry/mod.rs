@@ -4,8 +4,10 @@ pub mod communities;
 pub mod consent;
 pub mod demo;
 pub mod households;
+pub mod import;
 pub mod indicators;
 pub mod residents;
+pub mod rights;
 pub mod search;
 mod timeline;
 
@@ -17,6 +19,9 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline::events),
     demo: Some(demo::step),
+    importers: &[&import::HOUSEHOLDS, &import::RESIDENTS],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
 };
 
 /// A page of a keyset-paginated list: `next_after` is the `after` for the next page.

@@ -124,24 +124,24 @@ impl ResidentChanges {
     }
 }
 
-type Field<T> = Option<Option<T>>;
+pub(crate) type Field<T> = Option<Option<T>>;
 
-struct Valid {
-    full_name: Option<String>,
-    sex: Field<String>,
-    relationship: Field<String>,
-    birth_date: Field<chrono::NaiveDate>,
-    phone: Field<String>,
-    languages_spoken: Field<String>,
-    languages_to_learn: Field<String>,
-    education_level: Field<String>,
-    work_status: Field<String>,
-    skills: Field<String>,
-    needs: Field<String>,
-    notes: Field<String>,
+pub(crate) struct Valid {
+    pub(crate) full_name: Option<String>,
+    pub(crate) sex: Field<String>,
+    pub(crate) relationship: Field<String>,
+    pub(crate) birth_date: Field<chrono::NaiveDate>,
+    pub(crate) phone: Field<String>,
+    pub(crate) languages_spoken: Field<String>,
+    pub(crate) languages_to_learn: Field<String>,
+    pub(crate) education_level: Field<String>,
+    pub(crate) work_status: Field<String>,
+    pub(crate) skills: Field<String>,
+    pub(crate) needs: Field<String>,
+    pub(crate) notes: Field<String>,
 }
 
-fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
+pub(crate) fn validate_input(i: &ResidentInput, creating: bool) -> CoreResult<Valid> {
     let mut e = FieldErrors::new();
     let full_name = if creating || i.full_name.is_some() {
         validate::required_text(&mut e, "full_name", i.full_name.as_deref(), 200)

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod indicators;
 pub mod kinds;
 pub mod records;
+mod rights;
 
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EntityTrait, EnumIter};
@@ -32,8 +33,15 @@ use crate::timeline::Event;
 use crate::word::Word;
 
 /// Service requests as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "requests", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "requests",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// Where a request stands: open → passed to the provider → resolved, or found impossible to
 /// resolve. A closed request does not change again.

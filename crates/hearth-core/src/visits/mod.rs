@@ -11,6 +11,7 @@ pub mod demo;
 pub mod follow_ups;
 pub mod indicators;
 pub mod records;
+mod rights;
 
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
@@ -28,8 +29,15 @@ use crate::word::Word;
 pub use records::{NeedInput, VisitInput};
 
 /// Visits and follow-ups as a practice.
-pub const PRACTICE: Practice =
-    Practice { key: "visits", indicators: indicators::indicators, timeline: Some(timeline), demo: Some(demo::step) };
+pub const PRACTICE: Practice = Practice {
+    key: "visits",
+    indicators: indicators::indicators,
+    timeline: Some(timeline),
+    demo: Some(demo::step),
+    importers: &[],
+    erase: Some(rights::erase),
+    subject: Some(rights::subject),
+};
 
 /// Why a visit was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, utoipa::ToSchema)]

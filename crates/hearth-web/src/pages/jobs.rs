@@ -524,16 +524,21 @@ async fn add_contact(
 /// A body over the limit is reported on `scan` as too large, with the fields read before it
 /// kept. A body that is not multipart at all is a bad request.
 pub(crate) async fn read_upload(req: Request, state: &AppState) -> Result<Upload, WebError> {
+    read_file(req, state, "scan").await
+}
+
+/// `read_upload` with the file in the field `file_field`.
+pub(crate) async fn read_file(req: Request, state: &AppState, file_field: &str) -> Result<Upload, WebError> {
     let mut pairs = Vec::new();
     let (mut name, mut bytes, mut too_large) = (None, Vec::new(), false);
     let Ok(mut mp) = Multipart::from_request(req, state).await else {
-        return Err(WebError::BadRequest { field: Some("scan".into()) });
+        return Err(WebError::BadRequest { field: Some(file_field.into()) });
     };
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
                 let field_name = field.name().unwrap_or_default().to_owned();
-                if field_name == "scan" {
+                if field_name == file_field {
                     name = field.file_name().map(str::to_owned);
                     match field.bytes().await {
                         Ok(b) => bytes = b.to_vec(),

@@ -10,6 +10,7 @@ pub mod form;
 pub mod goals;
 pub mod handbook;
 pub mod households;
+pub mod imports;
 pub mod jobs;
 pub mod months;
 pub mod pairs;
@@ -17,6 +18,7 @@ pub mod programs;
 pub mod reports;
 pub mod requests;
 pub mod residents;
+pub mod rights;
 pub mod visits;
 
 use askama::Template;

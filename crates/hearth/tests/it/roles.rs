@@ -39,6 +39,9 @@ fn verdict(status: StatusCode) -> E {
 }
 
 struct World {
+    /// A spreadsheet uploaded to import into north and into south.
+    north_upload: i64,
+    south_upload: i64,
     /// A 2016 goal in north and in south.
     north_goal: i64,
     south_goal: i64,
@@ -590,6 +593,19 @@ async fn goal(app: &TestApp, community: &str, owner: i64) -> i64 {
     .id
 }
 
+/// A household ledger uploaded by `user` (a caseworker of `slug`), not yet checked.
+async fn upload(slug: &str, user: i64, app: &TestApp) -> i64 {
+    let actor = Actor {
+        user_id: Some(user),
+        username: "uploader".into(),
+        role: hearth_core::Role::Caseworker,
+        scope: hearth_core::Scope::All,
+        via_token: None,
+    };
+    let bytes = "户号,地址\nU-1,嘉福路1号\n".as_bytes().to_vec();
+    hearth_core::import::uploads::create(&app.store, &actor, slug, "households", "ledger.csv", bytes).await.unwrap().id
+}
+
 async fn world(app: &TestApp) -> World {
     app.community("north").await;
     app.community("south").await;
@@ -636,9 +652,13 @@ async fn world(app: &TestApp) -> World {
     let south_pair = pairing(app, hs, south_user).await;
     let north_request = service_request(app, hn).await;
     let south_request = service_request(app, hs).await;
+    let north_upload = upload("north", target_user, app).await;
+    let south_upload = upload("south", south_user, app).await;
     let north_goal = goal(app, "north", target_user).await;
     let south_goal = goal(app, "south", south_user).await;
     World {
+        north_upload,
+        south_upload,
         north_goal,
         south_goal,
         hn,
@@ -867,6 +887,32 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         rows.push(("GET", format!("/goals/{g}/edit"), e));
         rows.push(("POST", format!("/goals/{g}"), e));
         rows.push(("POST", format!("/goals/{g}/delete"), e));
+    }
+    // Imports: whoever adds people in a community imports into it.
+    let edit = [A, A, A, F, F];
+    rows.push(("GET", "/imports".into(), edit));
+    rows.push(("POST", "/imports".into(), edit));
+    rows.push(("GET", "/imports/templates/households.csv".into(), edit));
+    rows.push(("GET", "/imports/templates/residents.xlsx".into(), edit));
+    for (u, e) in [(w.north_upload, edit), (w.south_upload, [A, N, N, F, F])] {
+        rows.push(("GET", format!("/imports/{u}"), e));
+        rows.push(("GET", format!("/imports/{u}/progress"), e));
+        rows.push(("POST", format!("/imports/{u}/check"), e));
+        rows.push(("POST", format!("/imports/{u}/run"), e));
+        // Nothing refused yet: there is no file of refused rows.
+        rows.push(("GET", format!("/imports/{u}/rejected.csv"), [N, N, N, F, F]));
+    }
+    // Residents' data rights: coordinators and admins, in their communities.
+    for (r, e) in [(w.rn, [A, A, F, F, F]), (w.rs, [A, N, F, F, F])] {
+        rows.push(("GET", format!("/residents/{r}/data"), e));
+        rows.push(("GET", format!("/residents/{r}/data.json"), e));
+        rows.push(("GET", format!("/residents/{r}/erase"), e));
+        // Without a reason nothing is erased (422).
+        rows.push(("POST", format!("/residents/{r}/erase"), e));
+    }
+    for (h, e) in [(w.hn, [A, A, F, F, F]), (w.hs, [A, N, F, F, F])] {
+        rows.push(("GET", format!("/households/{h}/erase"), e));
+        rows.push(("POST", format!("/households/{h}/erase"), e));
     }
     // Last: it ends the session of whoever asks.
     rows.push(("POST", "/logout".into(), [A, A, A, A, A]));

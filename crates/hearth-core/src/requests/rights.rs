@@ -1,0 +1,123 @@
+//! The requests practice's part of residents' data rights. Erasure clears what was written
+//! about their households' service requests: the description (to the tombstone, as it is
+//! required) and the notes of each request's running log. Every request stays with its
+//! kind, provider, status and dates — all that the request figures count and group by — so
+//! every past report reads the same.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Map, Value as Json, json};
+
+use crate::entity::{note, request, resident};
+use crate::practice::{BoxFut, Erasure, SubjectSection};
+use crate::record::EntityKind;
+use crate::rights::TOMBSTONE;
+use crate::store::Store;
+use crate::word::Word;
+
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 500;
+
+pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut<'a, Vec<String>> {
+    Box::pin(async move {
+        let mut facts = Vec::new();
+        let now = Utc::now();
+        let (mut requests, mut notes) = (0u64, 0u64);
+        for chunk in who.households.chunks(CHUNK) {
+            let ids: Vec<i64> = request::Entity::find()
+                .select_only()
+                .column(request::Column::Id)
+                .filter(request::Column::HouseholdId.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(tx)
+                .await?;
+            requests += request::Entity::update_many()
+                .col_expr(request::Column::Description, Expr::value(TOMBSTONE))
+                // A change: a form opened before the erasure must not save over it.
+                .col_expr(request::Column::UpdatedAt, Expr::value(now))
+                .filter(request::Column::HouseholdId.is_in(chunk.to_vec()))
+                .filter(request::Column::Description.ne(TOMBSTONE))
+                .exec(tx)
+                .await?
+                .rows_affected;
+            for part in ids.chunks(CHUNK) {
+                notes += note::Entity::update_many()
+                    .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
+                    .filter(note::Column::Entity.eq(EntityKind::ServiceRequest.as_str()))
+                    .filter(note::Column::EntityId.is_in(part.to_vec()))
+                    .filter(note::Column::Body.ne(TOMBSTONE))
+                    .exec(tx)
+                    .await?
+                    .rows_affected;
+            }
+        }
+        if requests > 0 {
+            facts.push(format!("{requests} service requests cleared"));
+        }
+        if notes > 0 {
+            facts.push(format!("{notes} request notes cleared"));
+        }
+        Ok(facts)
+    })
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> Json {
+    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
+}
+
+pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
+    Box::pin(async move {
+        let mut out = Vec::new();
+        let rows = request::Entity::find()
+            .filter(request::Column::HouseholdId.eq(r.household_id))
+            .order_by_asc(request::Column::OpenedOn)
+            .order_by_asc(request::Column::Id)
+            .all(store.conn())
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|x| x.id).collect();
+        let mut notes: HashMap<i64, Vec<Json>> = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            for n in note::Entity::find()
+                .filter(note::Column::Entity.eq(EntityKind::ServiceRequest.as_str()))
+                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
+                .order_by_asc(note::Column::Id)
+                .all(store.conn())
+                .await?
+            {
+                notes.entry(n.entity_id).or_default().push(json!({
+                    "id": n.id,
+                    "written_at": n.written_at.to_rfc3339(),
+                    "author_user_id": n.author_user_id,
+                    "body": n.body,
+                }));
+            }
+        }
+        let records: Vec<Map<String, Json>> = rows
+            .into_iter()
+            .map(|x| {
+                let mut m = Map::new();
+                m.insert("id".into(), json!(x.id));
+                m.insert("household_id".into(), json!(x.household_id));
+                m.insert("kind".into(), json!(x.kind));
+                m.insert("description".into(), json!(x.description));
+                m.insert("provider".into(), json!(x.provider));
+                m.insert("opened_on".into(), json!(x.opened_on.to_string()));
+                m.insert("status".into(), json!(x.status.word()));
+                m.insert("passed_on".into(), date(x.passed_on));
+                m.insert("resolved_on".into(), date(x.resolved_on));
+                m.insert("created_by".into(), json!(x.created_by));
+                m.insert("created_at".into(), json!(x.created_at.to_rfc3339()));
+                m.insert("updated_at".into(), json!(x.updated_at.to_rfc3339()));
+                m.insert("notes".into(), Json::Array(notes.remove(&x.id).unwrap_or_default()));
+                m
+            })
+            .collect();
+        if !records.is_empty() {
+            out.push(SubjectSection { key: "service_requests", records });
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,307 @@
+//! Residents' rights over their data, one mechanism for every practice:
+//!
+//! - **A copy of their data** (subject access): everything hearth holds about one resident
+//!   — registry, consent, and each practice's records about them or their household
+//!   (`Practice::subject`) — and who viewed or changed their record (the audit trail). A
+//!   coordinator produces it on the resident's request; each copy is audited.
+//! - **Erasure** on request: personal fields become the tombstone and free text about them
+//!   goes (`Practice::erase`), attachments are deleted, uploads that held them are
+//!   cleared; the rows aggregates count stay, so every past report figure is unchanged.
+//!   The audit log keeps that it happened, by whom and why, and no personal value. It needs
+//!   a coordinator and a reason, and cannot be undone.
+//!
+//! On SQLite the writer deletes securely (`secure_delete`) and the erasure ends with a WAL
+//! checkpoint, so the erased values are gone from the database file itself.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+
+use crate::audit::{self, Action, Entry};
+use crate::entity::{audit_log, audit_record, community, household, import, note, resident};
+use crate::error::{CoreError, CoreResult};
+use crate::policy::{Actor, Permission};
+use crate::practice::{Erasure, PRACTICES, SubjectSection};
+use crate::record::{EntityKind, RecordRef};
+use crate::store::Store;
+
+pub use crate::registry::rights::TOMBSTONE;
+
+/// One line of the audit trail in a copy: when, who, what.
+#[derive(Clone, Debug, Serialize)]
+pub struct Trail {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+}
+
+/// A resident's copy of their data.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubjectCopy {
+    pub made_at: String,
+    pub community: String,
+    pub sections: Vec<SubjectSection>,
+    /// Who viewed or changed their record (and their household's), oldest first.
+    pub trail: Vec<Trail>,
+}
+
+/// The copy of everything hearth holds about resident `id`, audited as an export of them.
+pub async fn subject_copy(store: &Store, actor: &Actor, id: i64) -> CoreResult<SubjectCopy> {
+    actor.require(Permission::HandleDataRequests)?;
+    let r = resident::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    if !actor.sees_community(r.community_id) {
+        return Err(CoreError::NotFound);
+    }
+    let c = community::Entity::find_by_id(r.community_id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+    let mut sections = Vec::new();
+    for p in PRACTICES {
+        if let Some(f) = p.subject {
+            sections.extend(f(store, &r).await?);
+        }
+    }
+    let notes = note::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(note::Column::Entity.eq("resident"))
+                        .add(note::Column::EntityId.eq(r.id)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(note::Column::Entity.eq("household"))
+                        .add(note::Column::EntityId.eq(r.household_id)),
+                ),
+        )
+        .order_by_asc(note::Column::Id)
+        .all(store.conn())
+        .await?;
+    if !notes.is_empty() {
+        let records = notes
+            .into_iter()
+            .map(|n| {
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), serde_json::json!(n.id));
+                m.insert("about".into(), serde_json::json!(n.entity));
+                m.insert("written_at".into(), serde_json::json!(n.written_at.to_rfc3339()));
+                m.insert("body".into(), serde_json::json!(n.body));
+                m
+            })
+            .collect();
+        sections.push(SubjectSection { key: "notes", records });
+    }
+    let trail = trail(store, &r).await?;
+    audit::record(
+        store,
+        actor,
+        Entry::new(Action::Export, EntityKind::Resident, Some(r.id))
+            .community(r.community_id)
+            .summary("copy of their data, on their request"),
+    )
+    .await?;
+    Ok(SubjectCopy { made_at: Utc::now().to_rfc3339(), community: c.name, sections, trail })
+}
+
+/// Entries naming the resident or their household, directly or among what a list showed.
+async fn trail(store: &Store, r: &resident::Model) -> CoreResult<Vec<Trail>> {
+    let refs = [("resident", r.id), ("household", r.household_id)];
+    let mut ids: Vec<i64> = Vec::new();
+    let mut shown: Vec<(i64, i64)> = Vec::new();
+    for (entity, id) in refs {
+        ids.extend(
+            audit_log::Entity::find()
+                .select_only()
+                .column(audit_log::Column::Id)
+                .filter(audit_log::Column::Entity.eq(entity))
+                .filter(audit_log::Column::EntityId.eq(id))
+                .into_tuple::<i64>()
+                .all(store.conn())
+                .await?,
+        );
+        shown.extend(
+            audit_record::Entity::find()
+                .select_only()
+                .column(audit_record::Column::Chain)
+                .column(audit_record::Column::Seq)
+                .filter(audit_record::Column::Entity.eq(entity))
+                .filter(audit_record::Column::EntityId.eq(id))
+                .into_tuple::<(i64, i64)>()
+                .all(store.conn())
+                .await?,
+        );
+    }
+    let mut by_chain: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+    for (chain, seq) in shown {
+        by_chain.entry(chain).or_default().push(seq);
+    }
+    for (chain, seqs) in by_chain {
+        for chunk in seqs.chunks(500) {
+            ids.extend(
+                audit_log::Entity::find()
+                    .select_only()
+                    .column(audit_log::Column::Id)
+                    .filter(audit_log::Column::Chain.eq(chain))
+                    .filter(audit_log::Column::Seq.is_in(chunk.to_vec()))
+                    .into_tuple::<i64>()
+                    .all(store.conn())
+                    .await?,
+            );
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        for e in audit_log::Entity::find()
+            .filter(audit_log::Column::Id.is_in(chunk.to_vec()))
+            .order_by_asc(audit_log::Column::Id)
+            .all(store.conn())
+            .await?
+        {
+            out.push(Trail {
+                at: e.at.to_rfc3339(),
+                actor: e.actor,
+                action: e.action,
+                entity: e.entity,
+                entity_id: e.entity_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What to erase: one resident, or a household with everyone in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Resident(i64),
+    Household(i64),
+}
+
+/// The community of what would be erased, if the actor may erase there (else 403 or 404).
+pub async fn check_target(store: &Store, actor: &Actor, target: Target) -> CoreResult<i64> {
+    actor.require(Permission::HandleDataRequests)?;
+    let community = match target {
+        Target::Resident(id) => resident::Entity::find_by_id(id).one(store.conn()).await?.map(|r| r.community_id),
+        Target::Household(id) => household::Entity::find_by_id(id).one(store.conn()).await?.map(|h| h.community_id),
+    };
+    match community {
+        Some(c) if actor.sees_community(c) => Ok(c),
+        _ => Err(CoreError::NotFound),
+    }
+}
+
+/// Erases `target` for `reason` (required). Irreversible: the caller has asked the worker
+/// to confirm. Returns the facts recorded in the audit entry.
+pub async fn erase(store: &Store, actor: &Actor, target: Target, reason: &str) -> CoreResult<Vec<String>> {
+    check_target(store, actor, target).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(CoreError::invalid("reason", "required"));
+    }
+    if reason.chars().count() > 500 {
+        let mut e = crate::FieldErrors::new();
+        e.add_arg("reason", "too_long", 500);
+        return Err(CoreError::Invalid(e));
+    }
+    let (community_id, who, entity, id) = match target {
+        Target::Resident(id) => {
+            let r = resident::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+            (r.community_id, Erasure { households: vec![], residents: vec![r.id] }, EntityKind::Resident, id)
+        }
+        Target::Household(id) => {
+            let h = household::Entity::find_by_id(id).one(store.conn()).await?.ok_or(CoreError::NotFound)?;
+            let members: Vec<i64> = resident::Entity::find()
+                .select_only()
+                .column(resident::Column::Id)
+                .filter(resident::Column::HouseholdId.eq(h.id))
+                .into_tuple()
+                .all(store.conn())
+                .await?;
+            (h.community_id, Erasure { households: vec![h.id], residents: members }, EntityKind::Household, id)
+        }
+    };
+    if !actor.sees_community(community_id) {
+        return Err(CoreError::NotFound);
+    }
+    let names: Vec<String> = resident::Entity::find()
+        .select_only()
+        .column(resident::Column::FullName)
+        .filter(resident::Column::Id.is_in(who.residents.clone()))
+        .into_tuple()
+        .all(store.conn())
+        .await?;
+    let tx = store.write().await?;
+    let mut facts = Vec::new();
+    for p in PRACTICES {
+        if let Some(f) = p.erase {
+            facts.extend(f(&tx, &who).await?);
+        }
+    }
+    // Notes written about them.
+    let mut notes = 0u64;
+    for (kind, ids) in [("resident", &who.residents), ("household", &who.households)] {
+        for chunk in ids.chunks(500) {
+            notes += note::Entity::delete_many()
+                .filter(note::Column::Entity.eq(kind))
+                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
+                .exec(&tx)
+                .await?
+                .rows_affected;
+        }
+    }
+    if notes > 0 {
+        facts.push(format!("{notes} notes deleted"));
+    }
+    // Uploads still holding a ledger with their name (in any encoding hearth reads) lose
+    // the file and its report.
+    let uploads = import::Entity::find().filter(import::Column::CommunityId.eq(community_id)).all(&tx).await?;
+    let mut cleared = 0u64;
+    for u in uploads {
+        let holds = names.iter().filter(|n| n.chars().count() >= 2 && n.as_str() != TOMBSTONE).any(|n| {
+            let utf8 = n.as_bytes();
+            let (gbk, _, _) = encoding_rs::GB18030.encode(n);
+            let utf16: Vec<u8> = n.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let report = u.report.as_deref().unwrap_or_default().as_bytes();
+            [utf8, &gbk[..], &utf16[..]].iter().any(|needle| contains(&u.content, needle)) || contains(report, utf8)
+        });
+        if holds {
+            let mut a: import::ActiveModel = u.into();
+            a.content = Set(Vec::new());
+            a.report = Set(None);
+            a.status = Set(crate::import::uploads::FAILED.to_owned());
+            a.updated_at = Set(Utc::now());
+            sea_orm::ActiveModelTrait::update(a, &tx).await?;
+            cleared += 1;
+        }
+    }
+    if cleared > 0 {
+        facts.push(format!("{cleared} uploads cleared"));
+    }
+    audit::append(
+        &tx,
+        actor,
+        Entry::new(Action::Erase, entity, Some(id))
+            .community(community_id)
+            .summary(format!("erased on request ({}): {}", reason_note(reason), facts.join(", ")))
+            .showed(who.residents.iter().map(|r| RecordRef::new(EntityKind::Resident, *r))),
+    )
+    .await?;
+    tx.commit().await?;
+    // The old values must not linger in the write-ahead log either.
+    if store.backend() == sea_orm::DbBackend::Sqlite {
+        store.writer().execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    }
+    Ok(facts)
+}
+
+/// The reason as the audit log keeps it. It is the worker's words; the form asks them not
+/// to write personal details there.
+fn reason_note(reason: &str) -> String {
+    reason.chars().take(500).collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}

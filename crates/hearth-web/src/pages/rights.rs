@@ -1,0 +1,254 @@
+//! Residents' rights on the web: a resident's copy of their data as a printable page in
+//! both languages (`/residents/{id}/data`) and as JSON (`/residents/{id}/data.json`), and
+//! erasing a resident or a household (`/residents/{id}/erase`, `/households/{id}/erase`)
+//! with a reason and a confirm step. Coordinators and admins only; every copy and every
+//! erasure is audited by `hearth_core::rights`.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use hearth_core::rights::{self, SubjectCopy, Target};
+
+use super::form::{ConfirmStep, FormState, confirm_page, confirmed, form_errors, parse_id, resend};
+use super::{render, render_status};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::practice::{Pages, WebPractice};
+
+pub const AREA: WebPractice = WebPractice {
+    key: "rights",
+    pages,
+    api: None,
+    api_tags: &[],
+    nav: &[],
+    badges: None,
+    links: &[],
+    today: None,
+    household: None,
+    resident: None,
+    queues: None,
+};
+
+fn pages() -> Pages {
+    Pages::new()
+        .get("/residents/{id}/data", copy_page)
+        .get("/residents/{id}/data.json", copy_json)
+        .get("/residents/{id}/erase", erase_resident_form)
+        .post("/residents/{id}/erase", erase_resident)
+        .get("/households/{id}/erase", erase_household_form)
+        .post("/households/{id}/erase", erase_household)
+}
+
+/// A label in both languages: "Visits / 走访".
+fn both(key: &str) -> String {
+    let (en, zh) = (Lang::En.t(key), Lang::ZhCn.t(key));
+    if en == zh { en } else { format!("{en} / {zh}") }
+}
+
+pub struct SectionView {
+    pub key: String,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "rights/copy.html")]
+struct CopyPage {
+    ctx: Ctx,
+    id: i64,
+    title: String,
+    intro: String,
+    community: String,
+    made_at: String,
+    sections: Vec<SectionView>,
+    trail_title: String,
+    trail_columns: Vec<String>,
+    trail: Vec<Vec<String>>,
+}
+
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn sections(copy: &SubjectCopy) -> Vec<SectionView> {
+    copy.sections
+        .iter()
+        .map(|s| {
+            let mut columns: Vec<String> = Vec::new();
+            for r in &s.records {
+                for k in r.keys() {
+                    if !columns.contains(k) {
+                        columns.push(k.clone());
+                    }
+                }
+            }
+            let rows = s
+                .records
+                .iter()
+                .map(|r| columns.iter().map(|c| r.get(c).map(text).unwrap_or_default()).collect())
+                .collect();
+            SectionView {
+                key: s.key.to_owned(),
+                title: both(&format!("subject-{}", s.key.replace('_', "-"))),
+                columns,
+                rows,
+            }
+        })
+        .collect()
+}
+
+async fn copy_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let copy = rights::subject_copy(&state.store, ctx.actor()?, id).await?;
+    let page = CopyPage {
+        id,
+        title: both("subject-title"),
+        intro: both("subject-intro"),
+        community: copy.community.clone(),
+        made_at: copy.made_at.clone(),
+        sections: sections(&copy),
+        trail_title: both("subject-trail"),
+        trail_columns: ["subject-at", "subject-who", "subject-what", "subject-record"]
+            .iter()
+            .map(|k| both(k))
+            .collect(),
+        trail: copy
+            .trail
+            .iter()
+            .map(|t| {
+                vec![
+                    t.at.clone(),
+                    t.actor.clone(),
+                    both(&format!("audit-action-{}", t.action.replace('_', "-"))),
+                    format!("{} {}", t.entity, t.entity_id.map(|i| i.to_string()).unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        ctx,
+    };
+    render(&page)
+}
+
+async fn copy_json(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let copy = rights::subject_copy(&state.store, ctx.actor()?, id).await?;
+    let body = serde_json::to_vec_pretty(&copy).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"resident-{id}-data.json\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "rights/erase.html")]
+struct ErasePage {
+    ctx: Ctx,
+    form: FormState,
+    title: String,
+    action: String,
+    cancel: String,
+    effects: Vec<String>,
+}
+
+fn erase_page(ctx: Ctx, form: FormState, target: Target) -> ErasePage {
+    let (title, action, cancel) = match target {
+        Target::Resident(id) => {
+            (ctx.t("erase-resident-title"), format!("/residents/{id}/erase"), format!("/residents/{id}"))
+        }
+        Target::Household(id) => {
+            (ctx.t("erase-household-title"), format!("/households/{id}/erase"), format!("/households/{id}"))
+        }
+    };
+    let effects = vec![ctx.t("erase-effect-fields"), ctx.t("erase-effect-figures"), ctx.t("erase-effect-audit")];
+    ErasePage { title, action, cancel, effects, form, ctx }
+}
+
+async fn form_for(state: &AppState, ctx: Ctx, target: Target) -> Result<Response, WebError> {
+    rights::check_target(&state.store, ctx.actor()?, target).await?;
+    let form = FormState::new(ctx.lang);
+    render(&erase_page(ctx, form, target))
+}
+
+async fn erase_resident_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    form_for(&state, ctx, Target::Resident(parse_id(&id)?)).await
+}
+
+async fn erase_household_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    form_for(&state, ctx, Target::Household(parse_id(&id)?)).await
+}
+
+/// The first POST (with a reason) asks once more; the confirming one erases.
+async fn erase(state: AppState, ctx: Ctx, target: Target, pairs: Vec<(String, String)>) -> Result<Response, WebError> {
+    rights::check_target(&state.store, ctx.actor()?, target).await?;
+    let form = FormState::from_pairs(ctx.lang, &pairs);
+    let reason = form.value("reason").trim().to_owned();
+    if !reason.is_empty() && !confirmed(&pairs) {
+        let page = erase_page(ctx.clone(), form.clone(), target);
+        let step = ConfirmStep {
+            title: page.title.clone(),
+            what_happens: vec![
+                ctx.t("erase-confirm-irreversible"),
+                ctx.t("erase-effect-fields"),
+                ctx.t("erase-effect-figures"),
+            ],
+            action: page.action.clone(),
+            pairs: resend(&pairs),
+            confirm_label: ctx.t("erase-confirm"),
+            cancel_href: page.cancel.clone(),
+        };
+        return confirm_page(ctx, step);
+    }
+    match rights::erase(&state.store, ctx.actor()?, target, &reason).await {
+        Ok(_) => {
+            let to = match target {
+                Target::Resident(id) => format!("/residents/{id}?erased=1"),
+                Target::Household(id) => format!("/households/{id}?erased=1"),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            let mut f = form;
+            f.errors = form_errors(e)?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &erase_page(ctx, f, target))
+        }
+    }
+}
+
+async fn erase_resident(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    erase(state, ctx, Target::Resident(parse_id(&id)?), pairs).await
+}
+
+async fn erase_household(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    erase(state, ctx, Target::Household(parse_id(&id)?), pairs).await
+}
