@@ -27,6 +27,7 @@ mod programs;
 mod registry_pages;
 mod reports;
 mod requests;
+mod rights;
 mod roles;
 mod security;
 mod shape;
