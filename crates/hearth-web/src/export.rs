@@ -267,6 +267,40 @@ fn both(key_en: String, key_zh: String) -> String {
     if key_en == key_zh { key_en } else { format!("{key_en} / {key_zh}") }
 }
 
+/// A list as a worker sees it, as XLSX: one sheet, a bold bilingual header row from the
+/// columns' Fluent keys ("Household code / 户号"), every cell written as text — so a cell that
+/// begins with `=`, `+`, `-` or `@` stays what was typed and is never run as a formula — and
+/// columns sized to their content. Pages call it with the rows of the same query (filters
+/// included) that they show.
+pub fn list_xlsx(sheet: &str, columns: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let inner = || -> Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let header = Format::new().set_bold().set_text_wrap().set_background_color("#E8EEF4");
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(sheet))?;
+        let mut widths: Vec<usize> = Vec::with_capacity(columns.len());
+        for (c, key) in columns.iter().enumerate() {
+            let title = both(Lang::En.t(key), Lang::ZhCn.t(key));
+            widths.push(width(&title).min(40));
+            ws.write_string_with_format(0, c as u16, &title, &header)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(width(v).min(60));
+                }
+            }
+        }
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(c as u16, *w as f64 + 2.0)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        wb.save_to_buffer()
+    };
+    inner().map_err(|e| e.to_string())
+}
+
 /// XLSX: one sheet per practice, bilingual headers, numbers as numbers — money in CNY with
 /// two decimals (from minor units), percentages as percent, hours from minutes.
 pub fn xlsx(r: &Report) -> Result<Vec<u8>, String> {

@@ -222,6 +222,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         iterations: u32,
     },
+    /// Residents from a CSV ledger through the real import path, against a raw load of the
+    /// same rows in the same run (PostgreSQL: COPY), with the import's peak memory. Use an
+    /// empty database.
+    Import {
+        #[arg(long, default_value_t = 500_000)]
+        residents: usize,
+    },
     /// The real server on loopback under concurrent connections, against a trivial handler
     /// and the raw SELECT in the same run. Loads the demo community if it is missing.
     Http {
@@ -488,6 +495,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             BenchCommand::Requests { households, iterations } => {
                 println!("{}", crate::bench_requests::run(&store, households, iterations).await?);
+            }
+            BenchCommand::Import { residents } => {
+                println!("{}", crate::bench_import::run(&store, residents).await?);
             }
             BenchCommand::Http { seconds, connections } => {
                 println!("{}", crate::bench_http::run(&store, seconds, connections).await?);

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_dashboard;
 pub mod bench_http;
+pub mod bench_import;
 pub mod bench_programs;
 pub mod bench_requests;
 pub mod bench_visits;

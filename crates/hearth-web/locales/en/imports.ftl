@@ -70,3 +70,4 @@ import-preview = First rows of the file
 err-mapped-twice = Another column already goes to this field.
 err-import-started = This import has already started.
 err-import-not-checked = Check the rows first.
+list-download-xlsx = Download (XLSX)

@@ -70,3 +70,4 @@ import-preview = 文件的前几行
 err-mapped-twice = 已有其他列对应此字段。
 err-import-started = 此导入已经开始。
 err-import-not-checked = 请先检查各行。
+list-download-xlsx = 下载（XLSX）

@@ -51,6 +51,7 @@ pub const PRACTICE: WebPractice = WebPractice {
 fn pages() -> Pages {
     Pages::new()
         .get("/households", list)
+        .get("/households.xlsx", list_xlsx)
         .post("/households", create)
         .get("/households/new", new_form)
         .get("/households/{id}", show)
@@ -109,6 +110,8 @@ struct ListPage {
     first_href: Option<String>,
     next_href: Option<String>,
     browse: Browse,
+    /// The same list, every page of it, as a spreadsheet.
+    xlsx_href: String,
 }
 
 #[derive(Template)]
@@ -146,6 +149,69 @@ fn list_href(q: &str, community: &str, place: (&str, &str), at: Option<(&str, i6
         href.push_str(&format!("&{side}={id}"));
     }
     href
+}
+
+/// The list with the same filters as a spreadsheet: every household it finds (not one
+/// page), up to 50,000, each page read through the core as the list reads it (audited).
+async fn list_xlsx(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::ViewPeople)?;
+    let building = non_blank(p.building);
+    let mut query = households::ListQuery {
+        community: non_blank(p.community),
+        q: non_blank(p.q),
+        unit: non_blank(p.unit).filter(|_| building.is_some()),
+        building,
+        after: None,
+        before: None,
+        limit: Some(hearth_core::registry::MAX_LIMIT),
+    };
+    let communities = communities::list(&state.store, actor).await?;
+    let mut rows = Vec::new();
+    loop {
+        let page = households::list(&state.store, actor, &query).await?;
+        for r in page.items {
+            let h = r.household;
+            rows.push(vec![
+                h.code.clone(),
+                communities.iter().find(|c| c.id == h.community_id).map(|c| c.name.clone()).unwrap_or(r.community_slug),
+                h.address.clone(),
+                h.building.clone().unwrap_or_default(),
+                h.unit.clone().unwrap_or_default(),
+                h.phone.clone().unwrap_or_default(),
+                h.moved_in_on.map(|d| d.to_string()).unwrap_or_default(),
+                h.moved_out_on.map(|d| d.to_string()).unwrap_or_default(),
+                r.members.join(", "),
+            ]);
+        }
+        match page.next_after {
+            Some(a) if rows.len() < 50_000 => query.after = Some(a),
+            _ => break,
+        }
+    }
+    let columns = [
+        "household-field-code",
+        "household-field-community",
+        "household-field-address",
+        "household-field-building",
+        "household-field-unit",
+        "household-field-phone",
+        "household-field-moved-in-on",
+        "household-field-moved-out-on",
+        "household-members",
+    ];
+    let bytes = tokio::task::spawn_blocking(move || crate::export::list_xlsx("Households 住户", &columns, &rows))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(WebError::Internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"households.xlsx\""),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn list(
@@ -225,6 +291,7 @@ async fn list(
     } else {
         Vec::new()
     };
+    let xlsx_href = list_href(&q, &community, place, None).replacen("/households?", "/households.xlsx?", 1);
     let browse = Browse {
         all_href: list_href("", &community, ("", ""), None),
         building_href: list_href("", &community, (place.0, ""), None),
@@ -233,6 +300,7 @@ async fn list(
         places,
     };
     render(&ListPage {
+        xlsx_href,
         browse,
         ctx,
         q,

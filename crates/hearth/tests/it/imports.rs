@@ -333,3 +333,131 @@ async fn the_cli_checks_with_dry_run_and_an_import_killed_halfway_leaves_the_dat
     assert_eq!(before, after, "a killed import leaves nothing behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn upload_request(
+    token: &str,
+    community: &str,
+    template: &str,
+    name: &str,
+    bytes: &[u8],
+) -> axum::http::Request<axum::body::Body> {
+    let boundary = "hearthImportBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"template\"\r\n\r\n{template}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"community\"\r\n\r\n{community}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    axum::http::Request::builder()
+        .method("POST")
+        .uri("/imports")
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(axum::body::Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn on_the_page_a_worker_uploads_fixes_a_column_sees_the_bad_rows_and_imports() {
+    let app = spawn_app().await;
+    let c = app.community("jiafu").await;
+    let mut web = app.login_as("importer", "caseworker", &["jiafu"]).await;
+    // A header hearth cannot guess ("门牌" is not a name of any field) and a bad date.
+    let file = "门牌,地址,入住日期\nB-1,嘉福路2号,2016/3/4\nB-2,嘉福路2号,2016-02-30\nB-3,嘉福路2号,\n";
+    let token = web.csrf().await;
+    let res = web.send(upload_request(&token, "jiafu", "households", "台账.csv", file.as_bytes())).await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let page_url = res.location();
+    let page = web.get(&page_url).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("id=\"mapping-form\"") && page.text.contains("B-1"), "the first rows and the mapping");
+    let id = page_url.rsplit('/').next().unwrap().to_owned();
+    // Checking without the code column reports it missing and stores nothing.
+    let res = web.post_form(&format!("/imports/{id}/check"), &[]).await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let page = web.get(&page_url).await;
+    assert!(page.text.contains("no column for"), "{}", page.text);
+    // The worker maps the first column to the code and checks again: row 3 has a day that
+    // does not exist; nothing can be imported all at once.
+    let res = web
+        .post_form(
+            &format!("/imports/{id}/check"),
+            &[("column-0", "code"), ("column-1", "address"), ("column-2", "moved_in_on")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let page = web.get(&page_url).await;
+    assert!(page.text.contains("data-line=\"3\"") && page.text.contains("There is no such day"), "{}", page.text);
+    assert!(!page.text.contains("id=\"run-form\"") && page.text.contains("id=\"run-valid-form\""));
+    // Mapping two columns to one field is refused by name.
+    let res = web.post_form(&format!("/imports/{id}/check"), &[("column-0", "code"), ("column-1", "code")]).await;
+    assert_eq!(res.status, 422);
+    assert!(res.text.contains("id=\"e-column-1\""));
+    // Only the valid rows, on explicit choice; the refused one comes back as a file.
+    let res = web
+        .post_form(
+            &format!("/imports/{id}/check"),
+            &[("column-0", "code"), ("column-1", "address"), ("column-2", "moved_in_on")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let res = web.post_form(&format!("/imports/{id}/run"), &[("valid_only", "1")]).await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    // The import runs in the background; the progress fragment ends with the outcome.
+    let mut done = false;
+    for _ in 0..200 {
+        let p = web.get(&format!("/imports/{id}/progress")).await;
+        if p.text.contains("import-see-outcome") || !p.text.contains("hx-trigger") {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done);
+    let page = web.get(&page_url).await;
+    assert!(page.text.contains("data-status=\"done\""), "{}", page.text);
+    assert_eq!(households_in(&app, c.id).await, 2);
+    let refused = web.get(&format!("/imports/{id}/rejected.csv")).await;
+    assert_eq!(refused.status, 200);
+    assert!(refused.text.contains("B-2") && !refused.text.contains("B-1"), "{}", refused.text);
+    // A second start is refused.
+    assert_eq!(web.post_form(&format!("/imports/{id}/run"), &[]).await.status, 409);
+    // Blank templates, bilingual.
+    let t = web.get("/imports/templates/households.csv").await;
+    assert!(t.text.contains("户号") && t.text.contains("Household code"), "{}", t.text);
+    let x = web.get("/imports/templates/residents.xlsx").await;
+    assert_eq!(x.status, 200);
+    // Someone from another community cannot see the upload.
+    app.community("elsewhere").await;
+    let mut other = app.login_as("elsewhere", "caseworker", &["elsewhere"]).await;
+    assert_eq!(other.get(&page_url).await.status, 404);
+}
+
+#[tokio::test]
+async fn the_household_list_downloads_as_xlsx_with_its_filters_bilingual_headers_and_text_cells() {
+    use calamine::Reader;
+    let app = spawn_app().await;
+    app.community("jiafu").await;
+    app.community("other").await;
+    let file = "户号,地址,楼栋\n=1+1,嘉福路1号,3\n@SUM(A1),嘉福路1号,3\nC-3,嘉福路1号,4\n";
+    run(&app, "jiafu", "households", file.as_bytes(), Mode::AllOrNothing).await;
+    run(&app, "other", "households", "户号,地址\nO-1,别处\n".as_bytes(), Mode::AllOrNothing).await;
+    let mut web = app.login_as("lister", "caseworker", &["jiafu", "other"]).await;
+    let page = web.get("/households?community=jiafu&building=3").await;
+    assert!(page.text.contains("href=\"/households.xlsx?q=&#38;community=jiafu&#38;building=3\""), "{}", page.text);
+    let res = web.get("/households.xlsx?q=&community=jiafu&building=3").await;
+    assert_eq!(res.status, 200);
+    let bytes = res.bytes.clone();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[0][0], "Household code / 户号");
+    assert_eq!(rows.len(), 3, "the filters hold: building 3 of jiafu only: {rows:?}");
+    let codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert!(codes.contains(&"=1+1") && codes.contains(&"@SUM(A1)"), "{codes:?}");
+    // Text, not formulas: the workbook holds no formula at all.
+    let formulas = book.worksheet_formula("Households 住户").unwrap();
+    assert!(formulas.cells().all(|(_, _, f)| f.is_empty()));
+}

@@ -273,6 +273,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub text: String,
+    /// The body as sent (a spreadsheet, an archive).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -331,7 +333,7 @@ impl TestClient {
         if let Some(t) = extract_csrf(&bytes) {
             self.csrf = Some(t);
         }
-        TestResponse { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {

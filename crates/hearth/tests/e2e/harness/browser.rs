@@ -303,6 +303,13 @@ impl Browser {
         Ok(())
     }
 
+    /// Chooses a file for a file input, as picking it in the dialog would.
+    pub async fn upload(&self, selector: &str, path: &std::path::Path) -> Res {
+        let el = self.find(selector).await?;
+        el.send_keys(&path.display().to_string()).await?;
+        Ok(())
+    }
+
     /// Ticks a checkbox (or picks a radio button) if it is not already.
     pub async fn check(&self, selector: &str) -> Res {
         let el = self.find(selector).await?;

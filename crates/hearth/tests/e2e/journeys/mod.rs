@@ -7,6 +7,7 @@ mod cases;
 mod dashboard;
 mod goals;
 mod handbook;
+mod imports;
 mod jobs;
 mod months;
 mod pairs;
@@ -47,5 +48,6 @@ pub fn all() -> Vec<Journey> {
         journey("months", months::close_edit_and_see_revised).also_on_postgres(),
         journey("goals", goals::set_a_goal_and_see_progress_move).serving_with(&["--demo"]).also_on_postgres(),
         journey("dashboard", dashboard::charts_goals_and_queues).serving_with(&["--demo"]),
+        journey("import-and-rights", imports::import_a_ledger_and_handle_a_residents_request).serving_with(&["--demo"]),
     ]
 }
