@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::entity::note;
 use crate::error::{CoreResult, FieldErrors};
 use crate::policy::Actor;
-use crate::record::RecordRef;
+use crate::record::{EntityKind, RecordRef};
 use crate::store::Store;
 use crate::validate;
 
@@ -93,4 +93,53 @@ pub async fn add_many<C: ConnectionTrait>(
         note::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
     Ok(())
+}
+
+/// The notes on these records (all of one kind) as a resident's copy of their data shows
+/// them, by record: id, when, by whom, the words.
+pub async fn copies<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    kind: EntityKind,
+    ids: &[i64],
+) -> CoreResult<std::collections::HashMap<i64, Vec<serde_json::Value>>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mut out: std::collections::HashMap<i64, Vec<serde_json::Value>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for n in note::Entity::find()
+            .filter(note::Column::Entity.eq(kind.as_str()))
+            .filter(note::Column::EntityId.is_in(chunk.to_vec()))
+            .order_by_asc(note::Column::Id)
+            .all(conn)
+            .await?
+        {
+            out.entry(n.entity_id).or_default().push(serde_json::json!({
+                "id": n.id,
+                "written_at": n.written_at.to_rfc3339(),
+                "author_user_id": n.author_user_id,
+                "body": n.body,
+            }));
+        }
+    }
+    Ok(out)
+}
+
+/// Blanks the words of the notes on these records (an erasure): each entry stays — who
+/// wrote when — so the log keeps its shape; what it said about the person goes. The count
+/// of notes that had words.
+pub async fn blank<C: sea_orm::ConnectionTrait>(conn: &C, kind: EntityKind, ids: &[i64]) -> CoreResult<u64> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let tombstone = crate::registry::rights::TOMBSTONE;
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += note::Entity::update_many()
+            .col_expr(note::Column::Body, Expr::value(tombstone))
+            .filter(note::Column::Entity.eq(kind.as_str()))
+            .filter(note::Column::EntityId.is_in(chunk.to_vec()))
+            .filter(note::Column::Body.ne(tombstone))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
 }

@@ -305,3 +305,133 @@ fn reason_note(reason: &str) -> String {
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Retention: how long a community keeps the records of households that moved out, the
+/// review list of those past it, and erasing them after review. The setting is the
+/// coordinator's; nothing is erased until someone has looked at the list and confirmed.
+pub mod retention {
+    use chrono::{Datelike, NaiveDate, Utc};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+    use super::{TOMBSTONE, Target};
+    use crate::audit::{self, Action, Entry};
+    use crate::entity::{community, household, retention};
+    use crate::error::{CoreError, CoreResult};
+    use crate::policy::{Actor, Permission};
+    use crate::record::EntityKind;
+    use crate::store::Store;
+
+    /// A household past the retention period.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Due {
+        pub household_id: i64,
+        pub code: String,
+        pub moved_out_on: NaiveDate,
+    }
+
+    async fn community(store: &Store, actor: &Actor, slug: &str) -> CoreResult<community::Model> {
+        actor.require(Permission::HandleDataRequests)?;
+        crate::registry::communities::by_slug(store, actor, slug)
+            .await
+            .map_err(|_| CoreError::invalid("community", "unknown_community"))
+    }
+
+    /// The community's period in years, if it has set one.
+    pub async fn years(store: &Store, actor: &Actor, slug: &str) -> CoreResult<(community::Model, Option<i32>)> {
+        let c = community(store, actor, slug).await?;
+        let years = retention::Entity::find_by_id(c.id).one(store.conn()).await?.map(|r| r.years);
+        Ok((c, years))
+    }
+
+    /// Sets (1–50 years) or clears the period; audited.
+    pub async fn set(store: &Store, actor: &Actor, slug: &str, years: Option<&str>) -> CoreResult<Option<i32>> {
+        let c = community(store, actor, slug).await?;
+        let years = match years.map(str::trim).filter(|y| !y.is_empty()) {
+            None => None,
+            Some(y) => match y.parse::<i32>() {
+                Ok(n) if (1..=50).contains(&n) => Some(n),
+                _ => return Err(CoreError::invalid("years", "invalid_years")),
+            },
+        };
+        let tx = store.write().await?;
+        retention::Entity::delete_by_id(c.id).exec(&tx).await?;
+        if let Some(n) = years {
+            retention::Entity::insert(retention::ActiveModel {
+                community_id: Set(c.id),
+                years: Set(n),
+                updated_by: Set(actor.user_id),
+                updated_at: Set(Utc::now()),
+            })
+            .exec(&tx)
+            .await?;
+        }
+        let what = years.map(|n| format!("retention: {n} years after moving out")).unwrap_or("retention: none".into());
+        audit::append(
+            &tx,
+            actor,
+            Entry::new(Action::Update, EntityKind::Community, Some(c.id)).community(c.id).summary(what),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(years)
+    }
+
+    /// The last day a household that moved out on `moved_out` is kept: `years` whole years
+    /// later (29 February counts to 28 February in a common year).
+    pub fn kept_until(moved_out: NaiveDate, years: i32) -> NaiveDate {
+        let y = moved_out.year() + years;
+        NaiveDate::from_ymd_opt(y, moved_out.month(), moved_out.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, moved_out.month(), 28))
+            .unwrap_or(moved_out)
+    }
+
+    /// Households of the community that moved out more than its period before `today`, and
+    /// are not erased yet, oldest first. Empty when no period is set. The list shows codes,
+    /// not people: no audit row.
+    pub async fn review(store: &Store, actor: &Actor, slug: &str, today: NaiveDate) -> CoreResult<Vec<Due>> {
+        let (c, years) = years(store, actor, slug).await?;
+        let Some(years) = years else { return Ok(Vec::new()) };
+        let rows = household::Entity::find()
+            .filter(household::Column::CommunityId.eq(c.id))
+            .filter(household::Column::MovedOutOn.is_not_null())
+            .filter(household::Column::MovedOutOn.lt(today))
+            .order_by_asc(household::Column::MovedOutOn)
+            .order_by_asc(household::Column::Id)
+            .all(store.conn())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|h| !h.code.starts_with(TOMBSTONE))
+            .filter_map(|h| {
+                let out = h.moved_out_on?;
+                (kept_until(out, years) < today).then_some(Due { household_id: h.id, code: h.code, moved_out_on: out })
+            })
+            .collect())
+    }
+
+    /// Erases every household on today's review list (each as a household erasure, with the
+    /// reason naming the retention period). The number erased.
+    pub async fn erase_due(store: &Store, actor: &Actor, slug: &str, today: NaiveDate) -> CoreResult<usize> {
+        let (_, years) = years(store, actor, slug).await?;
+        let due = review(store, actor, slug, today).await?;
+        let reason = format!("retention period of {} years after moving out", years.unwrap_or_default());
+        for d in &due {
+            super::erase(store, actor, Target::Household(d.household_id), &reason).await?;
+        }
+        Ok(due.len())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #![allow(clippy::unwrap_used)]
+        use super::*;
+
+        #[test]
+        fn kept_until_counts_whole_years() {
+            let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+            assert_eq!(kept_until(d("2010-03-31"), 6), d("2016-03-31"));
+            assert_eq!(kept_until(d("2016-02-29"), 6), d("2022-02-28"));
+            assert_eq!(kept_until(d("2016-02-29"), 4), d("2020-02-29"));
+        }
+    }
+}

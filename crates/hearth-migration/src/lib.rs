@@ -25,6 +25,7 @@ mod m20261206_000003_create_handbook;
 mod m20261207_000001_create_goals;
 mod m20261207_000002_create_closed_months;
 mod m20261208_000001_create_imports;
+mod m20261208_000002_create_retention;
 pub use m20260101_000001_create_foundation::GENESIS_HASH;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_create_goals::Migration),
             Box::new(m20261207_000002_create_closed_months::Migration),
             Box::new(m20261208_000001_create_imports::Migration),
+            Box::new(m20261208_000002_create_retention::Migration),
         ]
     }
 }

@@ -14,9 +14,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde_json::{Map, Value as Json, json};
 
-use crate::entity::{
-    case, case_follow_up, case_resident, case_worker, ledger_entry, note, relief_application, resident,
-};
+use crate::entity::{case, case_follow_up, case_resident, case_worker, ledger_entry, relief_application, resident};
 use crate::practice::{BoxFut, Erasure, SubjectSection};
 use crate::record::EntityKind;
 use crate::rights::TOMBSTONE;
@@ -92,14 +90,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .exec(tx)
                 .await?
                 .rows_affected;
-            notes += note::Entity::update_many()
-                .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
-                .filter(note::Column::Entity.eq(EntityKind::Case.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .filter(note::Column::Body.ne(TOMBSTONE))
-                .exec(tx)
-                .await?
-                .rows_affected;
+            notes += crate::notes::blank(tx, EntityKind::Case, chunk).await?;
         }
         if cases > 0 {
             facts.push(format!("{cases} cases cleared"));
@@ -174,20 +165,7 @@ pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a
             {
                 follow_ups.entry(x.case_id).or_default().push(x.follow_up_id);
             }
-            for n in note::Entity::find()
-                .filter(note::Column::Entity.eq(EntityKind::Case.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .order_by_asc(note::Column::Id)
-                .all(store.conn())
-                .await?
-            {
-                notes.entry(n.entity_id).or_default().push(json!({
-                    "id": n.id,
-                    "written_at": n.written_at.to_rfc3339(),
-                    "author_user_id": n.author_user_id,
-                    "body": n.body,
-                }));
-            }
+            notes.extend(crate::notes::copies(store.conn(), EntityKind::Case, chunk).await?);
             entries.extend(
                 ledger_entry::Entity::find()
                     .filter(ledger_entry::Column::CaseId.is_in(chunk.to_vec()))

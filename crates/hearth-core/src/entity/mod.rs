@@ -55,6 +55,7 @@ pub mod relief_application;
 pub mod request;
 pub mod request_kind;
 pub mod resident;
+pub mod retention;
 pub mod session;
 pub mod setup_link;
 pub mod user;

@@ -509,6 +509,17 @@ pub async fn run(
         Mode::Check => store.conn().begin().await?,
         _ => store.write().await?,
     };
+    if store.backend() == sea_orm::DbBackend::Postgres {
+        // The rows this transaction writes are invisible to the planner's statistics, and a
+        // batch's lookups are the same prepared statement each time: its cached generic
+        // plan, made when the table was small, would scan the community's rows for each
+        // batch as the table grows (a quadratic import). Plan each lookup for its values.
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &tx,
+            "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_seqscan = off",
+        )
+        .await?;
+    }
     let ctx = Context { community, actor, write: mode != Mode::Check };
     let choices = choices(t, names);
     let mut seen: HashMap<String, (u64, u64)> = HashMap::new();

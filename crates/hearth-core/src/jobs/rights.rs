@@ -12,11 +12,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde_json::{Map, Value as Json, json};
 
-use crate::entity::{attendance, check_in, employer, job_fair, note, placement, referral, referral_step, resident};
+use crate::entity::{attendance, check_in, employer, job_fair, placement, referral, referral_step, resident};
 use crate::error::CoreResult;
 use crate::practice::{BoxFut, Erasure, SubjectSection};
 use crate::record::EntityKind;
-use crate::rights::TOMBSTONE;
 use crate::store::Store;
 use crate::word::Word;
 
@@ -69,16 +68,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .into_tuple()
                 .all(tx)
                 .await?;
-            for part in logged.chunks(CHUNK) {
-                notes += note::Entity::update_many()
-                    .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
-                    .filter(note::Column::Entity.eq(EntityKind::CheckIn.as_str()))
-                    .filter(note::Column::EntityId.is_in(part.to_vec()))
-                    .filter(note::Column::Body.ne(TOMBSTONE))
-                    .exec(tx)
-                    .await?
-                    .rows_affected;
-            }
+            notes += crate::notes::blank(tx, EntityKind::CheckIn, &logged).await?;
         }
         if steps > 0 {
             facts.push(format!("{steps} referral step reasons cleared"));
@@ -206,23 +196,7 @@ pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a
             .all(store.conn())
             .await?;
         let ids: Vec<i64> = check_ins.iter().map(|c| c.id).collect();
-        let mut notes: HashMap<i64, Vec<Json>> = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            for n in note::Entity::find()
-                .filter(note::Column::Entity.eq(EntityKind::CheckIn.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .order_by_asc(note::Column::Id)
-                .all(store.conn())
-                .await?
-            {
-                notes.entry(n.entity_id).or_default().push(json!({
-                    "id": n.id,
-                    "written_at": n.written_at.to_rfc3339(),
-                    "author_user_id": n.author_user_id,
-                    "body": n.body,
-                }));
-            }
-        }
+        let mut notes = crate::notes::copies(store.conn(), EntityKind::CheckIn, &ids).await?;
         let records: Vec<Map<String, Json>> = check_ins
             .into_iter()
             .map(|c| {

@@ -12,10 +12,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde_json::{Map, Value as Json, json};
 
-use crate::entity::{helper, note, pair, pair_contact, resident};
+use crate::entity::{helper, pair, pair_contact, resident};
 use crate::practice::{BoxFut, Erasure, SubjectSection};
 use crate::record::EntityKind;
-use crate::rights::TOMBSTONE;
 use crate::store::Store;
 use crate::word::Word;
 
@@ -49,16 +48,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .into_tuple()
                 .all(tx)
                 .await?;
-            for part in contacts.chunks(CHUNK) {
-                notes += note::Entity::update_many()
-                    .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
-                    .filter(note::Column::Entity.eq(EntityKind::PairContact.as_str()))
-                    .filter(note::Column::EntityId.is_in(part.to_vec()))
-                    .filter(note::Column::Body.ne(TOMBSTONE))
-                    .exec(tx)
-                    .await?
-                    .rows_affected;
-            }
+            notes += crate::notes::blank(tx, EntityKind::PairContact, &contacts).await?;
             // Their household as a neighbour helper: the kind and the pairs stay.
             helpers += helper::Entity::update_many()
                 .col_expr(helper::Column::Name, Expr::value(Value::String(None)))
@@ -143,23 +133,7 @@ pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a
             .all(store.conn())
             .await?;
         let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
-        let mut notes: HashMap<i64, Vec<Json>> = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            for n in note::Entity::find()
-                .filter(note::Column::Entity.eq(EntityKind::PairContact.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .order_by_asc(note::Column::Id)
-                .all(store.conn())
-                .await?
-            {
-                notes.entry(n.entity_id).or_default().push(json!({
-                    "id": n.id,
-                    "written_at": n.written_at.to_rfc3339(),
-                    "author_user_id": n.author_user_id,
-                    "body": n.body,
-                }));
-            }
-        }
+        let mut notes = crate::notes::copies(store.conn(), EntityKind::PairContact, &ids).await?;
         let records: Vec<Map<String, Json>> = contacts
             .into_iter()
             .map(|c| {

@@ -4,14 +4,12 @@
 //! kind, provider, status and dates — all that the request figures count and group by — so
 //! every past report reads the same.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value as Json, json};
 
-use crate::entity::{note, request, resident};
+use crate::entity::{request, resident};
 use crate::practice::{BoxFut, Erasure, SubjectSection};
 use crate::record::EntityKind;
 use crate::rights::TOMBSTONE;
@@ -43,16 +41,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .exec(tx)
                 .await?
                 .rows_affected;
-            for part in ids.chunks(CHUNK) {
-                notes += note::Entity::update_many()
-                    .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
-                    .filter(note::Column::Entity.eq(EntityKind::ServiceRequest.as_str()))
-                    .filter(note::Column::EntityId.is_in(part.to_vec()))
-                    .filter(note::Column::Body.ne(TOMBSTONE))
-                    .exec(tx)
-                    .await?
-                    .rows_affected;
-            }
+            notes += crate::notes::blank(tx, EntityKind::ServiceRequest, &ids).await?;
         }
         if requests > 0 {
             facts.push(format!("{requests} service requests cleared"));
@@ -78,23 +67,7 @@ pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a
             .all(store.conn())
             .await?;
         let ids: Vec<i64> = rows.iter().map(|x| x.id).collect();
-        let mut notes: HashMap<i64, Vec<Json>> = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            for n in note::Entity::find()
-                .filter(note::Column::Entity.eq(EntityKind::ServiceRequest.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .order_by_asc(note::Column::Id)
-                .all(store.conn())
-                .await?
-            {
-                notes.entry(n.entity_id).or_default().push(json!({
-                    "id": n.id,
-                    "written_at": n.written_at.to_rfc3339(),
-                    "author_user_id": n.author_user_id,
-                    "body": n.body,
-                }));
-            }
-        }
+        let mut notes = crate::notes::copies(store.conn(), EntityKind::ServiceRequest, &ids).await?;
         let records: Vec<Map<String, Json>> = rows
             .into_iter()
             .map(|x| {

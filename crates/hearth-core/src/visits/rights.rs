@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde_json::{Map, Value as Json, json};
 
-use crate::entity::{follow_up, follow_up_history, note, resident, visit, visit_visitor};
+use crate::entity::{follow_up, follow_up_history, resident, visit, visit_visitor};
 use crate::error::CoreResult;
 use crate::practice::{BoxFut, Erasure, SubjectSection};
 use crate::record::EntityKind;
@@ -96,14 +96,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .exec(tx)
                 .await?
                 .rows_affected;
-            notes += note::Entity::update_many()
-                .col_expr(note::Column::Body, Expr::value(TOMBSTONE))
-                .filter(note::Column::Entity.eq(EntityKind::FollowUp.as_str()))
-                .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-                .filter(note::Column::Body.ne(TOMBSTONE))
-                .exec(tx)
-                .await?
-                .rows_affected;
+            notes += crate::notes::blank(tx, EntityKind::FollowUp, chunk).await?;
         }
         if follow_ups > 0 {
             facts.push(format!("{follow_ups} follow-ups cleared"));
@@ -124,24 +117,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Json {
 
 /// The running log on these follow-ups, by follow-up id, oldest first.
 async fn notes_of(store: &Store, ids: &[i64]) -> CoreResult<HashMap<i64, Vec<Json>>> {
-    let mut out: HashMap<i64, Vec<Json>> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        for n in note::Entity::find()
-            .filter(note::Column::Entity.eq(EntityKind::FollowUp.as_str()))
-            .filter(note::Column::EntityId.is_in(chunk.to_vec()))
-            .order_by_asc(note::Column::Id)
-            .all(store.conn())
-            .await?
-        {
-            out.entry(n.entity_id).or_default().push(json!({
-                "id": n.id,
-                "written_at": n.written_at.to_rfc3339(),
-                "author_user_id": n.author_user_id,
-                "body": n.body,
-            }));
-        }
-    }
-    Ok(out)
+    crate::notes::copies(store.conn(), EntityKind::FollowUp, ids).await
 }
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {

@@ -23,7 +23,7 @@ pub const AREA: WebPractice = WebPractice {
     pages,
     api: None,
     api_tags: &[],
-    nav: &[],
+    nav: &[crate::practice::NavEntry::link("/retention", "nav-retention", hearth_core::Permission::HandleDataRequests)],
     badges: None,
     links: &[],
     today: None,
@@ -40,6 +40,9 @@ fn pages() -> Pages {
         .post("/residents/{id}/erase", erase_resident)
         .get("/households/{id}/erase", erase_household_form)
         .post("/households/{id}/erase", erase_household)
+        .get("/retention", retention_page)
+        .post("/retention", retention_set)
+        .post("/retention/erase", retention_erase)
 }
 
 /// A label in both languages: "Visits / 走访".
@@ -251,4 +254,121 @@ async fn erase_household(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     erase(state, ctx, Target::Household(parse_id(&id)?), pairs).await
+}
+
+pub struct DueRow {
+    pub href: String,
+    pub code: String,
+    pub moved_out_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "rights/retention.html")]
+struct RetentionPage {
+    ctx: Ctx,
+    form: FormState,
+    communities: Vec<(String, String)>,
+    community: String,
+    due: Vec<DueRow>,
+    count: i64,
+    set: bool,
+}
+
+async fn retention_view(
+    state: &AppState,
+    ctx: Ctx,
+    slug: Option<String>,
+    mut form: FormState,
+) -> Result<RetentionPage, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(hearth_core::Permission::HandleDataRequests)?;
+    let visible = hearth_core::registry::communities::list(&state.store, actor).await?;
+    let slug =
+        slug.filter(|s| !s.trim().is_empty()).or_else(|| visible.first().map(|c| c.slug.clone())).unwrap_or_default();
+    let mut due = Vec::new();
+    let mut set = false;
+    if !slug.is_empty() {
+        let (_, years) = rights::retention::years(&state.store, actor, &slug).await?;
+        set = years.is_some();
+        if form.get("years").is_none() {
+            form.set_opt("years", years);
+        }
+        let today = chrono::Local::now().date_naive();
+        due = rights::retention::review(&state.store, actor, &slug, today)
+            .await?
+            .into_iter()
+            .map(|d| DueRow {
+                href: format!("/households/{}", d.household_id),
+                code: d.code,
+                moved_out_on: d.moved_out_on.to_string(),
+            })
+            .collect();
+    }
+    form.set("community", &slug);
+    Ok(RetentionPage {
+        communities: visible.into_iter().map(|c| (c.slug, c.name)).collect(),
+        community: slug,
+        count: due.len() as i64,
+        due,
+        set,
+        form,
+        ctx,
+    })
+}
+
+async fn retention_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(p): axum::extract::Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let slug = p.iter().find(|(k, _)| k == "community").map(|(_, v)| v.clone());
+    let form = FormState::new(ctx.lang);
+    render(&retention_view(&state, ctx, slug, form).await?)
+}
+
+async fn retention_set(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let form = FormState::from_pairs(ctx.lang, &pairs);
+    let slug = form.value("community").to_owned();
+    match rights::retention::set(&state.store, ctx.actor()?, &slug, form.get("years").as_deref()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/retention?community={}", crate::error::urlencode(&slug))).into_response()),
+        Err(e) => {
+            let mut f = form;
+            f.errors = form_errors(e)?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &retention_view(&state, ctx, Some(slug), f).await?)
+        }
+    }
+}
+
+/// After the review: the first POST asks once more, the confirming one erases the list.
+async fn retention_erase(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let form = FormState::from_pairs(ctx.lang, &pairs);
+    let slug = form.value("community").to_owned();
+    let today = chrono::Local::now().date_naive();
+    let due = rights::retention::review(&state.store, actor, &slug, today).await?;
+    if !confirmed(&pairs) {
+        let step = ConfirmStep {
+            title: ctx.t1("retention-erase-title", "count", due.len() as i64),
+            what_happens: vec![
+                ctx.t("erase-confirm-irreversible"),
+                ctx.t("erase-effect-fields"),
+                ctx.t("erase-effect-figures"),
+            ],
+            action: "/retention/erase".into(),
+            pairs: resend(&pairs),
+            confirm_label: ctx.t("erase-confirm"),
+            cancel_href: format!("/retention?community={}", crate::error::urlencode(&slug)),
+        };
+        return confirm_page(ctx, step);
+    }
+    rights::retention::erase_due(&state.store, actor, &slug, today).await?;
+    Ok(Redirect::to(&format!("/retention?community={}&erased=1", crate::error::urlencode(&slug))).into_response())
 }

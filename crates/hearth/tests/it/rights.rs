@@ -134,3 +134,45 @@ async fn a_coordinator_gives_a_resident_a_copy_of_their_data_and_erases_them_thr
     let page = coordinator.get(&format!("/residents/{}", person.id)).await;
     assert!(!page.text.contains(&person.full_name));
 }
+
+#[tokio::test]
+async fn households_past_the_retention_period_are_listed_and_erased_only_after_review() {
+    let app = spawn_app().await;
+    app.community("ret").await;
+    let old = hh(&app, "ret", "R-1", "2005-01-01", Some("2010-03-31"), 2).await;
+    let recent = hh(&app, "ret", "R-2", "2018-01-01", Some("2022-06-30"), 1).await;
+    let living = hh(&app, "ret", "R-3", "2016-03-01", None, 1).await;
+    let mut web = app.login_as("keeper", "coordinator", &["ret"]).await;
+    let page = web.get("/retention?community=ret").await;
+    assert!(page.text.contains("No retention period is set"));
+    let bad = web.post_form("/retention", &[("community", "ret"), ("years", "six")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text.contains("id=\"e-years\""));
+    assert_eq!(web.post_form("/retention", &[("community", "ret"), ("years", "6")]).await.status, 303);
+    let page = web.get("/retention?community=ret").await;
+    assert!(
+        page.text.contains(">R-1<") && !page.text.contains(">R-2<") && !page.text.contains(">R-3<"),
+        "{}",
+        page.text
+    );
+    // Asked once more; nothing erased before the confirmation.
+    let ask = web.post_form("/retention/erase", &[("community", "ret")]).await;
+    assert!(ask.text.contains("id=\"confirm-form\""));
+    let h = |id: i64| {
+        let conn = app.store.conn().clone();
+        async move { hearth_core::entity::household::Entity::find_by_id(id).one(&conn).await.unwrap().unwrap() }
+    };
+    assert_eq!(h(old).await.code, "R-1");
+    let done = web.post_form("/retention/erase", &[("community", "ret"), ("confirmed", "yes")]).await;
+    assert_eq!(done.status, 303);
+    assert!(h(old).await.code.starts_with(rights::TOMBSTONE));
+    assert_eq!(h(recent).await.code, "R-2");
+    assert_eq!(h(living).await.code, "R-3");
+    let members =
+        resident::Entity::find().filter(resident::Column::HouseholdId.eq(old)).all(app.store.conn()).await.unwrap();
+    assert!(members.iter().all(|r| r.full_name == rights::TOMBSTONE));
+    assert!(web.get("/retention?community=ret").await.text.contains("id=\"retention-none\""));
+    // A caseworker does not handle data requests.
+    let mut cw = app.login_as("keeper-cw", "caseworker", &["ret"]).await;
+    assert_eq!(cw.get("/retention").await.status, 403);
+}

@@ -911,6 +911,9 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         // Without a reason nothing is erased (422).
         rows.push(("POST", format!("/residents/{r}/erase"), e));
     }
+    rows.push(("GET", "/retention".into(), [A, A, F, F, F]));
+    rows.push(("POST", "/retention".into(), [A, A, F, F, F]));
+    rows.push(("POST", "/retention/erase".into(), [A, A, F, F, F]));
     for (h, e) in [(w.hn, [A, A, F, F, F]), (w.hs, [A, N, F, F, F])] {
         rows.push(("GET", format!("/households/{h}/erase"), e));
         rows.push(("POST", format!("/households/{h}/erase"), e));
