@@ -301,6 +301,31 @@ pub fn list_xlsx(sheet: &str, columns: &[&str], rows: &[Vec<String>]) -> Result<
     inner().map_err(|e| e.to_string())
 }
 
+/// `list_xlsx` as a download named `{file}.xlsx`, written off the async threads.
+pub async fn xlsx_download(
+    file: &'static str,
+    sheet: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+) -> Result<axum::response::Response, crate::error::WebError> {
+    use axum::response::IntoResponse;
+    let bytes = tokio::task::spawn_blocking(move || list_xlsx(sheet, columns, &rows))
+        .await
+        .map_err(|e| crate::error::WebError::Internal(e.to_string()))?
+        .map_err(crate::error::WebError::Internal)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// XLSX: one sheet per practice, bilingual headers, numbers as numbers — money in CNY with
 /// two decimals (from minor units), percentages as percent, hours from minutes.
 pub fn xlsx(r: &Report) -> Result<Vec<u8>, String> {

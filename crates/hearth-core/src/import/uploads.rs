@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 
 use super::sheet::Source;
@@ -227,19 +230,33 @@ pub async fn start(
     names: &'static dyn Names,
 ) -> CoreResult<()> {
     let (row, community) = load(store, actor, id).await?;
-    if row.status != CHECKED {
-        return Err(CoreError::Conflict { field: "status".into(), code: "import_not_checked" });
-    }
     let t = super::template(&row.template).ok_or(CoreError::NotFound)?;
-    {
-        // Claimed once: a second press (or a second tab) finds it running.
-        let tracker = running(store);
-        let mut map = tracker.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.contains_key(&id) {
-            return Err(CoreError::Conflict { field: "status".into(), code: "import_started" });
-        }
-        map.insert(id, Progress::default());
+    // Claimed once, in the database: of two presses (two tabs, or two instances of a
+    // PostgreSQL deployment) exactly one moves the upload from checked to running. One left
+    // running for half an hour was cut off (a restart) and may be started again.
+    let now = Utc::now();
+    let stale = now - chrono::TimeDelta::minutes(30);
+    let claimed = {
+        let tx = store.write().await?;
+        let n =
+            import::Entity::update_many()
+                .col_expr(import::Column::Status, Expr::value(RUNNING))
+                .col_expr(import::Column::UpdatedAt, Expr::value(now))
+                .filter(import::Column::Id.eq(id))
+                .filter(Condition::any().add(import::Column::Status.eq(CHECKED)).add(
+                    Condition::all().add(import::Column::Status.eq(RUNNING)).add(import::Column::UpdatedAt.lt(stale)),
+                ))
+                .exec(&tx)
+                .await?
+                .rows_affected;
+        tx.commit().await?;
+        n == 1
+    };
+    if !claimed {
+        let code = if row.status == RUNNING || row.status == DONE { "import_started" } else { "import_not_checked" };
+        return Err(CoreError::Conflict { field: "status".into(), code });
     }
+    running(store).0.lock().unwrap_or_else(PoisonError::into_inner).insert(id, Progress::default());
     let (store, actor) = (store.clone(), actor.clone());
     tokio::spawn(async move {
         let source = Source::Bytes(Arc::new(row.content.clone()));

@@ -25,6 +25,7 @@ use crate::practice::Pages;
 pub(super) fn pages() -> Pages {
     Pages::new()
         .get("/follow-ups", list)
+        .get("/follow-ups.xlsx", list_xlsx)
         .get("/follow-ups/{id}", show)
         .post("/follow-ups/{id}", update)
         .get("/households/{id}/follow-ups/new", new_form)
@@ -102,6 +103,8 @@ struct ListPage {
     rows: Vec<Row>,
     next_href: Option<String>,
     first_href: Option<String>,
+    /// The same queue, every page of it, as a spreadsheet.
+    xlsx_href: String,
 }
 
 #[derive(Template)]
@@ -124,6 +127,42 @@ async fn owner_options(state: &AppState, actor: &Actor) -> Result<Vec<(String, S
         }
     }
     Ok(people)
+}
+
+/// The queue with the same filters as a spreadsheet: every follow-up it holds (not one
+/// page), up to 50,000, each page read through the core as the queue reads it (audited).
+async fn list_xlsx(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::WorkFollowUps)?;
+    let owner = non_blank(p.owner).unwrap_or_default();
+    let mut q = ListQuery {
+        queue: Queue::parse(p.queue.as_deref())?,
+        building: non_blank(p.building),
+        category: non_blank(p.category),
+        owner_user_id: if owner.is_empty() { None } else { Some(owner.parse().unwrap_or(-1)) },
+        status: non_blank(p.status),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = follow_ups::list(&state.store, actor, &q).await?;
+        for r in rows(&state, &ctx, page.items).await? {
+            out.push(vec![r.household, r.description, r.category, r.owner, r.due_on, r.status]);
+        }
+        match page.next_after {
+            Some(a) if out.len() < 50_000 => q.after = Some(a),
+            _ => break,
+        }
+    }
+    const COLUMNS: [&str; 6] = [
+        "household-field-code",
+        "follow-up-field-description",
+        "follow-up-field-category",
+        "follow-up-field-owner",
+        "follow-up-field-due-on",
+        "follow-up-field-status",
+    ];
+    crate::export::xlsx_download("follow-ups", "Follow-ups 跟进", &COLUMNS, out).await
 }
 
 async fn list(
@@ -178,7 +217,9 @@ async fn list(
     if queue != Queue::Mine && !actor.is_volunteer() {
         owners.extend(owner_options(&state, actor).await?);
     }
+    let xlsx_href = href(None).replacen("/follow-ups?", "/follow-ups.xlsx?", 1);
     render(&ListPage {
+        xlsx_href,
         queue: queue.as_str(),
         category,
         owner,

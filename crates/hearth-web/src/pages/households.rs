@@ -189,7 +189,7 @@ async fn list_xlsx(State(state): State<AppState>, ctx: Ctx, Query(p): Query<List
             _ => break,
         }
     }
-    let columns = [
+    const COLUMNS: [&str; 9] = [
         "household-field-code",
         "household-field-community",
         "household-field-address",
@@ -200,18 +200,7 @@ async fn list_xlsx(State(state): State<AppState>, ctx: Ctx, Query(p): Query<List
         "household-field-moved-out-on",
         "household-members",
     ];
-    let bytes = tokio::task::spawn_blocking(move || crate::export::list_xlsx("Households 住户", &columns, &rows))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(WebError::Internal)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"households.xlsx\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::export::xlsx_download("households", "Households 住户", &COLUMNS, rows).await
 }
 
 async fn list(

@@ -461,3 +461,50 @@ async fn the_household_list_downloads_as_xlsx_with_its_filters_bilingual_headers
     let formulas = book.worksheet_formula("Households 住户").unwrap();
     assert!(formulas.cells().all(|(_, _, f)| f.is_empty()));
 }
+
+/// Pressing "import" in two tabs (or on two instances) at once imports the file once.
+#[tokio::test]
+async fn an_upload_is_imported_once_however_many_press_import_at_once() {
+    use hearth_core::import::uploads;
+    static NAMES: AllLanguages = AllLanguages;
+    let app = spawn_app().await;
+    let c = app.community("jiafu").await;
+    let user = app.user("presser", "caseworker", &["jiafu"]).await;
+    let actor = Actor {
+        user_id: Some(user.id),
+        username: "presser".into(),
+        role: hearth_core::Role::Caseworker,
+        scope: hearth_core::Scope::Communities(vec![c.id]),
+        via_token: None,
+    };
+    let row =
+        uploads::create(&app.store, &actor, "jiafu", "households", "ledger.csv", ledger(false, false).into_bytes())
+            .await
+            .unwrap();
+    // Not before it is checked.
+    assert!(matches!(
+        uploads::start(&app.store, &actor, row.id, false, &NAMES).await,
+        Err(hearth_core::CoreError::Conflict { code: "import_not_checked", .. })
+    ));
+    uploads::check(&app.store, &actor, row.id, None, &NAMES).await.unwrap();
+    let (a, b, d) = tokio::join!(
+        uploads::start(&app.store, &actor, row.id, false, &NAMES),
+        uploads::start(&app.store, &actor, row.id, false, &NAMES),
+        uploads::start(&app.store, &actor, row.id, false, &NAMES),
+    );
+    assert_eq!([a.is_ok(), b.is_ok(), d.is_ok()].iter().filter(|ok| **ok).count(), 1);
+    let mut done = false;
+    for _ in 0..500 {
+        if uploads::load(&app.store, &actor, row.id).await.unwrap().0.status == uploads::DONE {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(done);
+    assert_eq!(households_in(&app, c.id).await, 40);
+    assert!(matches!(
+        uploads::start(&app.store, &actor, row.id, false, &NAMES).await,
+        Err(hearth_core::CoreError::Conflict { code: "import_started", .. })
+    ));
+}

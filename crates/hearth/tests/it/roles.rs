@@ -891,6 +891,7 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     // Imports: whoever adds people in a community imports into it.
     let edit = [A, A, A, F, F];
     rows.push(("GET", "/households.xlsx?q=zw".into(), [A, A, A, A, F]));
+    rows.push(("GET", "/follow-ups.xlsx?queue=all".into(), [A, A, A, A, F]));
     rows.push(("GET", "/imports".into(), edit));
     rows.push(("POST", "/imports".into(), edit));
     rows.push(("GET", "/imports/templates/households.csv".into(), edit));
