@@ -27,6 +27,18 @@ use crate::store::Store;
 
 pub use crate::registry::rights::TOMBSTONE;
 
+/// A date in a copy of someone's data: ISO, or null.
+pub fn json_date(d: Option<chrono::NaiveDate>) -> serde_json::Value {
+    d.map(|d| serde_json::json!(d.to_string())).unwrap_or(serde_json::Value::Null)
+}
+
+/// One fact of an erasure for its audit entry ("3 visit notes cleared"), when there is one.
+pub fn count_fact(facts: &mut Vec<String>, n: u64, what: &str) {
+    if n > 0 {
+        facts.push(format!("{n} {what}"));
+    }
+}
+
 /// One line of the audit trail in a copy: when, who, what.
 #[derive(Clone, Debug, Serialize)]
 pub struct Trail {

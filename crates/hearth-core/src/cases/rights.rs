@@ -92,22 +92,14 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .rows_affected;
             notes += crate::notes::blank(tx, EntityKind::Case, chunk).await?;
         }
-        if cases > 0 {
-            facts.push(format!("{cases} cases cleared"));
-        }
-        if entries > 0 {
-            facts.push(format!("{entries} ledger entry texts cleared"));
-        }
-        if notes > 0 {
-            facts.push(format!("{notes} case notes cleared"));
-        }
+        crate::rights::count_fact(&mut facts, cases, "cases cleared");
+        crate::rights::count_fact(&mut facts, entries, "ledger entry texts cleared");
+        crate::rights::count_fact(&mut facts, notes, "case notes cleared");
         Ok(facts)
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
     Box::pin(async move {

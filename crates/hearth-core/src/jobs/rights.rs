@@ -70,12 +70,8 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .await?;
             notes += crate::notes::blank(tx, EntityKind::CheckIn, &logged).await?;
         }
-        if steps > 0 {
-            facts.push(format!("{steps} referral step reasons cleared"));
-        }
-        if placements > 0 {
-            facts.push(format!("{placements} placement notes cleared"));
-        }
+        crate::rights::count_fact(&mut facts, steps, "referral step reasons cleared");
+        crate::rights::count_fact(&mut facts, placements, "placement notes cleared");
         if check_ins + notes > 0 {
             facts.push(format!("{} check-in notes cleared", check_ins + notes));
         }
@@ -83,9 +79,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 /// Employers' names by id (the employer is the partner's record, not the resident's).
 async fn employer_names(store: &Store, ids: &[i64]) -> CoreResult<HashMap<i64, String>> {

@@ -66,22 +66,14 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .await?
                 .rows_affected;
         }
-        if pairs > 0 {
-            facts.push(format!("{pairs} pairs cleared"));
-        }
-        if notes > 0 {
-            facts.push(format!("{notes} contact notes cleared"));
-        }
-        if helpers > 0 {
-            facts.push(format!("{helpers} helpers cleared"));
-        }
+        crate::rights::count_fact(&mut facts, pairs, "pairs cleared");
+        crate::rights::count_fact(&mut facts, notes, "contact notes cleared");
+        crate::rights::count_fact(&mut facts, helpers, "helpers cleared");
         Ok(facts)
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
     Box::pin(async move {

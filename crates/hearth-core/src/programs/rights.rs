@@ -24,9 +24,7 @@ pub(super) fn erase<'a>(_tx: &'a DatabaseTransaction, _who: &'a Erasure) -> BoxF
     Box::pin(async move { Ok(Vec::new()) })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
     Box::pin(async move {

@@ -48,9 +48,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
             )
             .await?;
         }
-        if people > 0 {
-            facts.push(format!("{people} residents"));
-        }
+        crate::rights::count_fact(&mut facts, people, "residents");
         let mut homes = 0u64;
         for id in &who.households {
             homes += household::Entity::update_many()
@@ -82,16 +80,12 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .exec(tx)
                 .await?;
         }
-        if homes > 0 {
-            facts.push(format!("{homes} households"));
-        }
+        crate::rights::count_fact(&mut facts, homes, "households");
         Ok(facts)
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
     Box::pin(async move {

@@ -43,19 +43,13 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .rows_affected;
             notes += crate::notes::blank(tx, EntityKind::ServiceRequest, &ids).await?;
         }
-        if requests > 0 {
-            facts.push(format!("{requests} service requests cleared"));
-        }
-        if notes > 0 {
-            facts.push(format!("{notes} request notes cleared"));
-        }
+        crate::rights::count_fact(&mut facts, requests, "service requests cleared");
+        crate::rights::count_fact(&mut facts, notes, "request notes cleared");
         Ok(facts)
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 pub(super) fn subject<'a>(store: &'a Store, r: &'a resident::Model) -> BoxFut<'a, Vec<SubjectSection>> {
     Box::pin(async move {

@@ -42,9 +42,7 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .await?
                 .rows_affected;
         }
-        if visits > 0 {
-            facts.push(format!("{visits} visit notes cleared"));
-        }
+        crate::rights::count_fact(&mut facts, visits, "visit notes cleared");
 
         // Follow-ups of their households, and those about one of them in another household.
         let mut ids: Vec<i64> = Vec::new();
@@ -98,22 +96,14 @@ pub(super) fn erase<'a>(tx: &'a DatabaseTransaction, who: &'a Erasure) -> BoxFut
                 .rows_affected;
             notes += crate::notes::blank(tx, EntityKind::FollowUp, chunk).await?;
         }
-        if follow_ups > 0 {
-            facts.push(format!("{follow_ups} follow-ups cleared"));
-        }
-        if history > 0 {
-            facts.push(format!("{history} follow-up history notes cleared"));
-        }
-        if notes > 0 {
-            facts.push(format!("{notes} follow-up notes cleared"));
-        }
+        crate::rights::count_fact(&mut facts, follow_ups, "follow-ups cleared");
+        crate::rights::count_fact(&mut facts, history, "follow-up history notes cleared");
+        crate::rights::count_fact(&mut facts, notes, "follow-up notes cleared");
         Ok(facts)
     })
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Json {
-    d.map(|d| json!(d.to_string())).unwrap_or(Json::Null)
-}
+use crate::rights::json_date as date;
 
 /// The running log on these follow-ups, by follow-up id, oldest first.
 async fn notes_of(store: &Store, ids: &[i64]) -> CoreResult<HashMap<i64, Vec<Json>>> {
