@@ -16,10 +16,21 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use crate::support::*;
 
 async fn run(app: &TestApp, slug: &str, template: &str, bytes: &[u8], mode: Mode) -> Report {
+    run_with_refused(app, slug, template, bytes, mode).await.0
+}
+
+/// An import as the command line runs it: the report and the refused rows.
+async fn run_with_refused(
+    app: &TestApp,
+    slug: &str,
+    template: &str,
+    bytes: &[u8],
+    mode: Mode,
+) -> (Report, import::Rejected) {
     let community = import::community_for(&app.store, &Actor::system(), slug).await.unwrap();
     let t = import::template(template).unwrap();
     let source = Source::Bytes(Arc::new(bytes.to_vec()));
-    let (report, _) = import::run(
+    import::run(
         &app.store,
         &Actor::system(),
         import::Job { community: &community, template: t, source: &source, columns: None, mode },
@@ -27,8 +38,7 @@ async fn run(app: &TestApp, slug: &str, template: &str, bytes: &[u8], mode: Mode
         &|_| {},
     )
     .await
-    .unwrap();
-    report
+    .unwrap()
 }
 
 async fn households_in(app: &TestApp, community: i64) -> u64 {
@@ -119,18 +129,8 @@ async fn bad_rows_are_named_by_row_and_field_and_nothing_is_stored() {
     assert_eq!(households_in(&app, c.id).await, 0);
 
     // On the explicit choice, the valid rows go in and the refused ones come back.
-    let community = import::community_for(&app.store, &Actor::system(), "jiafu").await.unwrap();
-    let source = Source::Bytes(Arc::new(ledger(true, true).into_bytes()));
-    let t = import::template("households").unwrap();
-    let (valid, rejected) = import::run(
-        &app.store,
-        &Actor::system(),
-        import::Job { community: &community, template: t, source: &source, columns: None, mode: Mode::ValidOnly },
-        &AllLanguages,
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let (valid, rejected) =
+        run_with_refused(&app, "jiafu", "households", ledger(true, true).as_bytes(), Mode::ValidOnly).await;
     assert_eq!((valid.new, valid.rejected, valid.committed), (38, 2, true));
     assert_eq!(households_in(&app, c.id).await, 38);
     let text = String::from_utf8(rejected.into_bytes().unwrap()).unwrap();
