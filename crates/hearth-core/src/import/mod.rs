@@ -104,6 +104,9 @@ pub struct Template {
     pub key_of: fn(&Row) -> Option<String>,
     /// What the created records are, for the audit entry.
     pub entity: EntityKind,
+    /// What the actor needs besides `EditPeople`: the practice's own right to create
+    /// these records (an import writes nothing its form would not let them write).
+    pub permission: Permission,
     pub batch: BatchFn,
 }
 
@@ -479,6 +482,7 @@ pub async fn run(
 ) -> CoreResult<(Report, Rejected)> {
     let Job { community, template: t, source, columns, mode } = job;
     actor.require(Permission::EditPeople)?;
+    actor.require(t.permission)?;
     if !actor.sees_community(community.id) {
         return Err(CoreError::NotFound);
     }
@@ -665,6 +669,90 @@ pub fn template_header(t: &Template, names: &dyn Names) -> Vec<String> {
             if f.required { format!("{name} *") } else { name }
         })
         .collect()
+}
+
+/// The community's households named by `codes`, by code: how a practice's rows find the
+/// household they are about (a ledger names households by their code, never by id).
+pub async fn households_by_code(
+    tx: &DatabaseTransaction,
+    community: i64,
+    codes: impl IntoIterator<Item = String>,
+) -> CoreResult<HashMap<String, crate::entity::household::Model>> {
+    use crate::entity::household;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut found = HashMap::new();
+    for chunk in codes.chunks(500) {
+        for h in household::Entity::find()
+            .filter(household::Column::CommunityId.eq(community))
+            .filter(household::Column::Code.is_in(chunk.to_vec()))
+            .all(tx)
+            .await?
+        {
+            found.insert(h.code.clone(), h);
+        }
+    }
+    Ok(found)
+}
+
+/// The community's residents named in rows by the team's own id for them (`external_id`)
+/// or, without one, by household code and full name: how a row about a person finds them.
+/// Keys are `id:<external id>` and `<household code>\u{1f}<full name>`; a name two
+/// members of one household share is left out (the row must give the id).
+pub async fn residents_by_key(
+    tx: &DatabaseTransaction,
+    community: i64,
+    rows: &[Row],
+    (id_field, code_field, name_field): (&str, &str, &str),
+) -> CoreResult<HashMap<String, crate::entity::resident::Model>> {
+    use crate::entity::resident;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut found = HashMap::new();
+    let ids: Vec<String> = rows.iter().filter_map(|r| r.owned(id_field)).collect();
+    for chunk in ids.chunks(500) {
+        for r in resident::Entity::find()
+            .filter(resident::Column::CommunityId.eq(community))
+            .filter(resident::Column::ExternalId.is_in(chunk.to_vec()))
+            .all(tx)
+            .await?
+        {
+            if let Some(k) = &r.external_id {
+                found.insert(format!("id:{k}"), r);
+            }
+        }
+    }
+    let codes = rows.iter().filter(|r| r.get(id_field).is_none()).filter_map(|r| r.owned(code_field));
+    let homes = households_by_code(tx, community, codes).await?;
+    let by_id: HashMap<i64, &str> = homes.values().map(|h| (h.id, h.code.as_str())).collect();
+    let home_ids: Vec<i64> = by_id.keys().copied().collect();
+    let wanted: std::collections::HashSet<&str> = rows.iter().filter_map(|r| r.get(name_field)).collect();
+    let mut shared = std::collections::HashSet::new();
+    for chunk in home_ids.chunks(500) {
+        for r in resident::Entity::find().filter(resident::Column::HouseholdId.is_in(chunk.to_vec())).all(tx).await? {
+            if !wanted.contains(r.full_name.as_str()) {
+                continue;
+            }
+            let Some(code) = by_id.get(&r.household_id) else { continue };
+            let key = format!("{code}\u{1f}{}", r.full_name);
+            if found.insert(key.clone(), r).is_some() {
+                shared.insert(key);
+            }
+        }
+    }
+    for k in shared {
+        found.remove(&k);
+    }
+    Ok(found)
+}
+
+/// The key `residents_by_key` files a row's person under.
+pub fn resident_key_of(row: &Row, (id_field, code_field, name_field): (&str, &str, &str)) -> Option<String> {
+    match row.get(id_field) {
+        Some(id) => Some(format!("id:{id}")),
+        None => Some(format!("{}\u{1f}{}", row.get(code_field)?, row.get(name_field)?)),
+    }
 }
 
 /// Checks the actor may import into `community` (by slug), for callers before reading.

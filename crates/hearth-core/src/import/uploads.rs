@@ -59,7 +59,7 @@ pub async fn create(
     content: Vec<u8>,
 ) -> CoreResult<import::Model> {
     let mut errors = crate::FieldErrors::new();
-    if super::template(template).is_none() {
+    if super::template(template).is_none_or(|t| !crate::policy::allows(actor.role, t.permission)) {
         errors.add("template", "invalid_choice");
     }
     if content.is_empty() {

@@ -19,6 +19,7 @@ use super::search;
 use crate::entity::{household, resident};
 use crate::error::{CoreError, CoreResult};
 use crate::import::{Context, Field, FieldKind, Outcome, Row, Template};
+use crate::policy::Permission;
 use crate::practice::BoxFut;
 use crate::record::{EntityKind, RecordRef};
 
@@ -58,6 +59,7 @@ pub const HOUSEHOLDS: Template = Template {
     fields: &HOUSEHOLD_FIELDS,
     key_of: household_key,
     entity: EntityKind::Household,
+    permission: Permission::EditPeople,
     batch: households_batch,
 };
 
@@ -114,6 +116,7 @@ pub const RESIDENTS: Template = Template {
     fields: &RESIDENT_FIELDS,
     key_of: resident_key,
     entity: EntityKind::Resident,
+    permission: Permission::EditPeople,
     batch: residents_batch,
 };
 

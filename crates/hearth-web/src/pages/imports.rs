@@ -98,7 +98,10 @@ async fn list_page(state: &AppState, ctx: Ctx, form: FormState) -> Result<ListPa
         })
         .collect();
     Ok(ListPage {
-        templates: import::templates().map(|t| (t.key.to_owned(), template_name(&ctx, t.key))).collect(),
+        templates: import::templates()
+            .filter(|t| hearth_core::policy::allows(actor.role, t.permission))
+            .map(|t| (t.key.to_owned(), template_name(&ctx, t.key)))
+            .collect(),
         communities,
         uploads,
         max_mb: (uploads::MAX_UPLOAD_BYTES / (1024 * 1024)) as i64,
