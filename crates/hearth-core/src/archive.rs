@@ -93,6 +93,8 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Tables this one's foreign keys point at (itself excluded).
     pub parents: BTreeSet<String>,
+    /// Each single-column foreign key: (column, parent table, parent column).
+    pub foreign: Vec<(String, String, String)>,
 }
 
 impl Table {
@@ -126,6 +128,10 @@ pub struct Manifest {
     pub source: String,
     pub hearth_version: String,
     pub encrypted: bool,
+    /// The community (slug) the archive holds, when it holds one community and not the
+    /// whole deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<String>,
     pub tables: Vec<TableEntry>,
 }
 
@@ -200,8 +206,11 @@ pub async fn catalog<C: ConnectionTrait>(conn: &C) -> CoreResult<Vec<Table>> {
                 let fks = conn
                     .query_all_raw(stmt(
                         backend,
-                        "SELECT DISTINCT c.relname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid \
-                         WHERE k.conrelid = $1::text::regclass AND k.contype = 'f'",
+                        "SELECT c.relname::text, a.attname::text, af.attname::text FROM pg_constraint k \
+                         JOIN pg_class c ON c.oid = k.confrelid \
+                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] \
+                         JOIN pg_attribute af ON af.attrelid = k.confrelid AND af.attnum = k.confkey[1] \
+                         WHERE k.conrelid = $1::text::regclass AND k.contype = 'f' ORDER BY k.conname",
                         vec![q(&name).into()],
                     ))
                     .await?;
@@ -225,7 +234,7 @@ pub async fn catalog<C: ConnectionTrait>(conn: &C) -> CoreResult<Vec<Table>> {
                 let fks = conn
                     .query_all_raw(stmt(
                         backend,
-                        "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?)",
+                        "SELECT \"table\", \"from\", COALESCE(\"to\", 'id') FROM pragma_foreign_key_list(?) ORDER BY id",
                         vec![name.clone().into()],
                     ))
                     .await?;
@@ -240,14 +249,12 @@ pub async fn catalog<C: ConnectionTrait>(conn: &C) -> CoreResult<Vec<Table>> {
             })
             .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
         let primary_key = primary_key.iter().map(|r| r.try_get_by_index::<String>(0)).collect::<Result<_, _>>()?;
-        let parents = parents
+        let foreign = parents
             .iter()
-            .map(|r| r.try_get_by_index::<String>(0))
-            .collect::<Result<BTreeSet<_>, _>>()?
-            .into_iter()
-            .filter(|p| p != &name)
-            .collect();
-        tables.push(Table { name, columns, primary_key, parents });
+            .map(|r| Ok((r.try_get_by_index::<String>(1)?, r.try_get_by_index::<String>(0)?, r.try_get_by_index(2)?)))
+            .collect::<Result<Vec<(String, String, String)>, sea_orm::DbErr>>()?;
+        let parents = foreign.iter().map(|(_, p, _)| p.clone()).filter(|p| p != &name).collect();
+        tables.push(Table { name, columns, primary_key, parents, foreign });
     }
     Ok(ordered(tables))
 }
@@ -334,6 +341,16 @@ fn value(text: &str, kind: Kind) -> Option<Value> {
 
 /// Writes `table`'s rows in key order as CSV (header first) to `out`; the row count.
 async fn dump_table<C: ConnectionTrait, W: Write>(conn: &C, table: &Table, out: W) -> CoreResult<u64> {
+    dump_rows(conn, table, None, out).await
+}
+
+/// `dump_table` of the rows `only` (an SQL condition) selects, or of every row.
+async fn dump_rows<C: ConnectionTrait, W: Write>(
+    conn: &C,
+    table: &Table,
+    only: Option<&str>,
+    out: W,
+) -> CoreResult<u64> {
     let backend = conn.get_database_backend();
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let io = |e: csv::Error| bad(format!("writing {}: {e}", table.name));
@@ -352,13 +369,17 @@ async fn dump_table<C: ConnectionTrait, W: Write>(conn: &C, table: &Table, out: 
         Some(key) => {
             let mut after: Option<i64> = None;
             loop {
-                let (filter, values) = match after {
+                let (mut filter, values) = match after {
                     Some(a) => (
                         format!("WHERE {} > {}", q(key), if backend == DbBackend::Postgres { "$1" } else { "?" }),
                         vec![a.into()],
                     ),
                     None => (String::new(), vec![]),
                 };
+                if let Some(only) = only {
+                    filter =
+                        if filter.is_empty() { format!("WHERE ({only})") } else { format!("{filter} AND ({only})") };
+                }
                 let sql = format!("SELECT {cols} FROM {} {filter} ORDER BY {} LIMIT {PAGE}", q(&table.name), q(key));
                 let page = conn.query_all_raw(stmt(backend, &sql, values)).await?;
                 let Some(last) = page.last() else { break };
@@ -381,7 +402,8 @@ async fn dump_table<C: ConnectionTrait, W: Write>(conn: &C, table: &Table, out: 
             } else {
                 table.primary_key.iter().map(|k| q(k)).collect::<Vec<_>>().join(", ")
             };
-            let sql = format!("SELECT {cols} FROM {} ORDER BY {order}", q(&table.name));
+            let filter = only.map(|o| format!("WHERE ({o})")).unwrap_or_default();
+            let sql = format!("SELECT {cols} FROM {} {filter} ORDER BY {order}", q(&table.name));
             let page = conn.query_all_raw(stmt(backend, &sql, vec![])).await?;
             write_rows(&mut w, &page)?;
             rows = page.len() as u64;
@@ -444,12 +466,86 @@ pub async fn checksums(store: &Store) -> CoreResult<Vec<TableSum>> {
     Ok(out)
 }
 
+/// Sign-in state rather than anyone's work: a community's archive never carries it.
+const ACCOUNT_TABLES: &[&str] = &["login_throttle"];
+
+/// Which rows of each table belong to community `c`, as an SQL condition (None: the whole
+/// table), worked out from the catalogue so a practice's new table is scoped without a
+/// list kept here:
+/// - `communities` itself, a table with a `chain` (the audit log's, one per community) or a
+///   `community_id` column: its own rows;
+/// - a table with a foreign key to such a table: the rows whose parent is in (a visit's
+///   visitors, a case's residents, a program's slots);
+/// - a table other community rows point at (users): the rows they point at, so the archive
+///   loads into an empty database with every foreign key whole — the community's own
+///   team, and anyone else who worked on its records;
+/// - a table of sign-ins (sessions, tokens, devices, set-up links, throttles): nothing;
+/// - a table with no foreign key (the deployment's settings the schema needs): all of it.
+fn community_scope(tables: &[Table], c: i64) -> BTreeMap<String, Option<String>> {
+    let has = |t: &Table, col: &str| t.columns.iter().any(|x| x.name == col);
+    let mut own: BTreeMap<String, String> = BTreeMap::new();
+    for t in tables {
+        let cond = if t.name == "communities" {
+            Some(format!("{} = {c}", q("id")))
+        } else if has(t, "chain") {
+            Some(format!("{} = {c}", q("chain")))
+        } else if has(t, "community_id") {
+            Some(format!("{} = {c}", q("community_id")))
+        } else {
+            t.foreign.iter().find_map(|(col, parent, pcol)| {
+                own.get(parent).map(|pc| format!("{} IN (SELECT {} FROM {} WHERE {pc})", q(col), q(pcol), q(parent)))
+            })
+        };
+        if let Some(cond) = cond {
+            own.insert(t.name.clone(), cond);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let cond = match own.get(&t.name) {
+            Some(cond) => Some(cond.clone()),
+            None => {
+                let pointed: Vec<String> = tables
+                    .iter()
+                    .filter_map(|u| own.get(&u.name).map(|uc| (u, uc)))
+                    .flat_map(|(u, uc)| {
+                        u.foreign.iter().filter(|(_, p, _)| p == &t.name).map(move |(col, _, pcol)| {
+                            format!("{} IN (SELECT {} FROM {} WHERE {uc})", q(pcol), q(col), q(&u.name))
+                        })
+                    })
+                    .collect();
+                if !pointed.is_empty() {
+                    Some(pointed.join(" OR "))
+                } else if t.foreign.is_empty() && !ACCOUNT_TABLES.contains(&t.name.as_str()) {
+                    None
+                } else {
+                    Some("1 = 0".to_owned())
+                }
+            }
+        };
+        out.insert(t.name.clone(), cond);
+    }
+    out
+}
+
 /// Writes the archive of the whole deployment to `out`, from one snapshot. `progress` is
 /// told each table as it is written. The caller audits the export.
 pub async fn write<W: Write + Seek>(
     store: &Store,
     out: W,
     passphrase: Option<&str>,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> CoreResult<Manifest> {
+    write_scoped(store, out, passphrase, None, progress).await
+}
+
+/// `write`, of the whole deployment or of one community (`community_scope`): what a team
+/// takes when it moves to a deployment of its own, and loads as it is into an empty one.
+pub async fn write_scoped<W: Write + Seek>(
+    store: &Store,
+    out: W,
+    passphrase: Option<&str>,
+    community: Option<&crate::entity::community::Model>,
     progress: &(dyn Fn(&str, u64) + Sync),
 ) -> CoreResult<Manifest> {
     let tx = snapshot(store).await?;
@@ -466,11 +562,14 @@ pub async fn write<W: Write + Seek>(
     };
     let zerr = |e: zip::result::ZipError| bad(format!("writing the archive: {e}"));
     let mut tables = Vec::new();
-    for t in catalog(&tx).await? {
+    let catalog = catalog(&tx).await?;
+    let scope = community.map(|c| community_scope(&catalog, c.id)).unwrap_or_default();
+    for t in catalog {
         let file = format!("tables/{}.csv", t.name);
         zip.start_file(file.as_str(), options()).map_err(zerr)?;
         let mut h = Hashing { inner: &mut zip, hash: Sha256::new(), bytes: 0 };
-        let rows = dump_table(&tx, &t, &mut h).await?;
+        let only = scope.get(&t.name).cloned().flatten();
+        let rows = dump_rows(&tx, &t, only.as_deref(), &mut h).await?;
         let sha256 = hex::encode(h.hash.finalize());
         progress(&t.name, rows);
         tables.push(TableEntry {
@@ -494,6 +593,7 @@ pub async fn write<W: Write + Seek>(
         .to_owned(),
         hearth_version: env!("CARGO_PKG_VERSION").to_owned(),
         encrypted: passphrase.is_some(),
+        community: community.map(|c| c.slug.clone()),
         tables,
     };
     zip.start_file(MANIFEST, options()).map_err(zerr)?;
@@ -501,6 +601,40 @@ pub async fn write<W: Write + Seek>(
     zip.write_all(&json).map_err(|e| bad(format!("writing the archive: {e}")))?;
     zip.finish().map_err(zerr)?;
     Ok(manifest)
+}
+
+/// The shortest passphrase an archive is encrypted with: the archive leaves the server,
+/// and whoever holds it can try passphrases offline as fast as they like.
+pub const MIN_PASSPHRASE: usize = 12;
+
+/// An export someone asked for (the admin page, `hearth export`): the deployment or one
+/// community, refused without `ExportAll`, and audited with what it held (never a value).
+pub async fn export<W: Write + Seek>(
+    store: &Store,
+    actor: &crate::policy::Actor,
+    out: W,
+    passphrase: Option<&str>,
+    community: Option<&crate::entity::community::Model>,
+) -> CoreResult<Manifest> {
+    use crate::audit::{self, Action, Entry};
+    actor.require(crate::policy::Permission::ExportAll)?;
+    if passphrase.is_some_and(|p| p.chars().count() < MIN_PASSPHRASE) {
+        let mut e = crate::FieldErrors::new();
+        e.add_arg("passphrase", "too_short", MIN_PASSPHRASE as i64);
+        return Err(CoreError::Invalid(e));
+    }
+    let progress = |table: &str, rows: u64| tracing::debug!(table, rows, "exported");
+    let m = write_scoped(store, out, passphrase, community, &progress).await?;
+    let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+    let how = if passphrase.is_some() { "encrypted" } else { "not encrypted" };
+    let of = community.map_or_else(|| "the deployment".to_owned(), |c| format!("community {}", c.slug));
+    let mut entry = Entry::new(Action::Export, crate::record::EntityKind::Archive, None)
+        .summary(format!("export of {of}: {} tables, {rows} rows, {how}", m.tables.len()));
+    if let Some(c) = community {
+        entry = entry.community(c.id);
+    }
+    audit::record(store, actor, entry).await?;
+    Ok(m)
 }
 
 /// Why an archive cannot be loaded, in words an operator can act on.
@@ -745,6 +879,7 @@ mod tests {
             columns: vec![],
             primary_key: vec![],
             parents: p.iter().map(|s| s.to_string()).collect(),
+            foreign: vec![],
         };
         let order: Vec<String> = ordered(vec![
             t("visits", &["households", "users"]),

@@ -112,25 +112,40 @@ async fn write_archive(store: &Store, path: &Path, passphrase: Option<&str>) -> 
     result.map_err(|e| fail("export failed", e))
 }
 
-/// `hearth export`: the whole deployment as an archive, audited.
-pub async fn export(store: &Store, out: &Path, passphrase: Option<&str>, actor: &Actor) -> Result<String, String> {
+/// `hearth export`: the whole deployment, or one community (`--community`), as an
+/// archive, audited.
+pub async fn export(
+    store: &Store,
+    out: &Path,
+    passphrase: Option<&str>,
+    community: Option<&str>,
+    actor: &Actor,
+) -> Result<String, String> {
     if out.exists() {
         return Err(format!("{} already exists: give a new file name", out.display()));
     }
+    let community = match community {
+        Some(slug) => Some(
+            hearth_core::registry::communities::by_slug(store, actor, slug)
+                .await
+                .map_err(|_| format!("no community {slug:?}"))?,
+        ),
+        None => None,
+    };
     let tmp = partial(out);
-    let m = write_archive(store, &tmp, passphrase).await?;
+    let file = std::fs::File::create(&tmp).map_err(|e| fail(&format!("cannot create {}", tmp.display()), e))?;
+    let m = match archive::export(store, actor, BufWriter::new(file), passphrase, community.as_ref()).await {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail("export failed", e));
+        }
+    };
     std::fs::rename(&tmp, out).map_err(|e| fail("cannot name the export", e))?;
     let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
     let how = if passphrase.is_some() { "encrypted" } else { "not encrypted" };
-    audit::record(
-        store,
-        actor,
-        Entry::new(Action::Export, EntityKind::Archive, None)
-            .summary(format!("export: {} tables, {rows} rows, {how}", m.tables.len())),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(format!("exported {} tables, {rows} rows, to {} ({how})", m.tables.len(), out.display()))
+    let of = community.as_ref().map_or_else(|| "the deployment".to_owned(), |c| format!("community {}", c.slug));
+    Ok(format!("exported {of}: {} tables, {rows} rows, to {} ({how})", m.tables.len(), out.display()))
 }
 
 /// The passphrase from a file (its first line) or `HEARTH_EXPORT_PASSPHRASE`.
@@ -143,7 +158,9 @@ pub fn passphrase(file: Option<&Path>) -> Result<Option<String>, String> {
         None => std::env::var("HEARTH_EXPORT_PASSPHRASE").ok(),
     };
     match p {
-        Some(p) if p.chars().count() < 12 => Err("the passphrase must be at least 12 characters".into()),
+        Some(p) if p.chars().count() < archive::MIN_PASSPHRASE => {
+            Err(format!("the passphrase must be at least {} characters", archive::MIN_PASSPHRASE))
+        }
         other => Ok(other),
     }
 }

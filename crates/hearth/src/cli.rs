@@ -88,6 +88,10 @@ pub enum Command {
         /// Encrypt with the first line of this file (or HEARTH_EXPORT_PASSPHRASE), 12+ characters.
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// Only this community (its slug): its records, its audit chain and the accounts
+        /// that worked on them, loadable into an empty database of its own.
+        #[arg(long)]
+        community: Option<String>,
     },
     /// Every table's row count and checksum (equal for equal data on either backend).
     Checksums,
@@ -473,9 +477,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         },
         Command::Report(args) => crate::report::run(&store, args).await?,
         Command::Backup { out } => println!("{}", crate::backup::backup(&store, &url, &out, &actor).await?),
-        Command::Export { out, passphrase_file } => {
+        Command::Export { out, passphrase_file, community } => {
             let passphrase = crate::backup::passphrase(passphrase_file.as_deref())?;
-            println!("{}", crate::backup::export(&store, &out, passphrase.as_deref(), &actor).await?);
+            let community = community.as_deref();
+            println!("{}", crate::backup::export(&store, &out, passphrase.as_deref(), community, &actor).await?);
         }
         Command::Import(args) => return crate::import::run(&store, args).await,
         Command::Checksums => crate::backup::checksums(&store, &mut std::io::stdout().lock()).await?,

@@ -21,6 +21,8 @@ visit-purpose-welcome = Welcome visit
 visit-purpose-follow-up = Follow-up visit
 visit-purpose-hardship-check = Hardship check
 visit-purpose-other = Other
+import-template-visits = Visits
+visit-field-household-code = Household code
 
 follow-ups-title = Follow-ups
 follow-ups-queues = Queues
@@ -132,3 +134,4 @@ nav-follow-ups-overdue = Overdue
 coverage-owner = Owner of open follow-ups
 coverage-owner-any = Anyone
 coverage-list = Every household, visited or not
+coverage-column-last-visit = Last visit

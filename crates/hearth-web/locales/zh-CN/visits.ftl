@@ -21,6 +21,8 @@ visit-purpose-welcome = 入住欢迎走访
 visit-purpose-follow-up = 跟进走访
 visit-purpose-hardship-check = 困难情况了解
 visit-purpose-other = 其他
+import-template-visits = 入户走访
+visit-field-household-code = 户号
 
 follow-ups-title = 跟进事项
 follow-ups-queues = 事项列表
@@ -126,3 +128,4 @@ nav-follow-ups-overdue = 已逾期
 coverage-owner = 未结跟进负责人
 coverage-owner-any = 不限
 coverage-list = 全部住户（是否已走访）
+coverage-column-last-visit = 上次走访

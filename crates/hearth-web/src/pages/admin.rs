@@ -1,10 +1,12 @@
-//! Administration pages (admins only): users, communities, and browsing the audit log.
+//! Administration pages (admins only): users, communities, browsing the audit log, and
+//! the export of everything.
 //!
 //! Every handler asks the policy first (`require`), so a non-admin gets 403 before any
 //! record is read; the core functions the handlers call check the same permission again.
 
 mod audit;
 mod communities;
+mod export;
 mod users;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,6 +28,7 @@ pub const AREA: WebPractice = WebPractice {
         NavEntry::link("/admin/users", "nav-users", Permission::ManageUsers),
         NavEntry::link("/admin/communities", "nav-communities", Permission::ManageCommunities),
         NavEntry::link("/admin/audit", "nav-audit", Permission::ViewAudit),
+        NavEntry::link("/admin/export", "nav-export", Permission::ExportAll),
     ],
     badges: None,
     links: &[(EntityKind::User, "/admin/users/{id}")],
@@ -36,7 +39,12 @@ pub const AREA: WebPractice = WebPractice {
 };
 
 fn pages() -> Pages {
-    Pages::new().get("/admin", index).merge(users::pages()).merge(communities::pages()).merge(audit::pages())
+    Pages::new()
+        .get("/admin", index)
+        .merge(users::pages())
+        .merge(communities::pages())
+        .merge(audit::pages())
+        .merge(export::pages())
 }
 
 async fn index(ctx: Ctx) -> Result<Response, WebError> {

@@ -59,6 +59,7 @@ fn pages() -> Pages {
         .get("/programs/new", new_form)
         .post("/programs", create)
         .get("/programs/{id}", show)
+        .get("/programs/{id}/participants.xlsx", participants_xlsx)
         .post("/programs/{id}", update)
         .post("/programs/{id}/enrolments", enrol)
         .post("/programs/{id}/sessions", add_session)
@@ -553,6 +554,46 @@ async fn show_page(state: &AppState, ctx: Ctx, id: i64, q: String, form: FormSta
         p,
         ctx,
     })
+}
+
+/// The program's participants as the page lists them (sessions attended, hours, the
+/// certificate), with each one's household code, as a spreadsheet for the partner who
+/// funds or certifies the class. Read through `roll_call::participants` (audited).
+async fn participants_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    let id = parse_id(&id)?;
+    let p = schedule::load(&state.store, actor, id).await?;
+    let participants = roll_call::participants(&state.store, actor, p.id).await?;
+    let certs = certificates::of_program(&state.store, p.id).await?;
+    let mut homes: Vec<i64> = participants.iter().map(|x| x.household_id).collect();
+    homes.sort_unstable();
+    homes.dedup();
+    let codes: std::collections::HashMap<i64, String> =
+        hearth_core::registry::households::codes(&state.store, actor, &homes).await?.into_iter().collect();
+    let rows = participants
+        .into_iter()
+        .map(|x| {
+            vec![
+                x.name,
+                codes.get(&x.household_id).cloned().unwrap_or_default(),
+                x.sessions.to_string(),
+                hours(x.minutes),
+                certs.iter().find(|c| c.resident_id == x.resident_id).map(|c| c.number.clone()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    const COLUMNS: [&str; 5] = [
+        "program-col-name",
+        "household-field-code",
+        "program-col-sessions",
+        "program-col-hours",
+        "program-col-certificate",
+    ];
+    crate::export::xlsx_download("participants", "Participants 学员", &COLUMNS, rows).await
 }
 
 async fn show(

@@ -22,6 +22,7 @@ use crate::practice::Pages;
 pub(super) fn pages() -> Pages {
     Pages::new()
         .get("/residents", search)
+        .get("/residents.xlsx", search_xlsx)
         .get("/residents/{id}", show)
         .post("/residents/{id}", update)
         .get("/residents/{id}/edit", edit_form)
@@ -59,6 +60,8 @@ struct SearchPage {
     rows: Vec<ResultRow>,
     first_href: Option<String>,
     next_href: Option<String>,
+    /// The same search as XLSX (every match, not one page).
+    xlsx_href: String,
 }
 
 #[derive(Template)]
@@ -68,6 +71,8 @@ struct SearchResults {
     rows: Vec<ResultRow>,
     first_href: Option<String>,
     next_href: Option<String>,
+    /// The same search as XLSX (every match, not one page).
+    xlsx_href: String,
 }
 
 fn search_href(q: &str, after: Option<i64>) -> String {
@@ -113,10 +118,66 @@ async fn search(
         .collect();
     let next_href = page.next_after.map(|a| search_href(&q, Some(a)));
     let first_href = after.map(|_| search_href(&q, None));
+    let xlsx_href = format!("/residents.xlsx?q={}", urlencode(&q));
     if wants_partial(&headers) {
-        return render(&SearchResults { ctx, rows, first_href, next_href });
+        return render(&SearchResults { ctx, rows, first_href, next_href, xlsx_href });
     }
-    render(&SearchPage { ctx, q, rows, first_href, next_href })
+    render(&SearchPage { ctx, q, rows, first_href, next_href, xlsx_href })
+}
+
+/// The search's matches as a spreadsheet: every one (up to 50,000), with the fields the
+/// actor may see (`residents::list` redacts a volunteer's copy as it does the page's) and
+/// choices in the reader's language. Each page is read through the core (audited).
+async fn search_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::ViewPeople)?;
+    let mut query =
+        residents::ListQuery { q: non_blank(p.q), limit: Some(hearth_core::registry::MAX_LIMIT), ..Default::default() };
+    let label = |field: &str, v: Option<String>| v.map(|v| choice_label(&ctx, field, &v)).unwrap_or_default();
+    let mut rows = Vec::new();
+    loop {
+        let page = residents::list(&state.store, actor, &query).await?;
+        let mut ids: Vec<i64> = page.items.iter().map(|r| r.household_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let codes: std::collections::HashMap<i64, String> =
+            households::codes(&state.store, actor, &ids).await?.into_iter().collect();
+        for r in page.items {
+            rows.push(vec![
+                r.full_name,
+                codes.get(&r.household_id).cloned().unwrap_or_default(),
+                r.external_id.unwrap_or_default(),
+                label("sex", r.sex),
+                label("relationship", r.relationship),
+                r.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                r.phone.unwrap_or_default(),
+                r.languages_spoken.unwrap_or_default(),
+                label("education_level", r.education_level),
+                label("work_status", r.work_status),
+            ]);
+        }
+        match page.next_after {
+            Some(a) if rows.len() < 50_000 => query.after = Some(a),
+            _ => break,
+        }
+    }
+    const COLUMNS: [&str; 10] = [
+        "resident-field-full-name",
+        "resident-field-household-code",
+        "resident-field-external-id",
+        "resident-field-sex",
+        "resident-field-relationship",
+        "resident-field-birth-date",
+        "resident-field-phone",
+        "resident-field-languages-spoken",
+        "resident-field-education-level",
+        "resident-field-work-status",
+    ];
+    crate::export::xlsx_download("residents", "Residents 居民", &COLUMNS, rows).await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ fn pages() -> Pages {
         .get("/households/{id}/visits/new", new_form)
         .post("/households/{id}/visits", create)
         .get("/visits/coverage", coverage_page)
+        .get("/visits/plan.xlsx", plan_xlsx)
         .get("/visits/{id}", show)
         .merge(super::follow_ups::pages())
 }
@@ -512,6 +513,69 @@ struct CoverageParams {
     after: Option<String>,
 }
 
+/// The visit plan with the page's filters (community, days, building, owner) as a
+/// spreadsheet to print or share out among the team: every household in it, not one page,
+/// each page read through `coverage::plan` as the page reads it (audited).
+async fn plan_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<CoverageParams>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor()?;
+    actor.require(Permission::RecordVisits)?;
+    let community = match non_blank(p.community) {
+        Some(slug) => communities::by_slug(&state.store, actor, &slug).await?,
+        None => communities::list(&state.store, actor).await?.into_iter().next().ok_or(WebError::NotFound)?,
+    };
+    let days = non_blank(p.days).map(|d| d.parse::<i64>().unwrap_or(-1)).unwrap_or(90);
+    let owner = match non_blank(p.owner) {
+        None => None,
+        Some(o) => Some(
+            o.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::BadRequest { field: Some("owner".into()) })?,
+        ),
+    };
+    if !(1..=3650).contains(&days) {
+        return Err(WebError::BadRequest { field: Some("days".into()) });
+    }
+    let mut q = coverage::PlanQuery {
+        community_id: Some(community.id),
+        building: non_blank(p.building),
+        owner_user_id: owner,
+        since: Some(Utc::now().date_naive() - TimeDelta::days(days)),
+        after: None,
+        limit: Some(hearth_core::registry::MAX_LIMIT),
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = coverage::plan(&state.store, actor, &q).await?;
+        for e in page.items {
+            rows.push(vec![
+                e.code,
+                e.address,
+                e.building.unwrap_or_default(),
+                e.unit.unwrap_or_default(),
+                e.members.join(", "),
+                e.phone.unwrap_or_default(),
+                e.last_visited_on.map(|d| d.to_string()).unwrap_or_default(),
+            ]);
+        }
+        match page.next {
+            Some(c) if rows.len() < 50_000 => q.after = Some(c),
+            _ => break,
+        }
+    }
+    const COLUMNS: [&str; 7] = [
+        "household-field-code",
+        "household-field-address",
+        "household-field-building",
+        "household-field-unit",
+        "household-members",
+        "household-field-phone",
+        "coverage-column-last-visit",
+    ];
+    crate::export::xlsx_download("visit-plan", "Visit plan 走访计划", &COLUMNS, rows).await
+}
+
 pub(super) struct PlanItem {
     id: i64,
     code: String,
@@ -561,6 +625,8 @@ struct CoveragePage {
     errors: Vec<String>,
     plan: Vec<PlanItem>,
     plan_total: u64,
+    /// The plan with these filters as XLSX (every page of it).
+    plan_xlsx_href: String,
     building: String,
     /// The owner filter (households where they own an open follow-up) and its choices.
     owner: String,
@@ -659,6 +725,12 @@ async fn coverage_page(
         )
     };
     let next_href = page.next.map(href);
+    let plan_xlsx_href = format!(
+        "/visits/plan.xlsx?community={}&days={days}&building={}&owner={}",
+        urlencode(&community.slug),
+        urlencode(&building),
+        urlencode(&owner)
+    );
     let plan_total = page.total;
     let sep = if ctx.lang == crate::i18n::Lang::ZhCn { "、" } else { ", " };
     let plan = page.items.into_iter().map(|e| PlanItem::of(e, sep)).collect();
@@ -701,6 +773,7 @@ async fn coverage_page(
         errors,
         plan,
         plan_total,
+        plan_xlsx_href,
         building,
         owner,
         owners,

@@ -508,3 +508,76 @@ async fn an_upload_is_imported_once_however_many_press_import_at_once() {
         Err(hearth_core::CoreError::Conflict { code: "import_started", .. })
     ));
 }
+
+/// The rows of an XLSX download's first sheet, as text.
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+/// Residents (a name search), the visit plan (a building) and a class's participants come
+/// down as XLSX with the page's filters, every row and not one page, and bilingual headers.
+#[tokio::test]
+async fn residents_the_visit_plan_and_participants_download_as_xlsx_with_their_filters() {
+    let app = spawn_app().await;
+    app.community("north").await;
+    let file = "户号,地址,楼栋\nX-1,嘉福路1号,3\nX-2,嘉福路2号,3\nX-3,嘉福路3号,4\n";
+    run(&app, "north", "households", file.as_bytes(), Mode::AllOrNothing).await;
+    let people = "户号,姓名,性别,出生日期\nX-1,张伟,男,1980-01-02\nX-2,张薇,女,1985-03-04\nX-3,李娜,女,1990-05-06\n";
+    assert!(run(&app, "north", "residents", people.as_bytes(), Mode::AllOrNothing).await.committed);
+    let mut web = app.login_as("lister", "caseworker", &["north"]).await;
+
+    // Residents: the search's matches only (both 张), every one of them, choices named.
+    let page = web.get("/residents?q=%E5%BC%A0").await;
+    assert!(page.text.contains("href=\"/residents.xlsx?q=%E5%BC%A0\""), "{}", page.text);
+    let res = web.get("/residents.xlsx?q=%E5%BC%A0").await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    let rows = sheet_rows(&res.bytes);
+    assert_eq!(rows[0][0], "Full name / 姓名");
+    let mut names: Vec<(&str, &str, &str)> =
+        rows[1..].iter().map(|r| (r[0].as_str(), r[1].as_str(), r[5].as_str())).collect();
+    names.sort();
+    assert_eq!(names, [("张伟", "X-1", "1980-01-02"), ("张薇", "X-2", "1985-03-04")]);
+    assert!(rows[1..].iter().all(|r| r[3] == "Male" || r[3] == "Female"), "{rows:?}");
+
+    // The visit plan: building 3, nobody visited yet; the page links to the same filters.
+    let page = web.get("/visits/coverage?community=north&days=30&building=3").await;
+    assert!(page.text.contains("/visits/plan.xlsx?community=north&#38;days=30&#38;building=3"), "{}", page.text);
+    let res = web.get("/visits/plan.xlsx?community=north&days=30&building=3").await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    let rows = sheet_rows(&res.bytes);
+    assert_eq!(rows[0][0], "Household code / 户号");
+    let mut codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    codes.sort();
+    assert_eq!(codes, ["X-1", "X-2"]);
+    assert_eq!(web.get("/visits/plan.xlsx?community=north&days=0").await.status, 400);
+
+    // Participants of a class: who came, how often and for how long.
+    let mut api = app.api_as("teacher", "coordinator", &["north"]).await;
+    let program = api
+        .json(
+            "POST",
+            "/api/v1/programs",
+            &serde_json::json!({"community": "north", "name": "Chinese", "kind": "language",
+                "starts_on": "2016-03-01", "ends_on": "2016-03-08",
+                "schedule": [{"weekday": 2, "starts_at": "19:00", "duration_minutes": 90}]}),
+        )
+        .await;
+    assert_eq!(program.status, 201, "{}", program.text);
+    let program = program.json()["id"].as_i64().unwrap();
+    let sessions = api.get(&format!("/api/v1/sessions?program_id={program}")).await.json();
+    let zhang = resident::Entity::find().filter(resident::Column::FullName.eq("张伟")).one(app.store.conn()).await;
+    let zhang = zhang.unwrap().unwrap().id;
+    for s in sessions.as_array().unwrap() {
+        let marks = serde_json::json!({"session_id": s["id"], "marks": [{"resident_id": zhang}]});
+        assert_eq!(api.json("POST", "/api/v1/attendance", &marks).await.status, 200);
+    }
+    let page = web.get(&format!("/programs/{program}")).await;
+    assert!(page.text.contains(&format!("/programs/{program}/participants.xlsx")), "{}", page.text);
+    let res = web.get(&format!("/programs/{program}/participants.xlsx")).await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    let rows = sheet_rows(&res.bytes);
+    assert_eq!(rows[1..], [vec!["张伟".to_owned(), "X-1".into(), "2".into(), "3.0".into(), String::new()]]);
+}

@@ -741,6 +741,8 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("GET", "/admin/communities/new".into(), [A, F, F, F, F]),
         ("POST", "/admin/communities/new".into(), [A, F, F, F, F]),
         ("GET", "/admin/audit".into(), [A, A, F, F, F]),
+        ("GET", "/admin/export".into(), [A, F, F, F, F]),
+        ("POST", "/admin/export".into(), [A, F, F, F, F]),
         ("POST", "/admin/audit/verify".into(), [A, F, F, F, F]),
         // A volunteer records visits to the households they are paired with.
         ("GET", format!("/households/{hn}/visits/new"), [A, A, A, A, F]),
@@ -757,6 +759,8 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("POST", "/programs".into(), [A, A, A, F, F]),
         ("GET", format!("/programs/{}", w.north_class.program), [A, A, A, F, F]),
         ("GET", format!("/programs/{}", w.south_class.program), [A, N, N, F, F]),
+        ("GET", format!("/programs/{}/participants.xlsx", w.north_class.program), [A, A, A, F, F]),
+        ("GET", format!("/programs/{}/participants.xlsx", w.south_class.program), [A, N, N, F, F]),
         ("POST", format!("/programs/{}", w.north_class.program), [A, A, A, F, F]),
         ("POST", format!("/programs/{}", w.south_class.program), [A, N, N, F, F]),
         ("POST", format!("/programs/{}/enrolments", w.north_class.program), [A, A, A, F, F]),
@@ -783,6 +787,8 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
         ("GET", format!("/visits/{}", w.vn), [A, A, A, F, F]),
         ("GET", format!("/visits/{}", w.vs), [A, N, N, F, F]),
         ("GET", "/visits/coverage".into(), [A, A, A, F, F]),
+        ("GET", "/visits/plan.xlsx?community=north".into(), [A, A, A, F, F]),
+        ("GET", "/visits/plan.xlsx?community=south".into(), [A, N, N, F, F]),
         ("GET", "/follow-ups".into(), [A, A, A, A, F]),
         ("GET", "/follow-ups?queue=overdue".into(), [A, A, A, A, F]),
         ("GET", "/follow-ups?queue=all".into(), [A, A, A, A, F]),
@@ -891,6 +897,7 @@ fn page_routes(w: &World) -> Vec<(&'static str, String, [E; 5])> {
     // Imports: whoever adds people in a community imports into it.
     let edit = [A, A, A, F, F];
     rows.push(("GET", "/households.xlsx?q=zw".into(), [A, A, A, A, F]));
+    rows.push(("GET", "/residents.xlsx?q=zw".into(), [A, A, A, A, F]));
     rows.push(("GET", "/follow-ups.xlsx?queue=all".into(), [A, A, A, A, F]));
     rows.push(("GET", "/imports".into(), edit));
     rows.push(("POST", "/imports".into(), edit));
