@@ -85,3 +85,26 @@ pub async fn import_a_ledger_and_handle_a_residents_request(b: Browser) -> Res {
     b.expect_no_text("main", &name).await?;
     Ok(())
 }
+
+/// An admin on the export page: two passphrases that differ are refused by name and are
+/// not written back into the page; the lists a worker downloads show their XLSX links.
+pub async fn export_page_and_list_downloads(b: Browser) -> Res {
+    b.login_as_new("admin-export", "admin", &["jiafu"]).await?;
+    b.goto("/admin/export").await?;
+    b.fill("#f-community", "jiafu").await?;
+    b.fill("#f-passphrase", "a long enough passphrase").await?;
+    b.fill("#f-passphrase_confirm", "another long passphrase").await?;
+    b.submit("#export-form").await?;
+    b.expect_text("#e-passphrase_confirm", "").await?;
+    if !b.value("#f-passphrase").await?.is_empty() {
+        bail!("a passphrase must never be written back into the page");
+    }
+    if b.value("#f-community").await? != "jiafu" {
+        bail!("the community chosen is kept");
+    }
+    b.goto("/residents?q=zw").await?;
+    b.expect_text("#residents-xlsx", "").await?;
+    b.goto("/visits/coverage?community=jiafu").await?;
+    b.expect_text("#plan-xlsx", "").await?;
+    Ok(())
+}

@@ -49,5 +49,6 @@ pub fn all() -> Vec<Journey> {
         journey("goals", goals::set_a_goal_and_see_progress_move).serving_with(&["--demo"]).also_on_postgres(),
         journey("dashboard", dashboard::charts_goals_and_queues).serving_with(&["--demo"]),
         journey("import-and-rights", imports::import_a_ledger_and_handle_a_residents_request).serving_with(&["--demo"]),
+        journey("export-page", imports::export_page_and_list_downloads).serving_with(&["--demo"]),
     ]
 }
