@@ -217,6 +217,7 @@ fn households_batch<'a>(
             });
         }
         if ctx.write && !fresh.is_empty() {
+            crate::import::before_writes(tx).await?;
             let models = fresh.into_iter().map(|m| household::ActiveModel {
                 community_id: Set(m.community_id),
                 code: Set(m.code),
@@ -347,6 +348,7 @@ fn residents_batch<'a>(ctx: &'a Context<'a>, tx: &'a DatabaseTransaction, rows: 
             });
         }
         if ctx.write && !fresh.is_empty() {
+            crate::import::before_writes(tx).await?;
             let key = |m: &resident::Model| (m.household_id, m.full_name.clone(), m.birth_date, m.external_id.clone());
             let at: HashMap<_, usize> = fresh.iter().map(|(i, m)| (key(m), *i)).collect();
             let models = fresh.into_iter().map(|(_, m)| resident::ActiveModel {
@@ -375,7 +377,7 @@ fn residents_batch<'a>(ctx: &'a Context<'a>, tx: &'a DatabaseTransaction, rows: 
                 .map_err(crate::store::map_unique)?;
             let names: Vec<(i64, i64, String)> =
                 stored.iter().map(|r| (r.id, r.community_id, r.full_name.clone())).collect();
-            search::index_residents(tx, &names).await?;
+            search::index_new_residents(tx, &names).await?;
             for r in &stored {
                 if let Some(i) = at.get(&key(r)) {
                     out[*i] = Some(Outcome::New(RecordRef::new(EntityKind::Resident, r.id)));

@@ -172,6 +172,14 @@ pub async fn index_residents<C: ConnectionTrait>(conn: &C, rows: &[(i64, i64, St
     insert_terms(conn, "resident_search_terms", "resident_id", &terms).await
 }
 
+/// The terms of residents just created (an import's batch): nothing to replace, so no
+/// delete goes first.
+pub async fn index_new_residents<C: ConnectionTrait>(conn: &C, rows: &[(i64, i64, String)]) -> CoreResult<()> {
+    let terms: Vec<(i64, i64, String)> =
+        rows.iter().flat_map(|(id, c, name)| terms(name).into_iter().map(move |t| (*id, *c, t))).collect();
+    insert_terms(conn, "resident_search_terms", "resident_id", &terms).await
+}
+
 /// Replaces the stored terms of these households.
 pub async fn index_households<C: ConnectionTrait>(conn: &C, rows: &[household::Model]) -> CoreResult<()> {
     let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
