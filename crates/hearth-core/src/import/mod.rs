@@ -74,6 +74,10 @@ pub struct Field {
 pub enum Outcome {
     /// New: created (or, in a check, would be).
     New(RecordRef),
+    /// New, and about these people or households (a visit's household, an attendance's
+    /// resident): the batch's audit entry names them too, so the import is in their trail
+    /// (a resident's copy of their data, "who has seen this household") as a form's write is.
+    NewAbout(RecordRef, Vec<RecordRef>),
     /// Already stored exactly so: nothing to do (a ledger imported again).
     Unchanged,
     /// Refused, with every field's problem.
@@ -583,12 +587,17 @@ pub async fn run(
                     .await?;
             }
             let outcomes = (t.batch)(&ctx, &tx, &rows_in).await?;
-            let mut created = Vec::new();
+            let (mut created, mut about) = (Vec::new(), Vec::new());
             for ((row, cells), outcome) in rows_in.iter().zip(&cells_in).zip(outcomes) {
                 match outcome {
                     Outcome::New(r) => {
                         report.new += 1;
                         created.push(r);
+                    }
+                    Outcome::NewAbout(r, concerns) => {
+                        report.new += 1;
+                        created.push(r);
+                        about.extend(concerns);
                     }
                     Outcome::Unchanged => report.unchanged += 1,
                     Outcome::Invalid(reasons) => {
@@ -625,7 +634,7 @@ pub async fn run(
                     Entry::new(Action::Create, t.entity, None)
                         .community(community.id)
                         .summary(format!("import {}: rows {first_line}–{last_line}, {} new", t.key, created.len()))
-                        .showed(created),
+                        .showed(created.into_iter().chain(about)),
                 )
                 .await?;
             }
@@ -635,6 +644,8 @@ pub async fn run(
             break;
         }
     }
+    // Rows refused while reading were reported before those their batch refused.
+    report.errors.sort_by_key(|e| e.line);
     let commit = match mode {
         Mode::Check => false,
         Mode::AllOrNothing => report.rejected == 0,
@@ -681,6 +692,39 @@ pub async fn before_writes(tx: &DatabaseTransaction) -> CoreResult<()> {
         sea_orm::ConnectionTrait::execute_unprepared(tx, "SET LOCAL plan_cache_mode = auto").await?;
     }
     Ok(())
+}
+
+/// A text field of a template (the common kind).
+pub const fn text_field(key: &'static str, max: usize, required: bool, aliases: &'static [&'static str]) -> Field {
+    Field { key, required, kind: FieldKind::Text { max }, aliases }
+}
+
+/// A row's problem with a field, as the practice's batch reports it.
+pub fn problem(field: &str, code: &'static str) -> crate::FieldError {
+    crate::FieldError { field: field.to_owned(), code, arg: None }
+}
+
+/// How a row names its person: the team's id for them, or household code and name.
+pub const PERSON: (&str, &str, &str) = ("external_id", "household_code", "full_name");
+
+/// The resident a row names (by `PERSON`) among those `residents_by_key` found, or why
+/// there is none, added to `e`: an unknown ledger id, or no such name in the household.
+pub fn person_of<'m>(
+    e: &mut crate::FieldErrors,
+    people: &'m HashMap<String, crate::entity::resident::Model>,
+    r: &Row,
+) -> Option<&'m crate::entity::resident::Model> {
+    let Some(key) = resident_key_of(r, PERSON) else {
+        e.add(if r.get("full_name").is_none() { "full_name" } else { "household_code" }, "required");
+        return None;
+    };
+    let found = people.get(&key);
+    match (found, r.get("external_id")) {
+        (None, Some(_)) => e.add("external_id", "no_such_resident"),
+        (None, None) => e.add("full_name", "unknown_resident"),
+        _ => {}
+    }
+    found
 }
 
 /// The community's households named by `codes`, by code: how a practice's rows find the

@@ -11,6 +11,7 @@
 pub mod demo;
 pub mod employers;
 pub mod fairs;
+pub mod import;
 pub mod indicators;
 pub mod openings;
 pub mod placements;
@@ -34,7 +35,7 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline),
     demo: Some(demo::step),
-    importers: &[],
+    importers: &[&import::PLACEMENTS],
     erase: Some(rights::erase),
     subject: Some(rights::subject),
 };

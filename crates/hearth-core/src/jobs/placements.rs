@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -512,27 +512,7 @@ pub async fn place(store: &Store, actor: &Actor, input: PlacementInput) -> CoreR
     .insert(&tx)
     .await
     .map_err(store::map_unique)?;
-    let mut rows = Vec::new();
-    for months in CHECK_IN_MONTHS {
-        let due = due_on(started_on, months).ok_or_else(|| CoreError::invalid("started_on", "date_out_of_range"))?;
-        rows.push(check_in::ActiveModel {
-            community_id: Set(m.community_id),
-            placement_id: Set(m.id),
-            resident_id: Set(m.resident_id),
-            months: Set(i32::try_from(months).unwrap_or(3)),
-            due_on: Set(due),
-            still_employed: Set(None),
-            note: Set(None),
-            done_on: Set(None),
-            done_by: Set(None),
-            attempts: Set(0),
-            last_attempt_on: Set(None),
-            by_end: Set(false),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-    }
-    check_in::Entity::insert_many(rows).exec_without_returning(&tx).await?;
+    check_in::Entity::insert_many(check_ins_of(&m, now)?).exec_without_returning(&tx).await?;
     if let Some(rf) = referral {
         write_step(&tx, actor, rf, ReferralStep::Placed, started_on, None).await?;
     }
@@ -547,6 +527,50 @@ pub async fn place(store: &Store, actor: &Actor, input: PlacementInput) -> CoreR
     .await?;
     tx.commit().await?;
     Ok(m)
+}
+
+/// The check-ins a new placement gets. One whose end is already known (a past job, imported)
+/// has those due after its end settled by it at once, as `change` would settle them.
+pub(crate) fn check_ins_of(p: &placement::Model, now: DateTime<Utc>) -> CoreResult<Vec<check_in::ActiveModel>> {
+    CHECK_IN_MONTHS
+        .iter()
+        .map(|&months| {
+            let due =
+                due_on(p.started_on, months).ok_or_else(|| CoreError::invalid("started_on", "date_out_of_range"))?;
+            let settled = settled_by_end(p, due);
+            Ok(check_in::ActiveModel {
+                community_id: Set(p.community_id),
+                placement_id: Set(p.id),
+                resident_id: Set(p.resident_id),
+                months: Set(i32::try_from(months).unwrap_or(3)),
+                due_on: Set(due),
+                still_employed: Set(settled.then_some(false)),
+                note: Set(None),
+                done_on: Set(p.ended_on.filter(|_| settled)),
+                done_by: Set(None),
+                attempts: Set(0),
+                last_attempt_on: Set(None),
+                by_end: Set(settled),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// A check-in due after the placement ended is answered by the end: not employed there.
+fn settled_by_end(p: &placement::Model, due: NaiveDate) -> bool {
+    p.ended_on.is_some_and(|end| end < due)
+}
+
+/// A placement's last day, one rule for the form and imported ledgers: a day already
+/// worked, not before the start.
+pub(crate) fn end_day(e: &mut FieldErrors, started_on: NaiveDate, day: Option<NaiveDate>) -> Option<NaiveDate> {
+    let d = not_future(e, "ended_on", day);
+    if d.is_some_and(|d| d < started_on) {
+        e.add("ended_on", "date_before_start");
+    }
+    d
 }
 
 /// A placement's end (or its job title corrected); `ended_on` empty takes an end back.
@@ -582,11 +606,7 @@ pub async fn change(store: &Store, actor: &Actor, id: i64, input: PlacementChang
         Some(v) if v.trim().is_empty() => None,
         v => {
             let d = validate::date(&mut e, "ended_on", v);
-            let d = not_future(&mut e, "ended_on", d);
-            if d.is_some_and(|d| d < cur.started_on) {
-                e.add("ended_on", "date_before_start");
-            }
-            d
+            end_day(&mut e, cur.started_on, d)
         }
     };
     let taking_back = input.ended_on.as_deref().is_some_and(|v| v.trim().is_empty());
@@ -648,7 +668,7 @@ async fn settle_by_end<C: ConnectionTrait>(tx: &C, p: &placement::Model) -> Core
     let now = Utc::now();
     let mut n = 0;
     for c in check_in::Entity::find().filter(check_in::Column::PlacementId.eq(p.id)).all(tx).await? {
-        let decided = p.ended_on.is_some_and(|end| end < c.due_on);
+        let decided = settled_by_end(p, c.due_on);
         let mut a = c.clone().into_active_model();
         if decided && c.still_employed.is_none() {
             a.still_employed = Set(Some(false));

@@ -23,6 +23,7 @@
 pub mod contacts;
 pub mod demo;
 pub mod helpers;
+pub mod import;
 pub mod indicators;
 pub mod records;
 mod rights;
@@ -46,7 +47,7 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline),
     demo: Some(demo::step),
-    importers: &[],
+    importers: &[&import::PAIRS],
     erase: Some(rights::erase),
     subject: Some(rights::subject),
 };

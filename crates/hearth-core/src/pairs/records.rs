@@ -125,18 +125,14 @@ pub async fn create(store: &Store, actor: &Actor, i: PairInput) -> CoreResult<pa
         v => validate::required_date(&mut e, "started_on", v),
     };
     if let (Some(h), Some(hp)) = (&h, &helper) {
-        if hp.household_id == Some(h.id) {
-            e.add("helper_id", "helper_is_the_household");
-        } else if pair::Entity::find()
+        let open = pair::Entity::find()
             .filter(pair::Column::HouseholdId.eq(h.id))
             .filter(pair::Column::HelperId.eq(hp.id))
             .filter(pair::Column::EndedOn.is_null())
             .one(store.conn())
             .await?
-            .is_some()
-        {
-            e.add("helper_id", "already_paired");
-        }
+            .is_some();
+        check_pairing(&mut e, "helper_id", h.id, hp, open);
     }
     e.into_result()?;
     let (Some(h), Some(hp), Some(cadence), Some(started_on)) = (h, helper, cadence, started_on) else {
@@ -155,6 +151,27 @@ pub async fn create(store: &Store, actor: &Actor, i: PairInput) -> CoreResult<pa
     .await?;
     tx.commit().await?;
     Ok(p)
+}
+
+/// Who may be paired with a household, one rule for the form and imported ledgers: never
+/// the household itself, and a helper once at a time (`open_pair`: an open pair of the two).
+pub(crate) fn check_pairing(e: &mut FieldErrors, field: &str, household: i64, hp: &helper::Model, open_pair: bool) {
+    if hp.household_id == Some(household) {
+        e.add(field, "helper_is_the_household");
+    } else if open_pair {
+        e.add(field, "already_paired");
+    }
+}
+
+/// A pair's last day, one rule for ending it and imported ledgers: not before it started,
+/// not a day still to come.
+pub(crate) fn check_end_day(e: &mut FieldErrors, field: &str, started_on: NaiveDate, on: Option<NaiveDate>) {
+    if on.is_some_and(|d| d < started_on) {
+        e.add(field, "before_pair_started");
+    }
+    if on.is_some_and(|d| d > today()) {
+        e.add(field, "date_in_future");
+    }
 }
 
 async fn insert<C: sea_orm::ConnectionTrait>(
@@ -195,12 +212,7 @@ pub async fn end(store: &Store, actor: &Actor, id: i64, i: EndInput) -> CoreResu
         None => Some(today()),
         v => validate::required_date(&mut e, "on", v),
     };
-    if on.is_some_and(|d| d < cur.started_on) {
-        e.add("on", "before_pair_started");
-    }
-    if on.is_some_and(|d| d > today()) {
-        e.add("on", "date_in_future");
-    }
+    check_end_day(&mut e, "on", cur.started_on, on);
     let reason = validate::text(&mut e, "reason", i.reason.as_deref(), 1000);
     let new_helper = match i.helper_id {
         None => None,

@@ -10,6 +10,7 @@
 
 pub mod certificates;
 pub mod demo;
+pub mod import;
 pub mod indicators;
 mod rights;
 pub mod roll_call;
@@ -34,7 +35,7 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline),
     demo: Some(demo::step),
-    importers: &[],
+    importers: &[&import::ATTENDANCE],
     erase: Some(rights::erase),
     subject: Some(rights::subject),
 };

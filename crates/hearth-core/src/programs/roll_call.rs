@@ -86,14 +86,7 @@ async fn validate_marks(
                 None
             }
         };
-        let minutes = match m.minutes {
-            None => Some(s.duration_minutes),
-            Some(x) if x >= 1 && x <= i64::from(s.duration_minutes) => i32::try_from(x).ok(),
-            Some(_) => {
-                e.add_arg(&f("minutes"), "out_of_range", i64::from(s.duration_minutes));
-                None
-            }
-        };
+        let minutes = minutes_at(&mut e, &f("minutes"), s, m.minutes);
         if let (Some(resident_id), Some(minutes)) = (rid, minutes) {
             out.push(Valid { resident_id, present: m.present.unwrap_or(true), minutes });
         }
@@ -102,8 +95,26 @@ async fn validate_marks(
     Ok(out)
 }
 
+/// Minutes attended, one rule for taps, bulk roll-calls and imported sign-in sheets: the
+/// whole session unless said, never more than it lasted.
+pub(crate) fn minutes_at(
+    e: &mut FieldErrors,
+    field: &str,
+    s: &program_session::Model,
+    minutes: Option<i64>,
+) -> Option<i32> {
+    match minutes {
+        None => Some(s.duration_minutes),
+        Some(x) if x >= 1 && x <= i64::from(s.duration_minutes) => i32::try_from(x).ok(),
+        Some(_) => {
+            e.add_arg(field, "out_of_range", i64::from(s.duration_minutes));
+            None
+        }
+    }
+}
+
 /// A session can take a roll-call once it has begun (its day has come) and unless cancelled.
-fn open_for_marks(s: &program_session::Model) -> CoreResult<()> {
+pub(crate) fn open_for_marks(s: &program_session::Model) -> CoreResult<()> {
     if s.status == SessionStatus::Cancelled {
         return Err(CoreError::Conflict { field: "session_id".into(), code: "session_cancelled" });
     }

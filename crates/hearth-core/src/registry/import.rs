@@ -18,20 +18,16 @@ use super::residents::{self, EDUCATION_LEVELS, RELATIONSHIPS, ResidentInput, SEX
 use super::search;
 use crate::entity::{household, resident};
 use crate::error::{CoreError, CoreResult};
-use crate::import::{Context, Field, FieldKind, Outcome, Row, Template};
+use crate::import::{Context, Field, FieldKind, Outcome, Row, Template, problem, text_field};
 use crate::policy::Permission;
 use crate::practice::BoxFut;
 use crate::record::{EntityKind, RecordRef};
 
-const fn text(key: &'static str, max: usize, required: bool, aliases: &'static [&'static str]) -> Field {
-    Field { key, required, kind: FieldKind::Text { max }, aliases }
-}
-
 const HOUSEHOLD_FIELDS: [Field; 8] = [
-    text("code", 50, true, &["户号", "房号", "门牌号", "户编号", "household code", "house number"]),
-    text("address", 300, true, &["住址", "家庭住址", "地址", "详细地址", "address"]),
-    text("building", 50, false, &["楼栋", "楼号", "栋", "幢", "building"]),
-    text("unit", 50, false, &["单元", "单元号", "unit"]),
+    text_field("code", 50, true, &["户号", "房号", "门牌号", "户编号", "household code", "house number"]),
+    text_field("address", 300, true, &["住址", "家庭住址", "地址", "详细地址", "address"]),
+    text_field("building", 50, false, &["楼栋", "楼号", "栋", "幢", "building"]),
+    text_field("unit", 50, false, &["单元", "单元号", "unit"]),
     Field {
         key: "phone",
         required: false,
@@ -50,7 +46,7 @@ const HOUSEHOLD_FIELDS: [Field; 8] = [
         kind: FieldKind::Date,
         aliases: &["迁出时间", "迁出日期", "moved out"],
     },
-    text("notes", 4000, false, &["备注", "说明", "notes", "remarks"]),
+    text_field("notes", 4000, false, &["备注", "说明", "notes", "remarks"]),
 ];
 
 pub const HOUSEHOLDS: Template = Template {
@@ -64,9 +60,14 @@ pub const HOUSEHOLDS: Template = Template {
 };
 
 const RESIDENT_FIELDS: [Field; 14] = [
-    text("household_code", 50, true, &["户号", "房号", "门牌号", "所属户号", "household code", "household"]),
-    text("external_id", 50, false, &["编号", "居民编号", "人员编号", "序号id", "id", "resident id", "external id"]),
-    text("full_name", 200, true, &["姓名", "名字", "name", "full name"]),
+    text_field("household_code", 50, true, &["户号", "房号", "门牌号", "所属户号", "household code", "household"]),
+    text_field(
+        "external_id",
+        50,
+        false,
+        &["编号", "居民编号", "人员编号", "序号id", "id", "resident id", "external id"],
+    ),
+    text_field("full_name", 200, true, &["姓名", "名字", "name", "full name"]),
     Field {
         key: "sex",
         required: false,
@@ -91,8 +92,8 @@ const RESIDENT_FIELDS: [Field; 14] = [
         kind: FieldKind::Phone,
         aliases: &["联系电话", "电话", "手机", "手机号", "telephone", "mobile"],
     },
-    text("languages_spoken", 200, false, &["语言", "会说的语言", "languages"]),
-    text("languages_to_learn", 200, false, &["想学的语言"]),
+    text_field("languages_spoken", 200, false, &["语言", "会说的语言", "languages"]),
+    text_field("languages_to_learn", 200, false, &["想学的语言"]),
     Field {
         key: "education_level",
         required: false,
@@ -105,9 +106,9 @@ const RESIDENT_FIELDS: [Field; 14] = [
         kind: FieldKind::Choice { values: &WORK_STATUSES, names: "resident-work-status-" },
         aliases: &["就业状况", "就业情况", "work", "employment"],
     },
-    text("skills", 2000, false, &["技能", "特长", "skills"]),
-    text("needs", 2000, false, &["需求", "困难需求", "needs"]),
-    text("notes", 4000, false, &["备注", "说明", "notes", "remarks"]),
+    text_field("skills", 2000, false, &["技能", "特长", "skills"]),
+    text_field("needs", 2000, false, &["需求", "困难需求", "needs"]),
+    text_field("notes", 4000, false, &["备注", "说明", "notes", "remarks"]),
 ];
 
 pub const RESIDENTS: Template = Template {
@@ -135,10 +136,6 @@ fn resident_key(r: &Row) -> Option<String> {
             r.get("birth_date").unwrap_or_default()
         )),
     }
-}
-
-fn problem(field: &str, code: &'static str) -> crate::FieldError {
-    crate::FieldError { field: field.to_owned(), code, arg: None }
 }
 
 fn invalid(e: CoreError) -> CoreResult<Outcome> {

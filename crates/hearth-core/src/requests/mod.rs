@@ -15,6 +15,7 @@
 //! figure's drill-down lists the households still without one as a plan of work.
 
 pub mod demo;
+pub mod import;
 pub mod indicators;
 pub mod kinds;
 pub mod records;
@@ -38,7 +39,7 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline),
     demo: Some(demo::step),
-    importers: &[],
+    importers: &[&import::REQUESTS],
     erase: Some(rights::erase),
     subject: Some(rights::subject),
 };

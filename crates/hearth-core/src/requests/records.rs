@@ -33,7 +33,7 @@ use crate::word::Word;
 const CHUNK: usize = 500;
 
 /// The longest description, in characters.
-const DESCRIPTION_CHARS: usize = 2000;
+pub(crate) const DESCRIPTION_CHARS: usize = 2000;
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -215,6 +215,37 @@ fn opened_on(e: &mut FieldErrors, v: Option<&str>) -> Option<NaiveDate> {
     d
 }
 
+/// A new request's description, provider and opening day, checked alike however it is
+/// opened (for one household, for many, from a spreadsheet).
+pub(crate) fn details(
+    e: &mut FieldErrors,
+    description: Option<&str>,
+    provider: Option<&str>,
+    on: Option<&str>,
+) -> (Option<String>, Option<String>, Option<NaiveDate>) {
+    let description = validate::required_text(e, "description", description, DESCRIPTION_CHARS);
+    let provider = validate::text(e, "provider", provider, 200);
+    (description, provider, opened_on(e, on))
+}
+
+/// The day of a step (passed to the provider, closed) on `field`: not before the steps
+/// before it, not in the future.
+pub(crate) fn step_day(
+    e: &mut FieldErrors,
+    field: &str,
+    on: NaiveDate,
+    opened_on: NaiveDate,
+    passed_on: Option<NaiveDate>,
+) {
+    if on < opened_on {
+        e.add(field, "date_before_opened");
+    } else if passed_on.is_some_and(|p| on < p) {
+        e.add(field, "date_before_passed");
+    } else if on > today() {
+        e.add(field, "date_in_future");
+    }
+}
+
 fn new_row(
     actor: &Actor,
     h: (i64, i64),
@@ -263,9 +294,8 @@ pub async fn open(store: &Store, actor: &Actor, i: RequestInput) -> CoreResult<r
         Some(h) => active_kind(store.conn(), &mut e, h.community_id, i.kind.as_deref()).await?,
         None => None,
     };
-    let description = validate::required_text(&mut e, "description", i.description.as_deref(), DESCRIPTION_CHARS);
-    let provider = validate::text(&mut e, "provider", i.provider.as_deref(), 200);
-    let on = opened_on(&mut e, i.opened_on.as_deref());
+    let (description, provider, on) =
+        details(&mut e, i.description.as_deref(), i.provider.as_deref(), i.opened_on.as_deref());
     e.into_result()?;
     let (Some(h), Some(kind), Some(description), Some(on)) = (h, kind, description, on) else {
         return Err(CoreError::Internal("validated request".into()));
@@ -318,9 +348,8 @@ pub async fn bulk_open(store: &Store, actor: &Actor, i: BulkInput) -> CoreResult
         Some(c) => active_kind(store.conn(), &mut e, c, i.kind.as_deref()).await?,
         None => None,
     };
-    let description = validate::required_text(&mut e, "description", i.description.as_deref(), DESCRIPTION_CHARS);
-    let provider = validate::text(&mut e, "provider", i.provider.as_deref(), 200);
-    let on = opened_on(&mut e, i.opened_on.as_deref());
+    let (description, provider, on) =
+        details(&mut e, i.description.as_deref(), i.provider.as_deref(), i.opened_on.as_deref());
     let mut ids: Vec<i64> = Vec::new();
     if let (Some(c), 1) = (community, chosen) {
         if let Some(list) = &i.household_ids {
@@ -574,13 +603,7 @@ pub async fn change_status(store: &Store, actor: &Actor, id: i64, i: StatusInput
         RequestStatus::PassedToProvider if row.status != RequestStatus::Open => e.add("status", "already_passed"),
         _ => {}
     }
-    if on < row.opened_on {
-        e.add("on", "date_before_opened");
-    } else if row.passed_on.is_some_and(|p| on < p) {
-        e.add("on", "date_before_passed");
-    } else if on > today() {
-        e.add("on", "date_in_future");
-    }
+    step_day(&mut e, "on", on, row.opened_on, row.passed_on);
     e.into_result()?;
     crate::version::check(i.version.as_deref(), &row.updated_at)?;
     let mut a = row.clone().into_active_model();

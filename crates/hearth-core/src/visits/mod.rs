@@ -9,6 +9,7 @@
 pub mod coverage;
 pub mod demo;
 pub mod follow_ups;
+pub mod import;
 pub mod indicators;
 pub mod records;
 mod rights;
@@ -34,7 +35,7 @@ pub const PRACTICE: Practice = Practice {
     indicators: indicators::indicators,
     timeline: Some(timeline),
     demo: Some(demo::step),
-    importers: &[],
+    importers: &[&import::VISITS],
     erase: Some(rights::erase),
     subject: Some(rights::subject),
 };
@@ -126,11 +127,37 @@ pub async fn can_visit(store: &Store, user_id: i64, h: &household::Model) -> Cor
     let Some(u) = user::Entity::find_by_id(user_id).one(store.conn()).await? else {
         return Ok(false);
     };
-    if u.disabled {
-        return Ok(false);
+    Ok(!may_visit(store.conn(), h.community_id, vec![u]).await?.is_empty())
+}
+
+/// Those of `users` who may be named as visitors in a community (`can_visit`), with one
+/// query for them all: an import asks once per batch, not once per row. An admin works in
+/// every community (`users::actor_for`); anyone else in those they are linked to.
+pub(crate) async fn may_visit<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    community_id: i64,
+    users: Vec<user::Model>,
+) -> CoreResult<Vec<user::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use crate::entity::user_community;
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let mut linked = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        for l in user_community::Entity::find()
+            .filter(user_community::Column::CommunityId.eq(community_id))
+            .filter(user_community::Column::UserId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            linked.insert(l.user_id);
+        }
     }
-    let a = users::actor_for(store, &u).await?;
-    Ok(policy::allows(a.role, Permission::WorkFollowUps) && a.sees_community(h.community_id))
+    Ok(users
+        .into_iter()
+        .filter(|u| !u.disabled && policy::allows(u.role, Permission::WorkFollowUps))
+        .filter(|u| u.role == Role::Admin || linked.contains(&u.id))
+        .collect())
 }
 
 use sea_orm::EntityTrait;

@@ -134,14 +134,18 @@ pub(crate) async fn validate_need(
     })
 }
 
-/// Records a visit and opens a follow-up for each need found, in one transaction.
-#[tracing::instrument(skip_all)]
-pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
-    actor.require(Permission::VisitHouseholds)?;
-    let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
-    let h = households::load(store, actor, household_id).await?;
-    let mut e = FieldErrors::new();
-    let visited_on = validate::required_date(&mut e, "visited_on", input.visited_on.as_deref());
+/// A visit's own fields, checked.
+pub(crate) struct VisitFields {
+    pub visited_on: Option<NaiveDate>,
+    pub purpose: Option<VisitPurpose>,
+    pub companions: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Checks the fields that need no database (the visitors and needs do), so the form and the
+/// import refuse the same visits.
+pub(crate) fn check_fields(e: &mut FieldErrors, input: &VisitInput) -> VisitFields {
+    let visited_on = validate::required_date(e, "visited_on", input.visited_on.as_deref());
     if visited_on.is_some_and(|d| d > Utc::now().date_naive()) {
         e.add("visited_on", "date_in_future");
     }
@@ -149,10 +153,21 @@ pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResu
         e.add("purpose", "required");
         None
     } else {
-        validate::word::<VisitPurpose>(&mut e, "purpose", input.purpose.as_deref())
+        validate::word::<VisitPurpose>(e, "purpose", input.purpose.as_deref())
     };
-    let companions = validate::text(&mut e, "companions", input.companions.as_deref(), 500);
-    let notes = validate::text(&mut e, "notes", input.notes.as_deref(), 4000);
+    let companions = validate::text(e, "companions", input.companions.as_deref(), 500);
+    let notes = validate::text(e, "notes", input.notes.as_deref(), 4000);
+    VisitFields { visited_on, purpose, companions, notes }
+}
+
+/// Records a visit and opens a follow-up for each need found, in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn record(store: &Store, actor: &Actor, input: VisitInput) -> CoreResult<VisitDetail> {
+    actor.require(Permission::VisitHouseholds)?;
+    let household_id = input.household_id.ok_or_else(|| CoreError::invalid("household_id", "required"))?;
+    let h = households::load(store, actor, household_id).await?;
+    let mut e = FieldErrors::new();
+    let VisitFields { visited_on, purpose, companions, notes } = check_fields(&mut e, &input);
     let mut visitors: Vec<i64> = input.visitors.clone();
     if visitors.is_empty() && !input.visitors_as_given {
         visitors.extend(actor.user_id);

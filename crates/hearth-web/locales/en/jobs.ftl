@@ -259,3 +259,10 @@ reports-column-outcome = Outcome
 reports-column-job_title = Job title
 reports-column-via = Came through
 reports-column-months = Months
+
+import-template-placements = Placements
+placement-field-household-code = Household code
+placement-field-external-id = Ledger ID
+placement-field-full-name = Full name
+placement-field-employer = Employer
+err-via-needs-its-record = A placement through a job fair or a referral is recorded from that fair or referral, not imported.

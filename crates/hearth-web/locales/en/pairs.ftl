@@ -133,3 +133,8 @@ err-only-for-neighbours = Only a neighbour helper is a household.
 err-no-login-for-kind = This kind of helper has no login.
 err-already-a-helper = This person is already a helper here.
 err-only-yourself = A volunteer records their own visits only.
+
+import-template-pairs = Pairs
+pair-field-household-code = Household code
+pair-field-ended-on = Ended on
+pair-field-end-reason = Why it ended

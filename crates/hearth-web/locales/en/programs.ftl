@@ -171,3 +171,12 @@ program-cancel-title = Cancel { $name }?
 program-cancel-effect = Its sessions still planned from today are cancelled, and everyone enrolled is recorded as "program cancelled".
 program-cancel-final = This cannot be undone; held sessions and their attendance stay.
 err-not-for-planned = Only a cancelled session has a reason for cancelling.
+
+import-template-attendance = Attendance (sign-in sheets)
+attendance-field-program = Program
+attendance-field-held-on = Session date
+attendance-field-household-code = Household code
+attendance-field-external-id = Ledger ID
+attendance-field-full-name = Full name
+attendance-field-minutes = Minutes attended
+err-ambiguous = More than one record here goes by this name, so the row cannot say which: record it on its page.

@@ -250,3 +250,10 @@ reports-column-outcome = 进展
 reports-column-job_title = 岗位名称
 reports-column-via = 途径
 reports-column-months = 月数
+
+import-template-placements = 就业
+placement-field-household-code = 户号
+placement-field-external-id = 台账编号
+placement-field-full-name = 姓名
+placement-field-employer = 用工单位
+err-via-needs-its-record = 通过招聘会或推荐就业的，请在该招聘会或推荐记录中登记，不能导入。

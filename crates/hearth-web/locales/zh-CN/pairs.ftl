@@ -124,3 +124,8 @@ err-only-for-neighbours = 只有邻居帮扶人才是住户。
 err-no-login-for-kind = 这类帮扶人没有登录账号。
 err-already-a-helper = 此人已是这里的帮扶人。
 err-only-yourself = 志愿者只能记录自己的走访。
+
+import-template-pairs = 结对
+pair-field-household-code = 户号
+pair-field-ended-on = 结束日期
+pair-field-end-reason = 结束原因

@@ -168,3 +168,12 @@ program-cancel-title = 取消“{ $name }”？
 program-cancel-effect = 从今天起尚未上的课次全部取消，所有报名学员记为“课程取消”。
 program-cancel-final = 此操作不能撤销；已上的课次及考勤保留。
 err-not-for-planned = 只有已取消的课次才有取消原因。
+
+import-template-attendance = 出勤（签到表）
+attendance-field-program = 课程名称
+attendance-field-held-on = 上课日期
+attendance-field-household-code = 户号
+attendance-field-external-id = 台账编号
+attendance-field-full-name = 姓名
+attendance-field-minutes = 出勤分钟
+err-ambiguous = 这里有不止一条同名记录，无法确定是哪一条：请在其页面上登记。

@@ -19,6 +19,8 @@ mod demo;
 mod goals;
 mod handbook;
 mod imports;
+mod imports_practices;
+mod imports_visits;
 mod indicators;
 mod jobs;
 mod months;

@@ -547,7 +547,7 @@ async fn a_follow_up_opened_directly_through_its_form() {
     bad.push(("due_on", "2016-03-01"));
     let res = c.post_form(&path, &bad).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text.contains("This date cannot be before the follow-up was opened."), "{}", res.text);
+    assert!(res.text.contains("This date cannot be before the day it was opened."), "{}", res.text);
     assert_eq!(counts(&app).await, (0, 0, 0));
     let mut good = base.to_vec();
     good.push(("due_on", "2016-03-15"));
