@@ -727,6 +727,26 @@ pub fn person_of<'m>(
     found
 }
 
+/// Records by the name a ledger writes them with (case, spacing and punctuation aside:
+/// `text::header_key`), each name with every record it could mean.
+pub fn by_spelling<T>(named: impl IntoIterator<Item = (T, String)>) -> HashMap<String, Vec<T>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for (record, name) in named {
+        out.entry(text::header_key(&name)).or_default().push(record);
+    }
+    out
+}
+
+/// The one record a cell names among `by_spelling`'s: `unknown` when none, `ambiguous`
+/// when two share the name (the row must then say which another way).
+pub fn only<T: Copy>(found: Option<&Vec<T>>, unknown: &'static str) -> Result<T, &'static str> {
+    match found.map(Vec::as_slice) {
+        Some([one]) => Ok(*one),
+        Some([_, _, ..]) => Err("ambiguous"),
+        _ => Err(unknown),
+    }
+}
+
 /// The community's households named by `codes`, by code: how a practice's rows find the
 /// household they are about (a ledger names households by their code, never by id).
 pub async fn households_by_code(

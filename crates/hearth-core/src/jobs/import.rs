@@ -90,18 +90,16 @@ fn placements_batch<'a>(
 ) -> BoxFut<'a, Vec<Outcome>> {
     Box::pin(async move {
         let community = ctx.community.id;
-        let mut employers: HashMap<String, Vec<i64>> = HashMap::new();
-        for (id, name) in employer::Entity::find()
-            .select_only()
-            .column(employer::Column::Id)
-            .column(employer::Column::Name)
-            .filter(employer::Column::CommunityId.eq(community))
-            .into_tuple::<(i64, String)>()
-            .all(tx)
-            .await?
-        {
-            employers.entry(header_key(&name)).or_default().push(id);
-        }
+        let employers = import::by_spelling(
+            employer::Entity::find()
+                .select_only()
+                .column(employer::Column::Id)
+                .column(employer::Column::Name)
+                .filter(employer::Column::CommunityId.eq(community))
+                .into_tuple::<(i64, String)>()
+                .all(tx)
+                .await?,
+        );
         let people = import::residents_by_key(tx, community, rows, PERSON).await?;
         let mut ids: Vec<i64> = people.values().map(|p| p.id).collect();
         ids.sort_unstable();
@@ -123,17 +121,14 @@ fn placements_batch<'a>(
         for (i, r) in rows.iter().enumerate() {
             let mut e = FieldErrors::new();
             let person = person_of(&mut e, &people, r);
-            let employer = match r.get("employer").and_then(|n| employers.get(&header_key(n))).map(Vec::as_slice) {
-                Some([one]) => Some(*one),
-                Some(_) => {
-                    e.add("employer", "ambiguous");
-                    None
-                }
-                None => {
-                    e.add("employer", "unknown_employer");
-                    None
-                }
-            };
+            let employer =
+                match import::only(r.get("employer").and_then(|n| employers.get(&header_key(n))), "unknown_employer") {
+                    Ok(id) => Some(id),
+                    Err(code) => {
+                        e.add("employer", code);
+                        None
+                    }
+                };
             let title = validate::required_text(&mut e, "job_title", r.get("job_title"), 200);
             let started_on = validate::required_date(&mut e, "started_on", r.get("started_on"));
             let via = validate::word::<PlacedVia>(&mut e, "via", r.get("via"));

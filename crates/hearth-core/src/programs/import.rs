@@ -61,15 +61,6 @@ fn attendance_key(r: &Row) -> Option<String> {
     Some(format!("{}\u{1f}{}\u{1f}{person}", header_key(r.get("program")?), r.get("held_on")?))
 }
 
-/// The one record a name stands for; a name two records share stands for neither.
-fn only<T: Copy>(found: Option<&Vec<T>>, unknown: &'static str) -> Result<T, &'static str> {
-    match found.map(Vec::as_slice) {
-        Some([one]) => Ok(*one),
-        Some([_, _, ..]) => Err("ambiguous"),
-        _ => Err(unknown),
-    }
-}
-
 /// The session of a program on a day: the one not cancelled (a session cancelled and
 /// planned again at another hour leaves one that is); only cancelled ones say so.
 fn session_on(found: Option<&Vec<program_session::Model>>) -> Result<&program_session::Model, &'static str> {
@@ -90,19 +81,18 @@ fn attendance_batch<'a>(
 ) -> BoxFut<'a, Vec<Outcome>> {
     Box::pin(async move {
         let community = ctx.community.id;
-        let mut programs: HashMap<String, Vec<i64>> = HashMap::new();
-        for (id, name) in program::Entity::find()
-            .select_only()
-            .column(program::Column::Id)
-            .column(program::Column::Name)
-            .filter(program::Column::CommunityId.eq(community))
-            .into_tuple::<(i64, String)>()
-            .all(tx)
-            .await?
-        {
-            programs.entry(header_key(&name)).or_default().push(id);
-        }
-        let program_of = |r: &Row| only(r.get("program").and_then(|n| programs.get(&header_key(n))), "unknown_program");
+        let programs = import::by_spelling(
+            program::Entity::find()
+                .select_only()
+                .column(program::Column::Id)
+                .column(program::Column::Name)
+                .filter(program::Column::CommunityId.eq(community))
+                .into_tuple::<(i64, String)>()
+                .all(tx)
+                .await?,
+        );
+        let program_of =
+            |r: &Row| import::only(r.get("program").and_then(|n| programs.get(&header_key(n))), "unknown_program");
         let mut ids: Vec<i64> = rows.iter().filter_map(|r| program_of(r).ok()).collect();
         ids.sort_unstable();
         ids.dedup();
